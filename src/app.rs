@@ -1,0 +1,89 @@
+//! Builds the server exactly as `redress serve` runs it, so tests start the
+//! same application on port 0.
+
+use std::{net::TcpListener, sync::Arc};
+
+use actix_web::{App, HttpServer, dev::Server, web};
+use anyhow::Context;
+use tracing_actix_web::TracingLogger;
+
+use crate::{
+    auth::{JwtConfig, TokenVerifier},
+    config::ServeArgs,
+    db,
+    domain::councils::{self, CouncilDirectory},
+    graphql,
+    http::{self, BodyLimit},
+    metrics::Metrics,
+    state::AppState,
+};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: Arc<AppState>,
+}
+
+impl Application {
+    pub async fn build(settings: ServeArgs) -> anyhow::Result<Self> {
+        let jwt = JwtConfig::from_args(&settings.jwt)?;
+        if jwt.using_dev_secret {
+            tracing::warn!(
+                "REDRESS_JWT_SECRET is not set: tokens are signed with the public development secret. \
+                 Never run like this with real data."
+            );
+        }
+        let db = db::connect(&settings.database).await?;
+        db::migrate(&db).await?;
+        councils::seed(&db)
+            .await
+            .context("seeding the shipped councils")?;
+        let councils = CouncilDirectory::load(&db)
+            .await
+            .context("loading councils")?;
+
+        let state = Arc::new(AppState {
+            db,
+            councils,
+            verifier: TokenVerifier::new(&jwt),
+            metrics: Metrics::new(),
+        });
+        let listener = TcpListener::bind(settings.bind)
+            .with_context(|| format!("binding {}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let schema = graphql::schema(Some(state.clone()));
+        let body_limit = BodyLimit(settings.max_body_bytes);
+        let app_state = state.clone();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(TracingLogger::default())
+                .app_data(web::Data::new(app_state.clone()))
+                .app_data(web::Data::new(schema.clone()))
+                .app_data(web::Data::new(body_limit))
+                .configure(http::routes)
+        })
+        .listen(listener)?;
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        let server = server.run();
+        tracing::info!(port, "Redress is listening");
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> Arc<AppState> {
+        self.state.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

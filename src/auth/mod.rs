@@ -1,0 +1,40 @@
+//! Who is calling: JWT verification, roles and the `Actor` every resolver
+//! receives. A request without a valid token never reaches the domain.
+
+mod actor;
+mod jwt;
+mod role;
+
+pub use actor::Actor;
+pub use jwt::{Claims, DEV_SECRET, JwtConfig, TokenError, TokenMinter, TokenVerifier, parse_roles};
+pub use role::Role;
+
+use crate::{domain::councils::CouncilDirectory, error::AppError};
+
+/// Turns a bearer token into an `Actor`. A bad token is UNAUTHENTICATED; a
+/// good token for a council or role this server does not know is FORBIDDEN.
+pub fn authenticate(
+    verifier: &TokenVerifier,
+    councils: &CouncilDirectory,
+    token: &str,
+) -> Result<Actor, AppError> {
+    let claims = verifier
+        .verify(token)
+        .map_err(|err| AppError::Unauthenticated(err.to_string()))?;
+    let council = councils
+        .by_slug(&claims.council)
+        .ok_or_else(|| AppError::Forbidden(format!("unknown council `{}`", claims.council)))?;
+    let roles = parse_roles(&claims.roles).map_err(AppError::Forbidden)?;
+    if claims.sub.trim().is_empty() {
+        return Err(AppError::Unauthenticated(
+            "the token's `sub` is empty".into(),
+        ));
+    }
+    Ok(Actor {
+        council_id: council.id,
+        council_slug: council.slug.clone(),
+        subject: claims.sub,
+        name: claims.name,
+        roles,
+    })
+}

@@ -1,0 +1,108 @@
+//! Command line and environment. Every flag can also be set by an env var;
+//! secrets are never printed.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "redress",
+    version,
+    about = "Complaints case management for councils: one GraphQL API, council rules as policy scripts"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the API server (migrates and seeds the database first).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate(DatabaseArgs),
+    /// Print a signed development token.
+    Token(TokenArgs),
+    /// Print the GraphQL schema (SDL).
+    Schema,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// sqlite://FILE?mode=rwc or postgres://USER@HOST/DB
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://redress.db?mode=rwc"
+    )]
+    pub database_url: String,
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "REDRESS_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct JwtArgs {
+    /// Shared secret for HS256 tokens. A loud development default is used when unset.
+    #[arg(long, env = "REDRESS_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// PEM file with an RSA or EC public key; RS256/ES256 tokens are then accepted.
+    #[arg(long, env = "REDRESS_JWT_PUBLIC_KEY")]
+    pub jwt_public_key: Option<PathBuf>,
+    /// Required `iss` claim, when set.
+    #[arg(long, env = "REDRESS_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+    /// Required `aud` claim, when set.
+    #[arg(long, env = "REDRESS_JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+    /// Clock skew tolerated on `exp` and `nbf`, in seconds.
+    #[arg(long, env = "REDRESS_JWT_LEEWAY_SECS", default_value_t = 30)]
+    pub jwt_leeway_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[arg(long, env = "REDRESS_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub jwt: JwtArgs,
+    /// Folder holding the shipped council policy scripts (`<slug>.rhai`).
+    #[arg(long, env = "REDRESS_POLICY_DIR", default_value = "policies")]
+    pub policy_dir: PathBuf,
+    #[arg(long, env = "REDRESS_LOG_FORMAT", value_enum, default_value = "pretty")]
+    pub log_format: LogFormat,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "REDRESS_MAX_BODY_BYTES", default_value_t = 256 * 1024)]
+    pub max_body_bytes: usize,
+    /// HTTP worker threads (defaults to the number of cores).
+    #[arg(long, env = "REDRESS_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    #[arg(long, env = "REDRESS_TOKEN_COUNCIL")]
+    pub council: String,
+    /// Repeat for several roles.
+    #[arg(long = "role", required = true)]
+    pub roles: Vec<String>,
+    #[arg(long)]
+    pub sub: String,
+    /// Lifetime, e.g. `8h`, `30m`, `7d`.
+    #[arg(long, default_value = "8h", value_parser = humantime::parse_duration)]
+    pub ttl: Duration,
+    /// Display name carried in the token.
+    #[arg(long)]
+    pub name: Option<String>,
+    #[command(flatten)]
+    pub jwt: JwtArgs,
+}

@@ -1,0 +1,211 @@
+//! Reading cases: one case, or a filtered page of a council's cases, newest
+//! first, always through the caller's `CaseScope`.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{
+    case, deadline,
+    enums::{CaseStatus, ContactKind, Stage},
+    officer, service,
+};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
+use uuid::Uuid;
+
+use super::scope::CaseScope;
+use crate::error::{AppError, Result};
+
+pub const DEFAULT_PAGE: u64 = 20;
+pub const MAX_PAGE: u64 = 100;
+
+pub async fn get(db: &impl ConnectionTrait, scope: &CaseScope, id: Uuid) -> Result<case::Model> {
+    scope
+        .cases()
+        .filter(case::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("case"))
+}
+
+pub async fn by_reference(
+    db: &impl ConnectionTrait,
+    scope: &CaseScope,
+    reference: &str,
+) -> Result<case::Model> {
+    scope
+        .cases()
+        .filter(case::Column::Reference.eq(reference.trim().to_uppercase()))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("case"))
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub kinds: Vec<ContactKind>,
+    pub stages: Vec<Stage>,
+    pub statuses: Vec<CaseStatus>,
+    pub service: Option<String>,
+    /// Only the caller's own cases (by their officer record).
+    pub assigned_to_subject: Option<String>,
+    pub received_from: Option<DateTime<Utc>>,
+    pub received_to: Option<DateTime<Utc>>,
+    /// `Some(true)`: open cases with a deadline before `today`;
+    /// `Some(false)`: the rest.
+    pub overdue: Option<bool>,
+}
+
+/// Position in the newest-first order: (received_at, id), both descending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub received_at: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+pub struct Page {
+    pub cases: Vec<case::Model>,
+    pub has_next_page: bool,
+}
+
+/// The scoped, filtered query without paging, also used for counts.
+pub async fn filtered(
+    db: &impl ConnectionTrait,
+    scope: &CaseScope,
+    filter: &CaseFilter,
+    today: NaiveDate,
+) -> Result<Option<Select<case::Entity>>> {
+    let mut query = scope.cases();
+    if !filter.kinds.is_empty() {
+        query = query.filter(case::Column::Kind.is_in(filter.kinds.clone()));
+    }
+    if !filter.stages.is_empty() {
+        query = query.filter(case::Column::Stage.is_in(filter.stages.clone()));
+    }
+    if !filter.statuses.is_empty() {
+        query = query.filter(case::Column::Status.is_in(filter.statuses.clone()));
+    }
+    if let Some(slug) = &filter.service {
+        let found = service::Entity::find()
+            .filter(service::Column::CouncilId.eq(scope.council_id))
+            .filter(service::Column::Slug.eq(slug.clone()))
+            .one(db)
+            .await?;
+        match found {
+            Some(s) => query = query.filter(case::Column::ServiceId.eq(s.id)),
+            None => {
+                return Err(AppError::bad_input(
+                    "filter.service",
+                    format!("this council has no service `{slug}`"),
+                ));
+            }
+        }
+    }
+    if let Some(subject) = &filter.assigned_to_subject {
+        let me = officer::Entity::find()
+            .filter(officer::Column::CouncilId.eq(scope.council_id))
+            .filter(officer::Column::Subject.eq(subject.clone()))
+            .one(db)
+            .await?;
+        match me {
+            Some(me) => query = query.filter(case::Column::AssigneeId.eq(me.id)),
+            // Someone never assigned anything has an empty queue.
+            None => return Ok(None),
+        }
+    }
+    if let Some(from) = filter.received_from {
+        query = query.filter(case::Column::ReceivedAt.gte(from));
+    }
+    if let Some(to) = filter.received_to {
+        query = query.filter(case::Column::ReceivedAt.lt(to));
+    }
+    match filter.overdue {
+        Some(true) => {
+            query = query
+                .filter(case::Column::Status.is_in(CaseStatus::open_values()))
+                .filter(case::Column::NextDue.lt(today));
+        }
+        Some(false) => {
+            query = query.filter(
+                Condition::any()
+                    .add(case::Column::Status.is_not_in(CaseStatus::open_values()))
+                    .add(case::Column::NextDue.is_null())
+                    .add(case::Column::NextDue.gte(today)),
+            );
+        }
+        None => {}
+    }
+    Ok(Some(query))
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    scope: &CaseScope,
+    filter: &CaseFilter,
+    today: NaiveDate,
+    first: u64,
+    after: Option<Cursor>,
+) -> Result<Page> {
+    let Some(mut query) = filtered(db, scope, filter, today).await? else {
+        return Ok(Page {
+            cases: Vec::new(),
+            has_next_page: false,
+        });
+    };
+    if let Some(cursor) = after {
+        query = query.filter(
+            Condition::any()
+                .add(case::Column::ReceivedAt.lt(cursor.received_at))
+                .add(
+                    Condition::all()
+                        .add(case::Column::ReceivedAt.eq(cursor.received_at))
+                        .add(case::Column::Id.lt(cursor.id)),
+                ),
+        );
+    }
+    let mut cases = query
+        .order_by_desc(case::Column::ReceivedAt)
+        .order_by_desc(case::Column::Id)
+        .limit(first + 1)
+        .all(db)
+        .await?;
+    let has_next_page = cases.len() as u64 > first;
+    cases.truncate(first as usize);
+    Ok(Page {
+        cases,
+        has_next_page,
+    })
+}
+
+pub async fn count(
+    db: &impl ConnectionTrait,
+    scope: &CaseScope,
+    filter: &CaseFilter,
+    today: NaiveDate,
+) -> Result<u64> {
+    match filtered(db, scope, filter, today).await? {
+        Some(query) => Ok(query.count(db).await?),
+        None => Ok(0),
+    }
+}
+
+/// Deadlines of many cases in one query, for list views.
+pub async fn deadlines_of(
+    db: &impl ConnectionTrait,
+    council_id: Uuid,
+    case_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<deadline::Model>>> {
+    let rows = deadline::Entity::find()
+        .filter(deadline::Column::CouncilId.eq(council_id))
+        .filter(deadline::Column::CaseId.is_in(case_ids.iter().copied()))
+        .order_by_asc(deadline::Column::Due)
+        .all(db)
+        .await?;
+    let mut by_case: HashMap<Uuid, Vec<deadline::Model>> = HashMap::new();
+    for row in rows {
+        by_case.entry(row.case_id).or_default().push(row);
+    }
+    Ok(by_case)
+}

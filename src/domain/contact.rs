@@ -1,0 +1,306 @@
+//! A new contact, validated by construction: once a `NewContact` exists every
+//! field is within the limits below.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use entity::enums::{Channel, ContactKind};
+
+use crate::error::{AppError, Result};
+
+pub const SUBJECT_MAX_CHARS: usize = 200;
+pub const DESCRIPTION_MAX_CHARS: usize = 20_000;
+pub const SHORT_TEXT_MAX_CHARS: usize = 5_000;
+pub const NAME_MAX_CHARS: usize = 200;
+/// Clocks on customer devices and mail scanners drift; beyond this a receipt
+/// time in the future is a mistake.
+const FUTURE_SKEW: Duration = Duration::seconds(120);
+const EARLIEST_RECEIPT: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
+
+#[derive(Debug, Clone, Default)]
+pub struct CustomerDetails {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub preferred_channel: Option<Channel>,
+    pub reasonable_adjustments: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ContactFlags {
+    pub discrimination: bool,
+    pub about_staff: bool,
+    pub multi_service: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewContact {
+    pub kind: ContactKind,
+    pub channel: Channel,
+    pub received_at: DateTime<Utc>,
+    pub subject: String,
+    pub description: String,
+    pub service: Option<String>,
+    pub desired_outcome: Option<String>,
+    pub anonymous: bool,
+    pub customer: Option<CustomerDetails>,
+    pub via_councillor: Option<String>,
+    pub respond_to_councillor: bool,
+    pub flags: ContactFlags,
+}
+
+/// What the caller sent, before any check.
+#[derive(Debug, Clone)]
+pub struct ContactDraft {
+    pub kind: ContactKind,
+    pub channel: Channel,
+    pub received_at: DateTime<Utc>,
+    pub subject: String,
+    pub description: String,
+    pub service: Option<String>,
+    pub desired_outcome: Option<String>,
+    pub anonymous: bool,
+    pub customer: Option<CustomerDetails>,
+    pub via_councillor: Option<String>,
+    pub respond_to_councillor: Option<bool>,
+    pub flags: ContactFlags,
+}
+
+impl NewContact {
+    pub fn parse(draft: ContactDraft, now: DateTime<Utc>) -> Result<Self> {
+        let received_at = received_at(draft.received_at, now)?;
+        let subject = required_text("subject", draft.subject, SUBJECT_MAX_CHARS)?;
+        let description = required_text("description", draft.description, DESCRIPTION_MAX_CHARS)?;
+        let desired_outcome = optional_text(
+            "desiredOutcome",
+            draft.desired_outcome,
+            SHORT_TEXT_MAX_CHARS,
+        )?;
+        let via_councillor = optional_text("viaCouncillor", draft.via_councillor, NAME_MAX_CHARS)?;
+        let service = optional_text("service", draft.service, 64)?;
+        let customer = match draft.customer {
+            Some(details) => Some(customer_details(details)?),
+            None => None,
+        };
+        if draft.anonymous && customer.as_ref().is_some_and(has_identity) {
+            return Err(AppError::bad_input(
+                "anonymous",
+                "an anonymous contact cannot carry the customer's name, email, phone or address",
+            ));
+        }
+        if draft.channel == Channel::Councillor && via_councillor.is_none() {
+            return Err(AppError::bad_input(
+                "viaCouncillor",
+                "a contact through a councillor or MP needs their name in viaCouncillor",
+            ));
+        }
+        Ok(Self {
+            kind: draft.kind,
+            channel: draft.channel,
+            received_at,
+            subject,
+            description,
+            service,
+            desired_outcome,
+            anonymous: draft.anonymous,
+            customer,
+            // The seeds direct responses to the elected member unless they asked otherwise.
+            respond_to_councillor: draft
+                .respond_to_councillor
+                .unwrap_or(via_councillor.is_some()),
+            via_councillor,
+            flags: draft.flags,
+        })
+    }
+}
+
+fn has_identity(details: &CustomerDetails) -> bool {
+    details.name.is_some()
+        || details.email.is_some()
+        || details.phone.is_some()
+        || details.address.is_some()
+}
+
+pub fn received_at(at: DateTime<Utc>, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    if at > now + FUTURE_SKEW {
+        return Err(AppError::bad_input(
+            "receivedAt",
+            format!("receivedAt {at} is in the future"),
+        ));
+    }
+    if at.date_naive() < EARLIEST_RECEIPT {
+        return Err(AppError::bad_input(
+            "receivedAt",
+            format!("receivedAt {at} is before {EARLIEST_RECEIPT}"),
+        ));
+    }
+    Ok(at)
+}
+
+pub fn required_text(field: &'static str, value: String, max_chars: usize) -> Result<String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(AppError::bad_input(
+            field,
+            format!("{field} must not be empty"),
+        ));
+    }
+    bounded(field, trimmed, max_chars)
+}
+
+pub fn optional_text(
+    field: &'static str,
+    value: Option<String>,
+    max_chars: usize,
+) -> Result<Option<String>> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => bounded(field, text, max_chars).map(Some),
+    }
+}
+
+fn bounded(field: &'static str, text: &str, max_chars: usize) -> Result<String> {
+    let chars = text.chars().count();
+    if chars > max_chars {
+        return Err(AppError::bad_input(
+            field,
+            format!("{field} is {chars} characters long; the limit is {max_chars}"),
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+fn customer_details(details: CustomerDetails) -> Result<CustomerDetails> {
+    let email = optional_text("customer.email", details.email, 254)?;
+    if let Some(email) = &email {
+        let valid = email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !email.chars().any(char::is_whitespace)
+        });
+        if !valid {
+            return Err(AppError::bad_input(
+                "customer.email",
+                format!("`{email}` is not an email address"),
+            ));
+        }
+    }
+    Ok(CustomerDetails {
+        name: optional_text("customer.name", details.name, NAME_MAX_CHARS)?,
+        email: email.map(|e| e.to_lowercase()),
+        phone: optional_text("customer.phone", details.phone, 40)?,
+        address: optional_text("customer.address", details.address, 1_000)?,
+        preferred_channel: details.preferred_channel,
+        reasonable_adjustments: optional_text(
+            "customer.reasonableAdjustments",
+            details.reasonable_adjustments,
+            SHORT_TEXT_MAX_CHARS,
+        )?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn draft() -> ContactDraft {
+        ContactDraft {
+            kind: ContactKind::Complaint,
+            channel: Channel::Email,
+            received_at: Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap(),
+            subject: "  Missed bin  ".into(),
+            description: "Not collected three weeks running".into(),
+            service: None,
+            desired_outcome: None,
+            anonymous: false,
+            customer: None,
+            via_councillor: None,
+            respond_to_councillor: None,
+            flags: ContactFlags::default(),
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap()
+    }
+
+    fn field_of(err: AppError) -> &'static str {
+        match err {
+            AppError::BadUserInput {
+                field: Some(field), ..
+            } => field,
+            other => panic!("expected BAD_USER_INPUT, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_valid_contact_is_trimmed() {
+        let contact = NewContact::parse(draft(), now()).unwrap();
+        assert_eq!(contact.subject, "Missed bin");
+        assert!(!contact.respond_to_councillor);
+    }
+
+    #[test]
+    fn receipt_in_the_future_is_refused() {
+        let mut d = draft();
+        d.received_at = now() + Duration::hours(1);
+        assert_eq!(
+            field_of(NewContact::parse(d, now()).unwrap_err()),
+            "receivedAt"
+        );
+    }
+
+    #[test]
+    fn empty_and_oversized_text_is_refused() {
+        let mut d = draft();
+        d.subject = "   ".into();
+        assert_eq!(
+            field_of(NewContact::parse(d, now()).unwrap_err()),
+            "subject"
+        );
+        let mut d = draft();
+        d.description = "x".repeat(DESCRIPTION_MAX_CHARS + 1);
+        assert_eq!(
+            field_of(NewContact::parse(d, now()).unwrap_err()),
+            "description"
+        );
+    }
+
+    #[test]
+    fn anonymous_contacts_carry_no_identity() {
+        let mut d = draft();
+        d.anonymous = true;
+        d.customer = Some(CustomerDetails {
+            name: Some("A Person".into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            field_of(NewContact::parse(d, now()).unwrap_err()),
+            "anonymous"
+        );
+    }
+
+    #[test]
+    fn councillor_channel_needs_the_member_and_replies_go_to_them() {
+        let mut d = draft();
+        d.channel = Channel::Councillor;
+        assert_eq!(
+            field_of(NewContact::parse(d.clone(), now()).unwrap_err()),
+            "viaCouncillor"
+        );
+        d.via_councillor = Some("Cllr Jane Smith".into());
+        assert!(NewContact::parse(d, now()).unwrap().respond_to_councillor);
+    }
+
+    #[test]
+    fn malformed_email_is_refused() {
+        let mut d = draft();
+        d.customer = Some(CustomerDetails {
+            email: Some("not-an-email".into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            field_of(NewContact::parse(d, now()).unwrap_err()),
+            "customer.email"
+        );
+    }
+}

@@ -1,0 +1,91 @@
+//! The append-only case timeline. Every state change writes exactly one event
+//! in the same transaction as the change itself.
+
+use chrono::{DateTime, Utc};
+use entity::case_event;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::{auth::Actor, error::Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    ContactLogged,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::ContactLogged => "contact_logged",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [EventKind::ContactLogged]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+pub struct NewEvent<'a> {
+    pub case_id: Uuid,
+    pub kind: EventKind,
+    pub actor: &'a Actor,
+    pub occurred_at: DateTime<Utc>,
+    pub policy_version: Option<i32>,
+    pub summary: String,
+    pub data: Value,
+}
+
+/// Appends the event after the case's last one. The unique (case, seq) index
+/// turns a lost race into CONFLICT rather than a duplicate step.
+pub async fn append(
+    txn: &impl ConnectionTrait,
+    event: NewEvent<'_>,
+    now: DateTime<Utc>,
+) -> Result<case_event::Model> {
+    let last: Option<i32> = case_event::Entity::find()
+        .select_only()
+        .column(case_event::Column::Seq)
+        .filter(case_event::Column::CaseId.eq(event.case_id))
+        .order_by_desc(case_event::Column::Seq)
+        .limit(1)
+        .into_tuple()
+        .one(txn)
+        .await?;
+    let model = case_event::Model {
+        id: Uuid::now_v7(),
+        council_id: event.actor.council_id,
+        case_id: event.case_id,
+        seq: last.unwrap_or(0) + 1,
+        kind: event.kind.as_str().to_owned(),
+        actor_subject: event.actor.subject.clone(),
+        actor_role: event.actor.primary_role().as_str().to_owned(),
+        occurred_at: event.occurred_at,
+        recorded_at: now,
+        policy_version: event.policy_version,
+        summary: event.summary,
+        data: event.data,
+    };
+    case_event::Entity::insert(model.clone().into_active_model().reset_all())
+        .exec_without_returning(txn)
+        .await?;
+    Ok(model)
+}
+
+pub async fn timeline(
+    db: &impl ConnectionTrait,
+    council_id: Uuid,
+    case_id: Uuid,
+) -> Result<Vec<case_event::Model>> {
+    Ok(case_event::Entity::find()
+        .filter(case_event::Column::CouncilId.eq(council_id))
+        .filter(case_event::Column::CaseId.eq(case_id))
+        .order_by_asc(case_event::Column::Seq)
+        .all(db)
+        .await?)
+}

@@ -1,0 +1,256 @@
+//! Logging a contact: the first step of every case.
+
+use chrono::{DateTime, Datelike, Utc};
+use chrono_tz::Europe::London;
+use entity::{case, customer, deadline, enums::CaseStatus, service};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter,
+};
+use serde_json::json;
+use tracing::instrument;
+use uuid::Uuid;
+
+use super::{
+    contact::{CustomerDetails, NewContact},
+    councils::Council,
+    events::{self, EventKind, NewEvent},
+    reference,
+};
+use crate::{
+    auth::{Actor, Role},
+    db,
+    error::{AppError, Result},
+    policy::IntakeDecision,
+};
+
+/// Who may log a contact: staff who receive them, councillors for their
+/// constituents, and customers for themselves. Policy admins may not.
+pub const MAY_LOG: &[Role] = &[
+    Role::Customer,
+    Role::Frontline,
+    Role::InvestigatingOfficer,
+    Role::Dcro,
+    Role::CustomerFeedbackManager,
+    Role::Councillor,
+];
+
+#[instrument(skip_all, fields(council = %council.slug))]
+pub async fn log_contact(
+    db: &DatabaseConnection,
+    council: &Council,
+    actor: &Actor,
+    contact: NewContact,
+    decision: IntakeDecision,
+    now: DateTime<Utc>,
+) -> Result<case::Model> {
+    let service_id = match &contact.service {
+        Some(slug) => Some(service_id(db, council.id, slug).await?),
+        None => None,
+    };
+    let acting_as_customer = actor.has(Role::Customer) && !actor.is_case_staff();
+    if acting_as_customer && contact.anonymous {
+        return Err(AppError::bad_input(
+            "anonymous",
+            "a signed-in customer cannot log an anonymous contact",
+        ));
+    }
+    let councillor_subject = actor.has(Role::Councillor).then(|| actor.subject.clone());
+    let via_councillor = contact.via_councillor.clone().or_else(|| {
+        councillor_subject
+            .as_ref()
+            .map(|sub| actor.name.clone().unwrap_or_else(|| sub.clone()))
+    });
+
+    let txn = db::begin_write(db).await?;
+    let customer_id = if contact.anonymous {
+        None
+    } else if acting_as_customer {
+        Some(
+            portal_customer(
+                &txn,
+                council.id,
+                actor,
+                contact.customer.clone().unwrap_or_default(),
+                now,
+            )
+            .await?,
+        )
+    } else {
+        match contact.customer.clone() {
+            Some(details) => Some(staff_entered_customer(&txn, council.id, details, now).await?),
+            None => None,
+        }
+    };
+
+    let year = now.with_timezone(&London).year();
+    let number = reference::next_number(&txn, council.id, year).await?;
+    let next_due = decision.deadlines.iter().map(|d| d.due).min();
+    let model = case::Model {
+        id: Uuid::now_v7(),
+        council_id: council.id,
+        reference: reference::format(&council.reference_prefix, year, number),
+        reference_year: year,
+        reference_seq: number,
+        kind: contact.kind,
+        channel: contact.channel,
+        stage: decision.stage,
+        status: CaseStatus::Received,
+        received_at: contact.received_at,
+        service_id,
+        anonymous: contact.anonymous,
+        customer_id,
+        subject: contact.subject,
+        description: contact.description,
+        desired_outcome: contact.desired_outcome,
+        via_councillor,
+        councillor_subject,
+        respond_to_councillor: contact.respond_to_councillor,
+        discrimination: contact.flags.discrimination,
+        about_staff: contact.flags.about_staff,
+        multi_service: contact.flags.multi_service,
+        assignee_id: None,
+        stage2_reviewer_id: None,
+        outcome: None,
+        ombudsman: None,
+        next_due,
+        logged_by: actor.subject.clone(),
+        created_at: now,
+        updated_at: now,
+        closed_at: None,
+        version: 1,
+    };
+    case::Entity::insert(model.clone().into_active_model().reset_all())
+        .exec_without_returning(&txn)
+        .await?;
+    if let Some(version) = decision.policy_version {
+        for spec in &decision.deadlines {
+            let row = deadline::Model {
+                id: Uuid::now_v7(),
+                council_id: council.id,
+                case_id: model.id,
+                stage: spec.stage,
+                kind: spec.kind,
+                due: spec.due,
+                met_at: None,
+                breach_recorded_at: None,
+                superseded_at: None,
+                policy_version: version,
+                explanation: spec.explanation.clone(),
+                created_at: now,
+            };
+            deadline::Entity::insert(row.into_active_model().reset_all())
+                .exec_without_returning(&txn)
+                .await?;
+        }
+    }
+    events::append(
+        &txn,
+        NewEvent {
+            case_id: model.id,
+            kind: EventKind::ContactLogged,
+            actor,
+            occurred_at: model.received_at,
+            policy_version: decision.policy_version,
+            summary: format!(
+                "{:?} logged as {} via {:?}",
+                model.kind, model.reference, model.channel
+            ),
+            data: json!({
+                "reference": model.reference,
+                "kind": model.kind,
+                "channel": model.channel,
+                "stage": model.stage,
+                "deadlines": decision.deadlines.iter().map(|d| json!({
+                    "kind": d.kind, "due": d.due, "explanation": d.explanation
+                })).collect::<Vec<_>>(),
+            }),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+async fn service_id(db: &impl ConnectionTrait, council_id: Uuid, slug: &str) -> Result<Uuid> {
+    service::Entity::find()
+        .filter(service::Column::CouncilId.eq(council_id))
+        .filter(service::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .map(|s| s.id)
+        .ok_or_else(|| {
+            AppError::bad_input("service", format!("this council has no service `{slug}`"))
+        })
+}
+
+/// A signed-in customer always files under their own record.
+async fn portal_customer(
+    txn: &impl ConnectionTrait,
+    council_id: Uuid,
+    actor: &Actor,
+    details: CustomerDetails,
+    now: DateTime<Utc>,
+) -> Result<Uuid> {
+    let existing = customer::Entity::find()
+        .filter(customer::Column::CouncilId.eq(council_id))
+        .filter(customer::Column::PortalSubject.eq(actor.subject.clone()))
+        .one(txn)
+        .await?;
+    if let Some(found) = existing {
+        return Ok(found.id);
+    }
+    let details = CustomerDetails {
+        name: details.name.or_else(|| actor.name.clone()),
+        ..details
+    };
+    insert_customer(txn, council_id, Some(actor.subject.clone()), details, now).await
+}
+
+/// Staff entering a contact for a known email reuse that customer's record,
+/// so their history stays in one place.
+async fn staff_entered_customer(
+    txn: &impl ConnectionTrait,
+    council_id: Uuid,
+    details: CustomerDetails,
+    now: DateTime<Utc>,
+) -> Result<Uuid> {
+    if let Some(email) = &details.email {
+        let existing = customer::Entity::find()
+            .filter(customer::Column::CouncilId.eq(council_id))
+            .filter(customer::Column::Email.eq(email.clone()))
+            .one(txn)
+            .await?;
+        if let Some(found) = existing {
+            return Ok(found.id);
+        }
+    }
+    insert_customer(txn, council_id, None, details, now).await
+}
+
+async fn insert_customer(
+    txn: &impl ConnectionTrait,
+    council_id: Uuid,
+    portal_subject: Option<String>,
+    details: CustomerDetails,
+    now: DateTime<Utc>,
+) -> Result<Uuid> {
+    let row = customer::Model {
+        id: Uuid::now_v7(),
+        council_id,
+        portal_subject,
+        name: details.name,
+        email: details.email,
+        phone: details.phone,
+        address: details.address,
+        preferred_channel: details.preferred_channel,
+        reasonable_adjustments: details.reasonable_adjustments,
+        created_at: now,
+    };
+    let id = row.id;
+    customer::Entity::insert(row.into_active_model().reset_all())
+        .exec_without_returning(txn)
+        .await?;
+    Ok(id)
+}

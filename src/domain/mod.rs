@@ -1,0 +1,10 @@
+//! The rules. Each rule has one home here; GraphQL resolvers only authorise,
+//! call these services and map the result.
+
+pub mod cases;
+pub mod contact;
+pub mod councils;
+pub mod events;
+pub mod intake;
+pub mod reference;
+pub mod scope;

@@ -1,0 +1,130 @@
+use async_graphql::InputObject;
+use chrono::{DateTime, Utc};
+
+use crate::{
+    domain::{
+        cases::CaseFilter as DomainFilter,
+        contact::{ContactDraft, ContactFlags, CustomerDetails},
+    },
+    graphql::enums::{CaseStatus, Channel, ContactKind, Stage},
+};
+
+#[derive(InputObject)]
+pub struct LogContactInput {
+    pub kind: ContactKind,
+    pub channel: Channel,
+    /// When the council received it; may be in the past, never in the future.
+    pub received_at: DateTime<Utc>,
+    /// At most 200 characters.
+    pub subject: String,
+    /// At most 20,000 characters.
+    pub description: String,
+    /// Service slug, e.g. `waste` (see `me { council { services } }`).
+    pub service: Option<String>,
+    pub desired_outcome: Option<String>,
+    /// No identity given: the contact is recorded and investigated as far as possible.
+    #[graphql(default = false)]
+    pub anonymous: bool,
+    pub customer: Option<CustomerInput>,
+    /// Name of the councillor or MP it came through.
+    pub via_councillor: Option<String>,
+    /// Reply to the councillor/MP (default when `viaCouncillor` is set) or to the customer.
+    pub respond_to_councillor: Option<bool>,
+    /// A complaint of discrimination or harassment.
+    #[graphql(default = false)]
+    pub discrimination: bool,
+    /// A complaint about a named member of staff.
+    #[graphql(default = false)]
+    pub about_staff: bool,
+    /// Issues for more than one service.
+    #[graphql(default = false)]
+    pub multi_service: bool,
+}
+
+#[derive(InputObject, Default)]
+pub struct CustomerInput {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub preferred_channel: Option<Channel>,
+    pub reasonable_adjustments: Option<String>,
+}
+
+impl From<LogContactInput> for ContactDraft {
+    fn from(i: LogContactInput) -> Self {
+        ContactDraft {
+            kind: i.kind.into(),
+            channel: i.channel.into(),
+            received_at: i.received_at,
+            subject: i.subject,
+            description: i.description,
+            service: i.service,
+            desired_outcome: i.desired_outcome,
+            anonymous: i.anonymous,
+            customer: i.customer.map(|c| CustomerDetails {
+                name: c.name,
+                email: c.email,
+                phone: c.phone,
+                address: c.address,
+                preferred_channel: c.preferred_channel.map(Into::into),
+                reasonable_adjustments: c.reasonable_adjustments,
+            }),
+            via_councillor: i.via_councillor,
+            respond_to_councillor: i.respond_to_councillor,
+            flags: ContactFlags {
+                discrimination: i.discrimination,
+                about_staff: i.about_staff,
+                multi_service: i.multi_service,
+            },
+        }
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct CaseFilter {
+    pub kinds: Option<Vec<ContactKind>>,
+    pub stages: Option<Vec<Stage>>,
+    pub statuses: Option<Vec<CaseStatus>>,
+    /// Service slug.
+    pub service: Option<String>,
+    /// Only cases assigned to the caller.
+    #[graphql(default = false)]
+    pub assigned_to_me: bool,
+    /// Received at or after this instant.
+    pub received_from: Option<DateTime<Utc>>,
+    /// Received before this instant.
+    pub received_to: Option<DateTime<Utc>>,
+    /// true: open cases with a deadline already past; false: the others.
+    pub overdue: Option<bool>,
+}
+
+impl CaseFilter {
+    pub fn into_domain(self, subject: &str) -> DomainFilter {
+        DomainFilter {
+            kinds: self
+                .kinds
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            stages: self
+                .stages
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            statuses: self
+                .statuses
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            service: self.service,
+            assigned_to_subject: self.assigned_to_me.then(|| subject.to_owned()),
+            received_from: self.received_from,
+            received_to: self.received_to,
+            overdue: self.overdue,
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! Cases: logging contacts, reading one case, listing a council's cases.
+
+mod inputs;
+mod loaders;
+mod mutation;
+mod query;
+mod types;
+
+pub mod types_public {
+    pub use super::types::Service;
+}
+
+pub use loaders::DeadlineLoader;
+pub use mutation::CaseMutation;
+pub use query::CaseQuery;

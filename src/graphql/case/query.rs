@@ -1,0 +1,147 @@
+use async_graphql::{
+    Context, ID, Object, Result,
+    connection::{Connection, CursorType, Edge},
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{inputs::CaseFilter, types::Case};
+use crate::{
+    domain::{
+        cases::{self, CaseFilter as DomainFilter, Cursor, DEFAULT_PAGE, MAX_PAGE},
+        scope::CaseScope,
+    },
+    error::AppError,
+    graphql::context::ContextExt,
+};
+
+#[derive(Default)]
+pub struct CaseQuery;
+
+#[Object]
+impl CaseQuery {
+    /// A case of the caller's council that the caller may see; NOT_FOUND otherwise.
+    async fn case(&self, ctx: &Context<'_>, id: ID) -> Result<Case> {
+        let scope = ctx.case_scope()?;
+        let id = parse_id(&id)?;
+        let model = cases::get(&ctx.state().db, &scope, id).await?;
+        Ok(Case {
+            model,
+            sees_customer: scope.sees_customer_details(),
+        })
+    }
+
+    async fn case_by_reference(&self, ctx: &Context<'_>, reference: String) -> Result<Case> {
+        let scope = ctx.case_scope()?;
+        let model = cases::by_reference(&ctx.state().db, &scope, &reference).await?;
+        Ok(Case {
+            model,
+            sees_customer: scope.sees_customer_details(),
+        })
+    }
+
+    /// The caller's council's cases they may see, newest first.
+    async fn cases(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<CaseFilter>,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<CaseCursor, Case, CaseConnectionFields>> {
+        let actor = ctx.actor()?;
+        let scope = ctx.case_scope()?;
+        let first = match first {
+            None => DEFAULT_PAGE,
+            Some(n) if (1..=MAX_PAGE as i32).contains(&n) => n as u64,
+            Some(n) => {
+                return Err(AppError::bad_input(
+                    "first",
+                    format!("first must be between 1 and {MAX_PAGE}, not {n}"),
+                )
+                .into());
+            }
+        };
+        let after = match after {
+            None => None,
+            Some(s) => Some(
+                CaseCursor::decode_cursor(&s)
+                    .map_err(|_| AppError::bad_input("after", "not a cursor from this list"))?
+                    .0,
+            ),
+        };
+        let filter = filter.unwrap_or_default().into_domain(&actor.subject);
+        let today = ctx.today();
+        let page = cases::list(&ctx.state().db, &scope, &filter, today, first, after).await?;
+        let mut connection = Connection::with_additional_fields(
+            after.is_some(),
+            page.has_next_page,
+            CaseConnectionFields {
+                scope: scope.clone(),
+                filter,
+            },
+        );
+        let sees_customer = scope.sees_customer_details();
+        connection.edges.extend(page.cases.into_iter().map(|model| {
+            let cursor = CaseCursor(Cursor {
+                received_at: model.received_at,
+                id: model.id,
+            });
+            Edge::new(
+                cursor,
+                Case {
+                    model,
+                    sees_customer,
+                },
+            )
+        }));
+        Ok(connection)
+    }
+}
+
+pub struct CaseConnectionFields {
+    scope: CaseScope,
+    filter: DomainFilter,
+}
+
+#[Object]
+impl CaseConnectionFields {
+    /// Number of cases matching the filter (counted only when asked for).
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        Ok(cases::count(&ctx.state().db, &self.scope, &self.filter, ctx.today()).await?)
+    }
+}
+
+pub fn parse_id(id: &ID) -> std::result::Result<Uuid, AppError> {
+    Uuid::parse_str(id)
+        .map_err(|_| AppError::bad_input("id", format!("`{}` is not a case id", id.as_str())))
+}
+
+/// Opaque to clients: the position of the last case seen.
+pub struct CaseCursor(Cursor);
+
+impl CursorType for CaseCursor {
+    type Error = AppError;
+
+    fn decode_cursor(s: &str) -> std::result::Result<Self, AppError> {
+        let bad = || AppError::bad_input("after", "not a cursor from this list");
+        let raw = URL_SAFE_NO_PAD.decode(s).map_err(|_| bad())?;
+        let text = String::from_utf8(raw).map_err(|_| bad())?;
+        let (at, id) = text.split_once('|').ok_or_else(bad)?;
+        let received_at = DateTime::parse_from_rfc3339(at)
+            .map_err(|_| bad())?
+            .with_timezone(&Utc);
+        let id = Uuid::parse_str(id).map_err(|_| bad())?;
+        Ok(CaseCursor(Cursor { received_at, id }))
+    }
+
+    fn encode_cursor(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!(
+            "{}|{}",
+            self.0
+                .received_at
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            self.0.id
+        ))
+    }
+}

@@ -1,0 +1,358 @@
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject, dataloader::DataLoader};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{case, case_event, customer, deadline, enums as db, officer, service};
+use sea_orm::EntityTrait;
+
+use super::loaders::DeadlineLoader;
+use crate::{
+    domain::events,
+    error::AppError,
+    graphql::{
+        context::ContextExt,
+        enums::{CaseStatus, Channel, ContactKind, DeadlineKind, Ombudsman, Outcome, Stage},
+        scalars::Date,
+    },
+};
+
+/// A logged contact. Complaints move through stages; compliments, comments
+/// and suggestions have no stage.
+pub struct Case {
+    pub model: case::Model,
+    /// False for councillors, who see status but not the complainant.
+    pub sees_customer: bool,
+}
+
+impl Case {
+    async fn deadline_rows(&self, ctx: &Context<'_>) -> Result<Arc<Vec<deadline::Model>>> {
+        let loader = ctx.data_unchecked::<Arc<DataLoader<DeadlineLoader>>>();
+        let rows = loader
+            .load_one(self.model.id)
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("loading deadlines: {e:?}")))?;
+        Ok(rows.unwrap_or_default())
+    }
+
+    /// The open deadline of a kind (not met, not superseded), if any.
+    async fn open_due(&self, ctx: &Context<'_>, kind: db::DeadlineKind) -> Result<Option<Date>> {
+        Ok(self
+            .deadline_rows(ctx)
+            .await?
+            .iter()
+            .filter(|d| d.kind == kind && d.met_at.is_none() && d.superseded_at.is_none())
+            .map(|d| d.due)
+            .min()
+            .map(Date))
+    }
+}
+
+#[Object]
+impl Case {
+    async fn id(&self) -> ID {
+        ID(self.model.id.to_string())
+    }
+
+    /// Unique per council, sequential per year: `LEE-2026-000042`.
+    async fn reference(&self) -> &str {
+        &self.model.reference
+    }
+
+    async fn kind(&self) -> ContactKind {
+        self.model.kind.into()
+    }
+
+    async fn channel(&self) -> Channel {
+        self.model.channel.into()
+    }
+
+    /// Null for contacts that are not complaints.
+    async fn stage(&self) -> Option<Stage> {
+        self.model.stage.map(Into::into)
+    }
+
+    async fn status(&self) -> CaseStatus {
+        self.model.status.into()
+    }
+
+    async fn received_at(&self) -> DateTime<Utc> {
+        self.model.received_at
+    }
+
+    async fn subject(&self) -> &str {
+        &self.model.subject
+    }
+
+    /// Hidden from councillors' read-only view.
+    async fn description(&self) -> Option<&str> {
+        self.sees_customer
+            .then_some(self.model.description.as_str())
+    }
+
+    async fn desired_outcome(&self) -> Option<&str> {
+        if self.sees_customer {
+            self.model.desired_outcome.as_deref()
+        } else {
+            None
+        }
+    }
+
+    async fn service(&self, ctx: &Context<'_>) -> Result<Option<Service>> {
+        let Some(id) = self.model.service_id else {
+            return Ok(None);
+        };
+        let db = &ctx.state().db;
+        Ok(service::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(Service::from))
+    }
+
+    async fn anonymous(&self) -> bool {
+        self.model.anonymous
+    }
+
+    /// The complainant; null for anonymous contacts and in councillors' view.
+    async fn customer(&self, ctx: &Context<'_>) -> Result<Option<Customer>> {
+        let Some(id) = self.model.customer_id.filter(|_| self.sees_customer) else {
+            return Ok(None);
+        };
+        let row = customer::Entity::find_by_id(id)
+            .one(&ctx.state().db)
+            .await?;
+        Ok(row
+            .filter(|c| c.council_id == self.model.council_id)
+            .map(Customer))
+    }
+
+    /// The councillor or MP the complaint came through.
+    async fn via_councillor(&self) -> Option<&str> {
+        self.model.via_councillor.as_deref()
+    }
+
+    /// Responses go to the councillor or MP rather than the customer.
+    async fn respond_to_councillor(&self) -> bool {
+        self.model.respond_to_councillor
+    }
+
+    async fn discrimination(&self) -> bool {
+        self.model.discrimination
+    }
+
+    async fn about_staff(&self) -> bool {
+        self.model.about_staff
+    }
+
+    async fn multi_service(&self) -> bool {
+        self.model.multi_service
+    }
+
+    async fn assignee(&self, ctx: &Context<'_>) -> Result<Option<Officer>> {
+        let Some(id) = self.model.assignee_id else {
+            return Ok(None);
+        };
+        let row = officer::Entity::find_by_id(id).one(&ctx.state().db).await?;
+        Ok(row
+            .filter(|o| o.council_id == self.model.council_id)
+            .map(Officer))
+    }
+
+    async fn outcome(&self) -> Option<Outcome> {
+        self.model.outcome.map(Into::into)
+    }
+
+    async fn ombudsman(&self) -> Option<Ombudsman> {
+        self.model.ombudsman.map(Into::into)
+    }
+
+    /// The open acknowledgement deadline; null when none applies.
+    async fn acknowledge_by(&self, ctx: &Context<'_>) -> Result<Option<Date>> {
+        self.open_due(ctx, db::DeadlineKind::Acknowledge).await
+    }
+
+    /// The open response deadline at the current stage.
+    async fn respond_by(&self, ctx: &Context<'_>) -> Result<Option<Date>> {
+        self.open_due(ctx, db::DeadlineKind::Respond).await
+    }
+
+    /// The last day the customer may ask for the next stage.
+    async fn escalate_by(&self, ctx: &Context<'_>) -> Result<Option<Date>> {
+        self.open_due(ctx, db::DeadlineKind::Escalate).await
+    }
+
+    /// An open case with an open deadline before today (Europe/London).
+    async fn overdue(&self, ctx: &Context<'_>) -> bool {
+        let today = ctx.today();
+        self.model.status.is_open() && self.model.next_due.is_some_and(|due| due < today)
+    }
+
+    async fn deadlines(&self, ctx: &Context<'_>) -> Result<Vec<Deadline>> {
+        let today = ctx.today();
+        Ok(self
+            .deadline_rows(ctx)
+            .await?
+            .iter()
+            .map(|d| Deadline::new(d, today))
+            .collect())
+    }
+
+    /// Every step of the case, oldest first.
+    async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<CaseEvent>> {
+        let rows = events::timeline(&ctx.state().db, self.model.council_id, self.model.id).await?;
+        Ok(rows.into_iter().map(CaseEvent).collect())
+    }
+
+    /// Increases with every change; pass it back as `expectedVersion`.
+    async fn version(&self) -> i32 {
+        self.model.version
+    }
+
+    async fn logged_by(&self) -> &str {
+        &self.model.logged_by
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.model.created_at
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.model.updated_at
+    }
+
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.model.closed_at
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Service {
+    pub slug: String,
+    pub name: String,
+}
+
+impl From<service::Model> for Service {
+    fn from(s: service::Model) -> Self {
+        Self {
+            slug: s.slug,
+            name: s.name,
+        }
+    }
+}
+
+pub struct Customer(customer::Model);
+
+#[Object]
+impl Customer {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    async fn address(&self) -> Option<&str> {
+        self.0.address.as_deref()
+    }
+    async fn preferred_channel(&self) -> Option<Channel> {
+        self.0.preferred_channel.map(Into::into)
+    }
+    /// Adjustments agreed so the customer can use the process (format, contact times, advocate).
+    async fn reasonable_adjustments(&self) -> Option<&str> {
+        self.0.reasonable_adjustments.as_deref()
+    }
+}
+
+pub struct Officer(officer::Model);
+
+#[Object]
+impl Officer {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// The `sub` of the officer's token.
+    async fn subject(&self) -> &str {
+        &self.0.subject
+    }
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+}
+
+/// A date by which something must happen, computed by the council's policy.
+#[derive(SimpleObject)]
+pub struct Deadline {
+    pub kind: DeadlineKind,
+    pub stage: Option<Stage>,
+    pub due: Date,
+    pub met_at: Option<DateTime<Utc>>,
+    /// Met after the due date, or still open after it.
+    pub missed: bool,
+    /// Replaced by an extension or a later decision.
+    pub superseded: bool,
+    /// The policy version that computed it.
+    pub policy_version: i32,
+    /// One line for staff: "15 working days after receipt on 2026-12-21 (leeds v3)".
+    pub explanation: String,
+}
+
+impl Deadline {
+    fn new(d: &deadline::Model, today: NaiveDate) -> Self {
+        let missed = match d.met_at {
+            Some(met) => met.with_timezone(&chrono_tz::Europe::London).date_naive() > d.due,
+            None => d.superseded_at.is_none() && today > d.due,
+        };
+        Self {
+            kind: d.kind.into(),
+            stage: d.stage.map(Into::into),
+            due: Date(d.due),
+            met_at: d.met_at,
+            missed,
+            superseded: d.superseded_at.is_some(),
+            policy_version: d.policy_version,
+            explanation: d.explanation.clone(),
+        }
+    }
+}
+
+/// One immutable entry of the case timeline.
+pub struct CaseEvent(case_event::Model);
+
+#[Object]
+impl CaseEvent {
+    async fn seq(&self) -> i32 {
+        self.0.seq
+    }
+    /// e.g. `contact_logged`.
+    async fn kind(&self) -> &str {
+        &self.0.kind
+    }
+    async fn actor_subject(&self) -> &str {
+        &self.0.actor_subject
+    }
+    async fn actor_role(&self) -> &str {
+        &self.0.actor_role
+    }
+    /// When it happened.
+    async fn occurred_at(&self) -> DateTime<Utc> {
+        self.0.occurred_at
+    }
+    /// When it was written down.
+    async fn recorded_at(&self) -> DateTime<Utc> {
+        self.0.recorded_at
+    }
+    async fn policy_version(&self) -> Option<i32> {
+        self.0.policy_version
+    }
+    async fn summary(&self) -> &str {
+        &self.0.summary
+    }
+    /// What changed, as JSON.
+    async fn data(&self) -> async_graphql::Json<serde_json::Value> {
+        async_graphql::Json(self.0.data.clone())
+    }
+}

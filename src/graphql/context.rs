@@ -1,0 +1,52 @@
+//! What every resolver reads from the request: the caller and the app state.
+
+use std::sync::Arc;
+
+use async_graphql::Context;
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Europe::London;
+
+use crate::{
+    auth::Actor,
+    domain::{councils::Council, scope::CaseScope},
+    error::{AppError, Result},
+    state::AppState,
+};
+
+pub trait ContextExt {
+    fn state(&self) -> &Arc<AppState>;
+    fn actor(&self) -> Result<&Actor>;
+    fn council(&self) -> Result<&Council>;
+    fn case_scope(&self) -> Result<CaseScope> {
+        CaseScope::for_actor(self.actor()?)
+    }
+    fn now(&self) -> DateTime<Utc>;
+    /// Today in the councils' calendar (Europe/London).
+    fn today(&self) -> NaiveDate {
+        self.now().with_timezone(&London).date_naive()
+    }
+}
+
+impl ContextExt for Context<'_> {
+    fn state(&self) -> &Arc<AppState> {
+        self.data_unchecked::<Arc<AppState>>()
+    }
+
+    fn actor(&self) -> Result<&Actor> {
+        self.data_opt::<Actor>().ok_or_else(|| {
+            AppError::Unauthenticated("sign in: send `Authorization: Bearer <token>`".into())
+        })
+    }
+
+    fn council(&self) -> Result<&Council> {
+        let actor = self.actor()?;
+        self.state()
+            .councils
+            .by_id(actor.council_id)
+            .ok_or_else(|| AppError::Forbidden("unknown council".into()))
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}

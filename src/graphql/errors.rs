@@ -1,0 +1,61 @@
+//! Gives every GraphQL error its `extensions.code`, for queries, mutations
+//! and subscriptions alike.
+
+use std::sync::Arc;
+
+use async_graphql::{
+    ErrorExtensionValues, Response, ServerError, Value,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest},
+};
+
+use crate::error::AppError;
+
+pub struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodes)
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for ErrorCodes {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        response.errors.iter_mut().for_each(classify);
+        response
+    }
+}
+
+/// Our own errors carry their code. Everything else async-graphql raises
+/// itself (syntax, validation, unknown enum values, wrong argument types,
+/// depth and complexity limits) and is the client's input: BAD_USER_INPUT.
+fn classify(error: &mut ServerError) {
+    let source = error.source.clone();
+    let app = source.as_deref().and_then(|s| s.downcast_ref::<AppError>());
+    let ext = error
+        .extensions
+        .get_or_insert_with(ErrorExtensionValues::default);
+    match app {
+        Some(app) => {
+            ext.set("code", app.code());
+            match app {
+                AppError::Internal(cause) => tracing::error!(error = ?cause, "internal error"),
+                AppError::BadUserInput {
+                    field: Some(field), ..
+                } => ext.set("field", *field),
+                AppError::PolicyRejected {
+                    detail: Some(detail),
+                    ..
+                } => {
+                    if let Ok(value) = Value::from_json(detail.clone()) {
+                        ext.set("detail", value);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None if ext.get("code").is_none() => ext.set("code", "BAD_USER_INPUT"),
+        None => {}
+    }
+}

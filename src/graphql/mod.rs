@@ -1,0 +1,47 @@
+//! The GraphQL API: one schema merged from one module per part of the domain.
+
+pub mod case;
+pub mod context;
+pub mod enums;
+mod errors;
+mod me;
+pub mod scalars;
+
+use std::sync::Arc;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema};
+
+use crate::state::AppState;
+
+/// Deep enough for a case with its timeline and customer; shallow enough
+/// that a hostile query cannot fan out.
+pub const MAX_DEPTH: usize = 10;
+pub const MAX_COMPLEXITY: usize = 1_000;
+
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(me::MeQuery, case::CaseQuery);
+
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(case::CaseMutation);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+pub fn schema(state: Option<Arc<AppState>>) -> AppSchema {
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .extension(errors::ErrorCodes);
+    if let Some(state) = state {
+        builder = builder.data(state);
+    }
+    builder.finish()
+}
+
+/// The SDL that `schema.graphql` must equal.
+pub fn sdl() -> String {
+    schema(None).sdl()
+}

@@ -1,0 +1,138 @@
+use std::{sync::Arc, time::Instant};
+
+use actix_web::{HttpRequest, HttpResponse, Responder, http::StatusCode, web};
+use async_graphql::{BatchRequest, BatchResponse, dataloader::DataLoader, http::GraphiQLSource};
+use futures_util::StreamExt;
+use serde_json::json;
+
+use crate::{
+    auth::{self, Actor},
+    error::AppError,
+    graphql::{AppSchema, case::DeadlineLoader},
+    state::AppState,
+};
+
+/// Largest request body, set from configuration.
+#[derive(Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+pub async fn graphiql() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .title("Redress GraphQL")
+                .finish(),
+        )
+}
+
+pub async fn execute(
+    req: HttpRequest,
+    mut payload: web::Payload,
+    state: web::Data<Arc<AppState>>,
+    schema: web::Data<AppSchema>,
+    limit: web::Data<BodyLimit>,
+) -> HttpResponse {
+    let started = Instant::now();
+    let actor = match bearer_actor(&req, &state) {
+        Ok(actor) => actor,
+        Err(err) => return error_response(&err),
+    };
+
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else {
+            return error_response(&AppError::BadUserInput {
+                field: None,
+                message: "the request body could not be read".into(),
+            });
+        };
+        if body.len() + chunk.len() > limit.0 {
+            return error_response(&AppError::BadUserInput {
+                field: None,
+                message: format!("the request body is larger than {} bytes", limit.0),
+            })
+            .customize()
+            .with_status(StatusCode::PAYLOAD_TOO_LARGE)
+            .respond_to(&req)
+            .map_into_boxed_body();
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let request: BatchRequest = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(err) => {
+            return error_response(&AppError::BadUserInput {
+                field: None,
+                message: format!("the body is not a GraphQL request in JSON: {err}"),
+            });
+        }
+    };
+
+    let request = match actor {
+        Some(actor) => {
+            let loader = DeadlineLoader {
+                db: state.db.clone(),
+                council_id: actor.council_id,
+            };
+            request
+                .data(Arc::new(DataLoader::new(loader, tokio::spawn)))
+                .data(actor)
+        }
+        None => request,
+    };
+    let response = schema.execute_batch(request).await;
+    let outcome = outcome(&response);
+    state
+        .metrics
+        .graphql_requests
+        .with_label_values(&[outcome])
+        .inc();
+    state
+        .metrics
+        .graphql_seconds
+        .with_label_values(&[outcome])
+        .observe(started.elapsed().as_secs_f64());
+    HttpResponse::Ok().json(response)
+}
+
+fn bearer_actor(req: &HttpRequest, state: &AppState) -> Result<Option<Actor>, AppError> {
+    let Some(header) = req.headers().get(actix_web::http::header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let token = header
+        .to_str()
+        .ok()
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            AppError::Unauthenticated("the Authorization header must be `Bearer <token>`".into())
+        })?;
+    auth::authenticate(&state.verifier, &state.councils, token).map(Some)
+}
+
+fn outcome(response: &BatchResponse) -> &'static str {
+    let failed = match response {
+        BatchResponse::Single(r) => r.is_err(),
+        BatchResponse::Batch(rs) => rs.iter().any(|r| r.is_err()),
+    };
+    if failed { "error" } else { "ok" }
+}
+
+fn error_response(err: &AppError) -> HttpResponse {
+    let status = match err {
+        AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::BadUserInput { .. } => StatusCode::BAD_REQUEST,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    HttpResponse::build(status).json(json!({
+        "data": null,
+        "errors": [{ "message": err.to_string(), "extensions": { "code": err.code() } }],
+    }))
+}
