@@ -209,7 +209,9 @@ async fn portal_customer(
 }
 
 /// Staff entering a contact for a known email reuse that customer's record,
-/// so their history stays in one place.
+/// so their history stays in one place. Portal records are never matched by
+/// email: a portal user can type any address, and matching would show them
+/// someone else's cases.
 async fn staff_entered_customer(
     txn: &impl ConnectionTrait,
     council_id: Uuid,
@@ -220,6 +222,7 @@ async fn staff_entered_customer(
         let existing = customer::Entity::find()
             .filter(customer::Column::CouncilId.eq(council_id))
             .filter(customer::Column::Email.eq(email.clone()))
+            .filter(customer::Column::PortalSubject.is_null())
             .one(txn)
             .await?;
         if let Some(found) = existing {

@@ -16,7 +16,9 @@ use crate::state::AppState;
 /// Deep enough for a case with its timeline and customer; shallow enough
 /// that a hostile query cannot fan out.
 pub const MAX_DEPTH: usize = 10;
-pub const MAX_COMPLEXITY: usize = 1_000;
+/// A list counts its page size times its fields, so this admits a full page
+/// of 100 cases with deadlines and timeline, and refuses alias fan-out.
+pub const MAX_COMPLEXITY: usize = 10_000;
 
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(me::MeQuery, case::CaseQuery);

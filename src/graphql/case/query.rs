@@ -42,6 +42,9 @@ impl CaseQuery {
     }
 
     /// The caller's council's cases they may see, newest first.
+    #[graphql(
+        complexity = "first.unwrap_or(DEFAULT_PAGE as i32).clamp(1, MAX_PAGE as i32) as usize * child_complexity + 1"
+    )]
     async fn cases(
         &self,
         ctx: &Context<'_>,

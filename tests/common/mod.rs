@@ -1,0 +1,295 @@
+//! Starts the real application on a random port with a fresh database and
+//! talks to it over HTTP with real tokens.
+#![allow(dead_code)]
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use redress::{
+    app::Application,
+    config::{DatabaseArgs, JwtArgs, LogFormat, ServeArgs},
+    state::AppState,
+};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+pub const SECRET: &str = "test-secret-for-integration-tests-only";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub backend: Backend,
+    pub database_url: String,
+    pub state: Arc<AppState>,
+    _dir: Option<TempDir>,
+}
+
+/// Runs each scenario once on SQLite and once on PostgreSQL (when
+/// `REDRESS_TEST_POSTGRES_URL` is set; CI always sets it).
+#[macro_export]
+macro_rules! on_both_databases {
+    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn scenario($app: TestApp) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    scenario(TestApp::spawn(Backend::Sqlite).await).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(app) = TestApp::spawn_postgres().await {
+                        scenario(app).await
+                    }
+                }
+            }
+        )*
+    };
+}
+
+pub fn serve_args(database_url: String) -> ServeArgs {
+    ServeArgs {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        database: DatabaseArgs {
+            database_url,
+            db_max_connections: 8,
+        },
+        jwt: JwtArgs {
+            jwt_secret: Some(SECRET.into()),
+            jwt_public_key: None,
+            jwt_issuer: None,
+            jwt_audience: None,
+            jwt_leeway_secs: 5,
+        },
+        policy_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies"),
+        log_format: LogFormat::Pretty,
+        max_body_bytes: 64 * 1024,
+        workers: Some(2),
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        match backend {
+            Backend::Sqlite => Self::spawn_sqlite_with(|_| {}).await,
+            Backend::Postgres => Self::spawn_postgres()
+                .await
+                .expect("REDRESS_TEST_POSTGRES_URL is set"),
+        }
+    }
+
+    pub async fn spawn_sqlite_with(configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
+        let dir = TempDir::new().unwrap();
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("redress.db").display()
+        );
+        let mut args = serve_args(url);
+        configure(&mut args);
+        Self::start(args, Backend::Sqlite, Some(dir)).await
+    }
+
+    /// A new, empty PostgreSQL database for this test alone.
+    pub async fn spawn_postgres() -> Option<TestApp> {
+        let Ok(admin_url) = std::env::var("REDRESS_TEST_POSTGRES_URL") else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must run the PostgreSQL half: set REDRESS_TEST_POSTGRES_URL"
+            );
+            return None;
+        };
+        let url = fresh_postgres_database(&admin_url).await;
+        Some(Self::start(serve_args(url), Backend::Postgres, None).await)
+    }
+
+    pub async fn start(args: ServeArgs, backend: Backend, dir: Option<TempDir>) -> TestApp {
+        if std::env::var_os("TEST_LOG").is_some() {
+            redress::telemetry::init(LogFormat::Pretty);
+        }
+        let database_url = args.database.database_url.clone();
+        let app = Application::build(args)
+            .await
+            .expect("the application starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state();
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .unwrap(),
+            backend,
+            database_url,
+            state,
+            _dir: dir,
+        }
+    }
+
+    /// A signed token as an identity provider would issue it.
+    pub fn token(&self, council: &str, roles: &[&str], sub: &str) -> String {
+        token_with(json!({
+            "sub": sub,
+            "council": council,
+            "roles": roles,
+            "exp": now() + 3600,
+        }))
+    }
+
+    pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Gql {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.expect("a JSON body");
+        Gql { status, body }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{}", self.address, path))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Logs a complaint for `council` as frontline staff and returns the case.
+    pub async fn log_complaint(&self, council: &str, subject: &str) -> Value {
+        let token = self.token(council, &["frontline"], "frontline-officer");
+        self.graphql(
+            Some(&token),
+            LOG_CONTACT,
+            json!({ "input": complaint_input(subject) }),
+        )
+        .await
+        .data()["logContact"]
+            .clone()
+    }
+
+    /// Every case of a council, counted by a staff member.
+    pub async fn case_count(&self, council: &str) -> u64 {
+        let token = self.token(council, &["customer_feedback_manager"], "counter");
+        self.graphql(Some(&token), "{ cases { totalCount } }", json!({}))
+            .await
+            .data()["cases"]["totalCount"]
+            .as_u64()
+            .unwrap()
+    }
+}
+
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+pub fn token_with(claims: Value) -> String {
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap()
+}
+
+async fn fresh_postgres_database(admin_url: &str) -> String {
+    use sea_orm::{ConnectionTrait, Database};
+    let name = format!("redress_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = Database::connect(admin_url)
+        .await
+        .expect("PostgreSQL is reachable");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create the test database");
+    admin.close().await.ok();
+    let (base, query) = match admin_url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (admin_url, String::new()),
+    };
+    let prefix = &base[..base.rfind('/').expect("a database name in the URL")];
+    format!("{prefix}/{name}{query}")
+}
+
+pub const LOG_CONTACT: &str = r#"
+mutation Log($input: LogContactInput!) {
+  logContact(input: $input) {
+    id reference kind channel stage status receivedAt subject description desiredOutcome
+    anonymous viaCouncillor respondToCouncillor discrimination aboutStaff multiService
+    version overdue acknowledgeBy respondBy escalateBy
+    service { slug name }
+    customer { name email phone preferredChannel reasonableAdjustments }
+    deadlines { kind due policyVersion explanation }
+    timeline { seq kind actorSubject actorRole policyVersion summary data }
+  }
+}"#;
+
+pub fn complaint_input(subject: &str) -> Value {
+    json!({
+        "kind": "COMPLAINT",
+        "channel": "EMAIL",
+        "receivedAt": "2026-11-20T10:00:00Z",
+        "subject": subject,
+        "description": "The bin was not collected three weeks running.",
+        "service": "waste",
+        "desiredOutcome": "Collect the bin and stop missing it",
+        "customer": { "name": "Ann Example", "email": "ann@example.org", "preferredChannel": "EMAIL" }
+    })
+}
+
+pub struct Gql {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Gql {
+    /// The data of a response that must have succeeded.
+    pub fn data(&self) -> &Value {
+        assert!(
+            self.body.get("errors").is_none(),
+            "expected success, got HTTP {} {}",
+            self.status,
+            self.body
+        );
+        &self.body["data"]
+    }
+
+    /// The `extensions.code` of the first error; panics when there is none.
+    pub fn code(&self) -> &str {
+        self.body["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or_else(|| {
+                panic!(
+                    "expected an error with a code, got HTTP {} {}",
+                    self.status, self.body
+                )
+            })
+    }
+
+    pub fn field(&self) -> Option<&str> {
+        self.body["errors"][0]["extensions"]["field"].as_str()
+    }
+
+    pub fn message(&self) -> &str {
+        self.body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+    }
+}
