@@ -26,6 +26,24 @@ pub enum Command {
     Token(TokenArgs),
     /// Print the GraphQL schema (SDL).
     Schema,
+    /// Check, test or try out a council policy script, offline.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Compile the script and dry-run every hook it defines.
+    Check { file: PathBuf },
+    /// Run the script's own tests (and everything `check` does).
+    Test { file: PathBuf },
+    /// Show what `intake` decides for a contact, e.g.
+    /// --case '{"kind":"complaint","channel":"email","received":"2026-12-21"}'
+    Preview {
+        file: PathBuf,
+        #[arg(long)]
+        case: String,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

@@ -5,7 +5,7 @@ use redress::{
     app::Application,
     auth::{JwtConfig, Role, TokenMinter},
     config::{Cli, Command, LogFormat},
-    db, graphql, telemetry,
+    db, graphql, policy, telemetry,
 };
 
 #[actix_web::main]
@@ -51,6 +51,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{token}");
         }
         Command::Schema => print!("{}", graphql::sdl()),
+        Command::Policy(command) => {
+            if !policy::cli::run(command)? {
+                std::process::exit(1);
+            }
+        }
     }
     Ok(())
 }

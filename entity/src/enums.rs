@@ -1,5 +1,6 @@
 //! Enumerations stored as short strings, so both SQLite and PostgreSQL hold
-//! readable values and new variants need no database type migration.
+//! readable values and new variants need no database type migration. Their
+//! serde names are the stored names, which policy scripts also use.
 
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -7,6 +8,7 @@ use serde::{Deserialize, Serialize};
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
 )]
+#[serde(rename_all = "snake_case")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 pub enum ContactKind {
     #[sea_orm(string_value = "complaint")]
@@ -39,6 +41,7 @@ impl ContactKind {
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
 )]
+#[serde(rename_all = "snake_case")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum Channel {
     #[sea_orm(string_value = "phone")]
@@ -60,15 +63,19 @@ pub enum Channel {
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
 )]
+#[serde(rename_all = "snake_case")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum Stage {
     #[sea_orm(string_value = "informal")]
     Informal,
     #[sea_orm(string_value = "stage_1")]
+    #[serde(rename = "stage_1")]
     Stage1,
     #[sea_orm(string_value = "stage_2")]
+    #[serde(rename = "stage_2")]
     Stage2,
     #[sea_orm(string_value = "stage_3")]
+    #[serde(rename = "stage_3")]
     Stage3,
     #[sea_orm(string_value = "ombudsman")]
     Ombudsman,
@@ -77,6 +84,7 @@ pub enum Stage {
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
 )]
+#[serde(rename_all = "snake_case")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 pub enum CaseStatus {
     /// Logged, not yet acknowledged.
@@ -122,6 +130,7 @@ impl CaseStatus {
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
 )]
+#[serde(rename_all = "snake_case")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 pub enum DeadlineKind {
     #[sea_orm(string_value = "acknowledge")]
@@ -143,6 +152,7 @@ pub enum DeadlineKind {
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
 )]
+#[serde(rename_all = "snake_case")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum Outcome {
     #[sea_orm(string_value = "upheld")]
@@ -156,6 +166,7 @@ pub enum Outcome {
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
 )]
+#[serde(rename_all = "snake_case")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum Ombudsman {
     #[sea_orm(string_value = "lgsco")]
@@ -169,6 +180,7 @@ pub enum Ombudsman {
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
 )]
+#[serde(rename_all = "snake_case")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 pub enum RemedyKind {
     #[sea_orm(string_value = "apology")]
@@ -188,6 +200,7 @@ pub enum RemedyKind {
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
 )]
+#[serde(rename_all = "snake_case")]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum DesignationLevel {
     /// Told in writing what must change and by when; no restrictions yet.

@@ -1,8 +1,20 @@
-//! Council policy decisions. Each council's rules live in its script; what
-//! is here is the documented default a missing hook falls back to.
+//! Council policies: each council's rules are a Rhai script run in a
+//! sandbox; this module compiles, validates and calls them. The hook
+//! contract is documented for policy admins in `policies/README.md`.
+
+pub mod calendar;
+pub mod cli;
+pub mod compiled;
+pub mod convert;
+pub mod hooks;
+pub mod prelude;
+pub mod sandbox;
 
 use chrono::NaiveDate;
 use entity::enums::{ContactKind, DeadlineKind, Stage};
+
+pub use compiled::{CompiledPolicy, Problem, Report};
+pub use hooks::{Contact, RequirementOut};
 
 /// A deadline the policy computed, with the sentence shown to staff.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,19 +29,52 @@ pub struct DeadlineSpec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IntakeDecision {
     pub stage: Option<Stage>,
+    pub in_scope: bool,
+    pub scope_reason: Option<String>,
+    pub signpost: Option<String>,
     pub deadlines: Vec<DeadlineSpec>,
+    pub requirements: Vec<RequirementOut>,
     /// The policy version that decided; `None` when no policy is active.
     pub policy_version: Option<i32>,
 }
 
 impl IntakeDecision {
-    /// With no policy published: complaints start at stage 1, other contacts
-    /// have no stage, and no deadline is invented.
+    /// With no policy published: the `intake` hook's documented default.
     pub fn without_policy(kind: ContactKind) -> Self {
+        Self::from_hook(hooks::IntakeOut::default_for(kind), None, "")
+    }
+
+    pub fn from_policy(policy: &CompiledPolicy, contact: &Contact) -> Result<Self, Problem> {
+        let out = policy.intake(contact)?;
+        Ok(Self::from_hook(out, Some(policy.version), &policy.council))
+    }
+
+    fn from_hook(out: hooks::IntakeOut, version: Option<i32>, council: &str) -> Self {
+        let stage = out.stage;
+        let deadlines = if out.in_scope {
+            out.deadlines
+                .into_iter()
+                .map(|d| DeadlineSpec {
+                    stage,
+                    kind: d.kind,
+                    due: d.due,
+                    explanation: match version {
+                        Some(v) => format!("{} ({council} v{v})", d.explanation),
+                        None => d.explanation,
+                    },
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         Self {
-            stage: kind.is_complaint().then_some(Stage::Stage1),
-            deadlines: Vec::new(),
-            policy_version: None,
+            stage,
+            in_scope: out.in_scope,
+            scope_reason: out.reason,
+            signpost: out.signpost,
+            deadlines,
+            requirements: out.requirements,
+            policy_version: version,
         }
     }
 }

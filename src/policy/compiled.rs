@@ -1,0 +1,583 @@
+//! A compiled council policy: validation (syntax, hook shapes, a dry run of
+//! every hook, the script's own tests) and typed hook calls.
+
+use std::{collections::BTreeSet, fmt, sync::Arc};
+
+use chrono::NaiveDate;
+use entity::enums::ContactKind;
+use rhai::{AST, CallFnOptions, Dynamic, EvalAltResult, Map, Position, Scope};
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::{
+    calendar::Calendar,
+    convert::{self, MapBuilder},
+    hooks::{self, *},
+    sandbox,
+};
+
+/// One thing wrong with a script, pointing at where it is when known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub message: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub hook: Option<String>,
+    pub test: Option<String>,
+}
+
+impl Problem {
+    fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            line: None,
+            column: None,
+            hook: None,
+            test: None,
+        }
+    }
+
+    fn at(mut self, pos: Position) -> Self {
+        self.line = pos.line();
+        self.column = pos.position();
+        self
+    }
+
+    fn in_hook(mut self, hook: &str) -> Self {
+        self.hook = Some(hook.to_owned());
+        self
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (Some(line), Some(col)) => write!(f, "{line}:{col}: ")?,
+            (Some(line), None) => write!(f, "{line}: ")?,
+            _ => {}
+        }
+        if let Some(test) = &self.test {
+            write!(f, "test `{test}`: ")?;
+        } else if let Some(hook) = &self.hook {
+            write!(f, "hook `{hook}`: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// What validating a script found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub hooks: Vec<String>,
+    pub tests_run: usize,
+    pub tests_passed: usize,
+    pub problems: Vec<Problem>,
+}
+
+pub fn sha256(source: &str) -> String {
+    hex::encode(Sha256::digest(source.as_bytes()))
+}
+
+pub struct CompiledPolicy {
+    pub council: String,
+    /// 0 for a script that is being checked and was never published.
+    pub version: i32,
+    pub sha256: String,
+    pub source: Arc<str>,
+    ast: AST,
+    calendar: Arc<Calendar>,
+    hooks: BTreeSet<String>,
+}
+
+impl fmt::Debug for CompiledPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "CompiledPolicy({} v{} {})",
+            self.council,
+            self.version,
+            &self.sha256[..12]
+        )
+    }
+}
+
+impl CompiledPolicy {
+    /// Parses the script and checks its hooks' signatures and calendar.
+    pub fn compile(council: &str, version: i32, source: &str) -> Result<Self, Vec<Problem>> {
+        let ast = sandbox::engine()
+            .compile(source)
+            .map_err(|err| vec![Problem::new(err.err_type().to_string()).at(err.position())])?;
+        let mut problems = Vec::new();
+        let mut defined = BTreeSet::new();
+        for f in ast.iter_functions() {
+            match HOOKS.iter().find(|(name, _)| *name == f.name) {
+                Some((name, params)) if params.len() == f.params.len() => {
+                    defined.insert((*name).to_owned());
+                }
+                Some((name, params)) => problems.push(
+                    Problem::new(format!(
+                        "`{name}` must take {} parameter(s) ({}), not {}",
+                        params.len(),
+                        params.join(", "),
+                        f.params.len()
+                    ))
+                    .in_hook(name),
+                ),
+                None => {}
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let mut policy = Self {
+            council: council.to_owned(),
+            version,
+            sha256: sha256(source),
+            source: Arc::from(source),
+            ast,
+            calendar: Arc::new(Calendar::england_and_wales()),
+            hooks: defined,
+        };
+        if let Some(cal) = policy
+            .typed::<CalendarOut>(CALENDAR, vec![])
+            .map_err(|p| vec![p])?
+        {
+            policy.calendar = Arc::new(Calendar::with_closures(cal.closures));
+        }
+        Ok(policy)
+    }
+
+    /// Everything a publish checks: compile, a dry run of each hook on plain
+    /// inputs (wrong shapes, impossible dates, runaway loops show up here),
+    /// and the script's own tests.
+    pub fn validate(council: &str, source: &str) -> (Option<Self>, Report) {
+        let policy = match Self::compile(council, 0, source) {
+            Ok(policy) => policy,
+            Err(problems) => {
+                return (
+                    None,
+                    Report {
+                        problems,
+                        ..Default::default()
+                    },
+                );
+            }
+        };
+        let mut report = Report {
+            hooks: policy.hooks.iter().cloned().collect(),
+            ..Default::default()
+        };
+        report.problems.extend(policy.dry_run());
+        let (run, failures) = policy.run_tests();
+        report.tests_run = run;
+        report.tests_passed = run - failures.len();
+        report.problems.extend(failures);
+        (Some(policy), report)
+    }
+
+    pub fn defines(&self, hook: &str) -> bool {
+        self.hooks.contains(hook)
+    }
+
+    pub fn hooks(&self) -> impl Iterator<Item = &str> {
+        self.hooks.iter().map(String::as_str)
+    }
+
+    fn call_raw(&self, hook: &str, args: Vec<Dynamic>) -> Result<Dynamic, Problem> {
+        let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+        sandbox::guarded(&self.calendar, || {
+            sandbox::engine().call_fn_with_options::<Dynamic>(
+                options,
+                &mut Scope::new(),
+                &self.ast,
+                hook,
+                args,
+            )
+        })
+        .map_err(|err| runtime_problem(*err).in_hook(hook))
+    }
+
+    /// Calls a hook and types its answer; `None` when the script lacks it.
+    fn typed<T: DeserializeOwned>(
+        &self,
+        hook: &str,
+        args: Vec<Dynamic>,
+    ) -> Result<Option<T>, Problem> {
+        if !self.defines(hook) {
+            return Ok(None);
+        }
+        let value = self.call_raw(hook, args)?;
+        let json = convert::to_json(&value, "").map_err(|m| Problem::new(m).in_hook(hook))?;
+        serde_path_to_error::deserialize(json.clone())
+            .map(Some)
+            .map_err(|err| {
+                let at = err.path().to_string();
+                let at = if at == "." {
+                    String::new()
+                } else {
+                    format!("{at}: ")
+                };
+                Problem::new(format!(
+                    "answered in the wrong shape ({at}{}); it returned {json}",
+                    err.inner()
+                ))
+                .in_hook(hook)
+            })
+    }
+
+    pub fn intake(&self, contact: &Contact) -> Result<IntakeOut, Problem> {
+        let out = self
+            .typed::<IntakeOut>(INTAKE, vec![contact.to_dynamic()])?
+            .unwrap_or_else(|| IntakeOut::default_for(contact.kind));
+        check_dates(INTAKE, contact.received, &out.deadlines)?;
+        Ok(out)
+    }
+
+    pub fn acknowledged(&self, case: Map, anchor: NaiveDate) -> Result<DeadlinesOut, Problem> {
+        let out = self
+            .typed::<DeadlinesOut>(ACKNOWLEDGED, vec![Dynamic::from_map(case)])?
+            .unwrap_or_default();
+        check_dates(ACKNOWLEDGED, anchor, &out.deadlines)?;
+        Ok(out)
+    }
+
+    pub fn can_close(&self, case: Map) -> Result<CloseOut, Problem> {
+        Ok(self
+            .typed::<CloseOut>(CAN_CLOSE, vec![Dynamic::from_map(case)])?
+            .unwrap_or(CloseOut {
+                allowed: true,
+                reason: None,
+            }))
+    }
+
+    pub fn goodwill_limit(&self, officer: Map) -> Result<i64, Problem> {
+        let limit = self
+            .typed::<i64>(GOODWILL_LIMIT, vec![Dynamic::from_map(officer)])?
+            .unwrap_or(0);
+        if limit < 0 {
+            return Err(
+                Problem::new(format!("a limit cannot be negative ({limit})"))
+                    .in_hook(GOODWILL_LIMIT),
+            );
+        }
+        Ok(limit)
+    }
+
+    pub fn persistent_review(
+        &self,
+        designation: Map,
+        letter_date: NaiveDate,
+    ) -> Result<ReviewOut, Problem> {
+        let out =
+            self.typed::<ReviewOut>(PERSISTENT_REVIEW, vec![Dynamic::from_map(designation)])?;
+        let out = out.unwrap_or_else(|| ReviewOut {
+            review_by: super::calendar::add_months(letter_date, 6),
+            explanation: format!("six months after the letter of {letter_date}"),
+        });
+        if out.review_by < letter_date {
+            return Err(Problem::new(format!(
+                "review_by {} is before the letter of {letter_date}",
+                out.review_by
+            ))
+            .in_hook(PERSISTENT_REVIEW));
+        }
+        Ok(out)
+    }
+
+    /// Runs every defined hook once on plain inputs and checks the answers.
+    fn dry_run(&self) -> Vec<Problem> {
+        let today = chrono::Utc::now().date_naive();
+        let contact = Contact {
+            received: today,
+            today,
+            ..Contact::default()
+        };
+        let mut case = hooks::plain_case(&contact);
+        case.insert("stage".into(), Dynamic::from("stage_1".to_string()));
+        let dyn_case = || Dynamic::from_map(case.clone());
+        let mut problems = Vec::new();
+        let mut check = |result: Result<(), Problem>| {
+            if let Err(p) = result {
+                problems.push(p);
+            }
+        };
+        let kinds = [
+            ContactKind::Complaint,
+            ContactKind::Compliment,
+            ContactKind::Comment,
+            ContactKind::Suggestion,
+            ContactKind::FoiComplaint,
+            ContactKind::EirComplaint,
+            ContactKind::ServiceRequest,
+        ];
+        for kind in kinds {
+            check(
+                self.intake(&Contact {
+                    kind,
+                    ..contact.clone()
+                })
+                .map(drop),
+            );
+        }
+        check(
+            self.intake(&Contact {
+                discrimination: true,
+                ..contact.clone()
+            })
+            .map(drop),
+        );
+        check(self.acknowledged(case.clone(), today).map(drop));
+        let request = MapBuilder::default()
+            .date("received", today)
+            .bool("verbal", false)
+            .bool("discretion", false);
+        let ext = MapBuilder::default()
+            .str("kind", "respond")
+            .date("current_due", super::calendar::add_calendar_days(today, 10))
+            .date(
+                "requested_due",
+                super::calendar::add_calendar_days(today, 20),
+            );
+        let enquiry = MapBuilder::default()
+            .str("ombudsman", "lgsco")
+            .date("received", today);
+        check(
+            self.typed::<RespondedOut>(RESPONDED, vec![dyn_case()])
+                .map(drop),
+        );
+        check(
+            self.typed::<EscalationOut>(ESCALATION, vec![dyn_case(), request.build()])
+                .map(drop),
+        );
+        check(
+            self.typed::<ExtensionOut>(EXTENSION, vec![dyn_case(), ext.build()])
+                .map(drop),
+        );
+        check(
+            self.typed::<Option<DueOut>>(HOLDING_RESPONSE, vec![dyn_case()])
+                .map(drop),
+        );
+        check(
+            self.typed::<DeadlinesOut>(OMBUDSMAN, vec![dyn_case(), enquiry.build()])
+                .map(drop),
+        );
+        let designation = MapBuilder::default()
+            .str("level", "restricted")
+            .date("letter_date", today)
+            .date("today", today);
+        check(
+            self.persistent_review(designation.into_map(), today)
+                .map(drop),
+        );
+        let officer = MapBuilder::default()
+            .strs("roles", &["dcro"])
+            .opt_str("seniority", None::<String>);
+        check(self.goodwill_limit(officer.into_map()).map(drop));
+        check(self.can_close(case.clone()).map(drop));
+        // The same fault usually shows on every sample; report it once.
+        let mut seen = std::collections::HashSet::new();
+        problems.retain(|p| seen.insert(p.to_string()));
+        problems
+    }
+
+    /// Runs `tests()`; returns how many ran and the failures.
+    pub fn run_tests(&self) -> (usize, Vec<Problem>) {
+        if !self.defines(TESTS) {
+            return (0, Vec::new());
+        }
+        let tests = match self.call_raw(TESTS, vec![]) {
+            Ok(value) => value,
+            Err(p) => return (0, vec![p]),
+        };
+        let Some(tests) = tests.read_lock::<rhai::Array>().map(|a| a.clone()) else {
+            return (
+                0,
+                vec![Problem::new("must return an array of tests").in_hook(TESTS)],
+            );
+        };
+        let mut failures = Vec::new();
+        for (i, test) in tests.iter().enumerate() {
+            let name = test
+                .read_lock::<Map>()
+                .and_then(|m| m.get("name").map(|n| n.to_string()))
+                .unwrap_or_else(|| format!("#{}", i + 1));
+            if let Err(mut problem) = self.run_test(test) {
+                problem.test = Some(name);
+                failures.push(problem);
+            }
+        }
+        (tests.len(), failures)
+    }
+
+    fn run_test(&self, test: &Dynamic) -> Result<(), Problem> {
+        let map = test.read_lock::<Map>().map(|m| m.clone()).ok_or_else(|| {
+            Problem::new("a test must be a map with name, hook, input and expect")
+        })?;
+        let hook = map
+            .get("hook")
+            .map(|h| h.to_string())
+            .ok_or_else(|| Problem::new("the test names no hook"))?;
+        let arity = HOOKS
+            .iter()
+            .find(|(name, _)| *name == hook)
+            .map(|(_, params)| params.len())
+            .ok_or_else(|| Problem::new(format!("`{hook}` is not a hook")))?;
+        let mut args: Vec<Dynamic> = match map.get("input") {
+            Some(input) if input.is_array() => input
+                .read_lock::<rhai::Array>()
+                .map(|a| a.clone())
+                .unwrap_or_default(),
+            Some(input) => vec![input.clone()],
+            None => Vec::new(),
+        };
+        if args.len() != arity {
+            return Err(Problem::new(format!(
+                "`{hook}` takes {arity} input(s), the test gives {}",
+                args.len()
+            )));
+        }
+        if let Some(first) = args.first_mut() {
+            *first = with_plain_defaults(&hook, first);
+        }
+        let expected = map.get("expect").cloned().unwrap_or(Dynamic::UNIT);
+        let expected = convert::to_json(&expected, "expect").map_err(Problem::new)?;
+        let actual = if self.defines(&hook) {
+            let value = self.call_raw(&hook, args)?;
+            convert::to_json(&value, "").map_err(Problem::new)?
+        } else {
+            return Err(Problem::new(format!("the script has no `{hook}` hook")));
+        };
+        matches(&expected, &actual, "")
+            .map_err(|m| Problem::new(format!("{m}; the hook returned {actual}")))
+    }
+}
+
+/// Inputs a test leaves out take a plain contact's values; `today` defaults
+/// to the day of receipt so tests do not depend on when they run.
+fn with_plain_defaults(hook: &str, given: &Dynamic) -> Dynamic {
+    let Some(map) = given.read_lock::<Map>().map(|m| m.clone()) else {
+        return given.clone();
+    };
+    let received = map.get("received").cloned();
+    let today = map.get("today").cloned().or_else(|| received.clone());
+    let base = match hook {
+        INTAKE => Contact::default().to_map(),
+        ACKNOWLEDGED | RESPONDED | ESCALATION | EXTENSION | HOLDING_RESPONSE | OMBUDSMAN
+        | CAN_CLOSE => hooks::plain_case(&Contact::default()),
+        _ => Map::new(),
+    };
+    let mut merged = convert::with_defaults(given, base);
+    if let (Some(today), Some(m)) = (today, merged.write_lock::<Map>().as_deref_mut()) {
+        m.insert("today".into(), today);
+    }
+    merged
+}
+
+/// `expected` must be contained in `actual`: maps by their keys, lists of
+/// maps with a `kind` by kind, everything else equal.
+fn matches(expected: &Value, actual: &Value, path: &str) -> Result<(), String> {
+    match (expected, actual) {
+        (Value::Object(exp), Value::Object(act)) => exp.iter().try_for_each(|(k, v)| {
+            let here = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            matches(v, act.get(k).unwrap_or(&Value::Null), &here)
+        }),
+        (Value::Array(exp), Value::Array(act)) if exp.iter().all(|e| e.get("kind").is_some()) => {
+            exp.iter().enumerate().try_for_each(|(i, e)| {
+                let kind = &e["kind"];
+                act.iter()
+                    .filter(|a| a.get("kind") == Some(kind))
+                    .find(|a| matches(e, a, "").is_ok())
+                    .map(drop)
+                    .ok_or_else(|| {
+                        let near = act.iter().find(|a| a.get("kind") == Some(kind));
+                        match near {
+                            Some(a) => format!("{path}[{i}] ({kind}): expected {e}, found {a}"),
+                            None => format!("{path}[{i}]: no {kind} in the answer"),
+                        }
+                    })
+            })
+        }
+        (Value::Array(exp), Value::Array(act)) if exp.len() == act.len() => exp
+            .iter()
+            .zip(act)
+            .enumerate()
+            .try_for_each(|(i, (e, a))| matches(e, a, &format!("{path}[{i}]"))),
+        (Value::Number(e), Value::Number(a)) if e.as_f64() == a.as_f64() => Ok(()),
+        (e, a) if e == a => Ok(()),
+        (e, a) => Err(format!(
+            "{}: expected {e}, found {a}",
+            if path.is_empty() { "answer" } else { path }
+        )),
+    }
+}
+
+/// A deadline before its anchor or decades away is a script bug, not a rule.
+fn check_dates(hook: &str, anchor: NaiveDate, deadlines: &[DeadlineOut]) -> Result<(), Problem> {
+    for d in deadlines {
+        if d.due < anchor || (d.due - anchor).num_days() > 5 * 366 {
+            return Err(Problem::new(format!(
+                "deadline `{}` falls on {}, impossible for an event on {anchor}",
+                serde_json::to_value(d.kind)
+                    .unwrap_or_default()
+                    .as_str()
+                    .unwrap_or("?"),
+                d.due
+            ))
+            .in_hook(hook));
+        }
+        if d.explanation.trim().is_empty() {
+            return Err(Problem::new("every deadline needs an explanation").in_hook(hook));
+        }
+    }
+    Ok(())
+}
+
+fn runtime_problem(err: EvalAltResult) -> Problem {
+    // The error a script raised is wrapped once per function it was raised
+    // through; its own position is on the innermost one.
+    let err = match err {
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => return runtime_problem(*inner),
+        other => other,
+    };
+    let pos = err.position();
+    let message = match &err {
+        EvalAltResult::ErrorTerminated(..) => {
+            format!(
+                "stopped: took longer than {} ms",
+                sandbox::WALL_CLOCK.as_millis()
+            )
+        }
+        EvalAltResult::ErrorTooManyOperations(..) => {
+            format!(
+                "stopped: more than {} operations (a loop that never ends?)",
+                sandbox::MAX_OPERATIONS
+            )
+        }
+        EvalAltResult::ErrorStackOverflow(..) => {
+            format!(
+                "stopped: calls nested deeper than {} (unbounded recursion?)",
+                sandbox::MAX_CALL_LEVELS
+            )
+        }
+        EvalAltResult::ErrorDataTooLarge(what, ..) => {
+            format!("stopped: {what} grew past its limit")
+        }
+        EvalAltResult::ErrorFunctionNotFound(name, ..) if name.starts_with("eval") => {
+            "`eval` is not available to policies".to_owned()
+        }
+        other => strip_position(other.to_string()),
+    };
+    Problem::new(message).at(pos)
+}
+
+fn strip_position(message: String) -> String {
+    match message.rfind(" (line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message,
+    }
+}

@@ -1,0 +1,248 @@
+//! The hook contract (documented for policy admins in `policies/README.md`):
+//! names, the inputs the host builds and the typed answers it expects.
+
+use chrono::NaiveDate;
+use entity::enums::{Channel, ContactKind, DeadlineKind, Ombudsman, Stage};
+use rhai::{Dynamic, Map};
+use serde::{Deserialize, Serialize};
+
+use super::convert::MapBuilder;
+
+pub const INTAKE: &str = "intake";
+pub const ACKNOWLEDGED: &str = "acknowledged";
+pub const RESPONDED: &str = "responded";
+pub const ESCALATION: &str = "escalation";
+pub const EXTENSION: &str = "extension";
+pub const HOLDING_RESPONSE: &str = "holding_response";
+pub const OMBUDSMAN: &str = "ombudsman";
+pub const PERSISTENT_REVIEW: &str = "persistent_review";
+pub const GOODWILL_LIMIT: &str = "goodwill_limit";
+pub const CAN_CLOSE: &str = "can_close";
+pub const CALENDAR: &str = "calendar";
+pub const TESTS: &str = "tests";
+
+/// Every hook with the parameters it takes.
+pub const HOOKS: &[(&str, &[&str])] = &[
+    (INTAKE, &["contact"]),
+    (ACKNOWLEDGED, &["case"]),
+    (RESPONDED, &["case"]),
+    (ESCALATION, &["case", "request"]),
+    (EXTENSION, &["case", "ext"]),
+    (HOLDING_RESPONSE, &["case"]),
+    (OMBUDSMAN, &["case", "enquiry"]),
+    (PERSISTENT_REVIEW, &["designation"]),
+    (GOODWILL_LIMIT, &["officer"]),
+    (CAN_CLOSE, &["case"]),
+    (CALENDAR, &[]),
+    (TESTS, &[]),
+];
+
+/// What the host tells a script about a contact being logged.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Contact {
+    pub kind: ContactKind,
+    pub channel: Channel,
+    pub received: NaiveDate,
+    pub today: NaiveDate,
+    pub service: Option<String>,
+    pub anonymous: bool,
+    pub discrimination: bool,
+    pub about_staff: bool,
+    pub multi_service: bool,
+    pub via_councillor: bool,
+    pub issue_date: Option<NaiveDate>,
+    pub exceptional: bool,
+    pub exclusion: Option<String>,
+}
+
+impl Default for Contact {
+    fn default() -> Self {
+        let today = chrono::Utc::now().date_naive();
+        Self {
+            kind: ContactKind::Complaint,
+            channel: Channel::Email,
+            received: today,
+            today,
+            service: None,
+            anonymous: false,
+            discrimination: false,
+            about_staff: false,
+            multi_service: false,
+            via_councillor: false,
+            issue_date: None,
+            exceptional: false,
+            exclusion: None,
+        }
+    }
+}
+
+fn stored_name<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+impl Contact {
+    pub fn written(&self) -> bool {
+        matches!(
+            self.channel,
+            Channel::Email | Channel::Web | Channel::Letter
+        )
+    }
+
+    pub fn to_map(&self) -> Map {
+        MapBuilder::default()
+            .str("kind", stored_name(&self.kind))
+            .str("channel", stored_name(&self.channel))
+            .date("received", self.received)
+            .date("today", self.today)
+            .opt_str("service", self.service.clone())
+            .bool("anonymous", self.anonymous)
+            .bool("discrimination", self.discrimination)
+            .bool("about_staff", self.about_staff)
+            .bool("multi_service", self.multi_service)
+            .bool("via_councillor", self.via_councillor)
+            .opt_date("issue_date", self.issue_date)
+            .bool("exceptional", self.exceptional)
+            .bool("written", self.written())
+            .opt_str("exclusion", self.exclusion.clone())
+            .into_map()
+    }
+
+    pub fn to_dynamic(&self) -> Dynamic {
+        Dynamic::from_map(self.to_map())
+    }
+}
+
+/// The case as later hooks see it: the contact plus where the case stands.
+pub fn plain_case(contact: &Contact) -> Map {
+    let mut map = contact.to_map();
+    let extra = MapBuilder::default()
+        .opt_str("stage", None::<String>)
+        .str("status", "received")
+        .opt_date("acknowledged", None)
+        .opt_date("responded", None)
+        .opt_date("last_update", None)
+        .int("learning_points", 0)
+        .into_map();
+    map.extend(extra);
+    map
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadlineOut {
+    pub kind: DeadlineKind,
+    pub due: NaiveDate,
+    pub explanation: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequirementOut {
+    pub key: String,
+    pub label: String,
+    #[serde(default)]
+    pub before: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntakeOut {
+    #[serde(default)]
+    pub stage: Option<Stage>,
+    #[serde(default = "yes")]
+    pub in_scope: bool,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub signpost: Option<String>,
+    #[serde(default)]
+    pub deadlines: Vec<DeadlineOut>,
+    #[serde(default)]
+    pub requirements: Vec<RequirementOut>,
+}
+
+impl IntakeOut {
+    /// The documented default when a script has no `intake` hook.
+    pub fn default_for(kind: ContactKind) -> Self {
+        Self {
+            stage: kind.is_complaint().then_some(Stage::Stage1),
+            in_scope: true,
+            reason: None,
+            signpost: None,
+            deadlines: Vec::new(),
+            requirements: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadlinesOut {
+    #[serde(default)]
+    pub deadlines: Vec<DeadlineOut>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RespondedOut {
+    #[serde(default)]
+    pub next_stage: Option<Stage>,
+    #[serde(default)]
+    pub deadlines: Vec<DeadlineOut>,
+    #[serde(default)]
+    pub ombudsman: Option<Ombudsman>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EscalationOut {
+    pub allowed: bool,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub stage: Option<Stage>,
+    #[serde(default)]
+    pub deadlines: Vec<DeadlineOut>,
+    #[serde(default)]
+    pub requirements: Vec<RequirementOut>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtensionOut {
+    pub allowed: bool,
+    #[serde(default)]
+    pub max_due: Option<NaiveDate>,
+    #[serde(default)]
+    pub needs_customer_agreement: bool,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueOut {
+    pub due: NaiveDate,
+    #[serde(default)]
+    pub explanation: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewOut {
+    pub review_by: NaiveDate,
+    #[serde(default)]
+    pub explanation: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloseOut {
+    pub allowed: bool,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarOut {
+    #[serde(default)]
+    pub closures: Vec<NaiveDate>,
+}

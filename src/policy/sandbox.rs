@@ -1,0 +1,99 @@
+//! The one hardened Rhai engine every policy runs on, and the per-call guard
+//! that carries the council's calendar and the wall-clock budget.
+
+use std::{
+    cell::RefCell,
+    sync::{Arc, OnceLock},
+    time::{Duration, Instant},
+};
+
+use rhai::{Dynamic, Engine, OptimizationLevel, module_resolvers::DummyModuleResolver};
+
+use super::{calendar::Calendar, prelude};
+
+/// Bounds on one hook call. Real hooks use a few thousand operations; these
+/// leave room for generous scripts and none for runaway ones.
+pub const MAX_OPERATIONS: u64 = 200_000;
+pub const MAX_CALL_LEVELS: usize = 24;
+pub const MAX_EXPR_DEPTH: usize = 48;
+pub const MAX_FN_EXPR_DEPTH: usize = 32;
+pub const MAX_STRING_BYTES: usize = 16 * 1024;
+pub const MAX_ARRAY_LEN: usize = 1_000;
+pub const MAX_MAP_LEN: usize = 256;
+pub const MAX_FUNCTIONS: usize = 256;
+pub const WALL_CLOCK: Duration = Duration::from_millis(50);
+/// Marker returned from the progress callback; it ends the run as `ErrorTerminated`.
+pub const TIMED_OUT: &str = "wall-clock budget exceeded";
+
+struct CallGuard {
+    deadline: Instant,
+    calendar: Arc<Calendar>,
+}
+
+thread_local! {
+    // A hook runs synchronously on one thread, so the guard for the call in
+    // progress lives here; prelude functions read the calendar from it.
+    static CALL: RefCell<Option<CallGuard>> = const { RefCell::new(None) };
+}
+
+pub fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(build)
+}
+
+fn build() -> Engine {
+    let mut engine = Engine::new();
+    engine
+        .set_max_operations(MAX_OPERATIONS)
+        .set_max_call_levels(MAX_CALL_LEVELS)
+        .set_max_expr_depths(MAX_EXPR_DEPTH, MAX_FN_EXPR_DEPTH)
+        .set_max_string_size(MAX_STRING_BYTES)
+        .set_max_array_size(MAX_ARRAY_LEN)
+        .set_max_map_size(MAX_MAP_LEN)
+        .set_max_functions(MAX_FUNCTIONS)
+        .set_max_modules(0)
+        // Constant folding would run script expressions at compile time,
+        // outside any call guard.
+        .set_optimization_level(OptimizationLevel::None)
+        .set_module_resolver(DummyModuleResolver::new())
+        .disable_symbol("eval")
+        .disable_symbol("import")
+        .disable_symbol("export")
+        .on_print(|text| tracing::info!(target: "redress::policy::script", "{text}"))
+        .on_debug(|text, source, pos| {
+            tracing::debug!(target: "redress::policy::script", source = source.unwrap_or(""), %pos, "{text}")
+        })
+        .on_progress(|ops| {
+            // Reading the clock on every operation would dominate small hooks.
+            if ops % 512 == 0 && over_budget() { Some(Dynamic::from(TIMED_OUT)) } else { None }
+        });
+    prelude::register(&mut engine);
+    engine
+}
+
+fn over_budget() -> bool {
+    CALL.with(|call| {
+        call.borrow()
+            .as_ref()
+            .is_some_and(|g| Instant::now() > g.deadline)
+    })
+}
+
+/// Runs `f` as one guarded hook call on `calendar`.
+pub fn guarded<R>(calendar: &Arc<Calendar>, f: impl FnOnce() -> R) -> R {
+    let previous = CALL.with(|call| {
+        call.replace(Some(CallGuard {
+            deadline: Instant::now() + WALL_CLOCK,
+            calendar: calendar.clone(),
+        }))
+    });
+    let result = f();
+    CALL.with(|call| call.replace(previous));
+    result
+}
+
+/// The calendar of the call in progress (bank holidays only outside a call).
+pub fn calendar() -> Arc<Calendar> {
+    CALL.with(|call| call.borrow().as_ref().map(|g| g.calendar.clone()))
+        .unwrap_or_else(|| Arc::new(Calendar::england_and_wales()))
+}
