@@ -1,7 +1,7 @@
 //! Builds the server exactly as `redress serve` runs it, so tests start the
 //! same application on port 0.
 
-use std::{net::TcpListener, sync::Arc};
+use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use actix_web::{App, HttpServer, dev::Server, web};
 use anyhow::Context;
@@ -11,10 +11,14 @@ use crate::{
     auth::{JwtConfig, TokenVerifier},
     config::ServeArgs,
     db,
-    domain::councils::{self, CouncilDirectory},
+    domain::{
+        councils::{self, CouncilDirectory},
+        policies,
+    },
     graphql,
     http::{self, BodyLimit},
     metrics::Metrics,
+    policy::{PolicyRegistry, watch},
     state::AppState,
 };
 
@@ -22,6 +26,8 @@ pub struct Application {
     port: u16,
     server: Server,
     state: Arc<AppState>,
+    _watcher: Option<notify::RecommendedWatcher>,
+    sync_task: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -47,7 +53,30 @@ impl Application {
             councils,
             verifier: TokenVerifier::new(&jwt),
             metrics: Metrics::new(),
+            policies: PolicyRegistry::default(),
         });
+        let watching = settings.watching_policies();
+        policies::bootstrap(
+            &state.db,
+            &state.policies,
+            &state.councils,
+            &settings.policy_dir,
+            watching,
+        )
+        .await
+        .context("loading council policies")?;
+        let watcher = if watching {
+            Some(
+                watch::start(state.clone(), &settings.policy_dir)
+                    .context("watching the policy folder")?,
+            )
+        } else {
+            None
+        };
+        let sync_task = tokio::spawn(sync_policies(
+            state.clone(),
+            Duration::from_millis(settings.policy_sync_ms),
+        ));
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -72,6 +101,8 @@ impl Application {
             port,
             server,
             state,
+            _watcher: watcher,
+            sync_task,
         })
     }
 
@@ -84,6 +115,23 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        self.sync_task.abort();
+        result
+    }
+}
+
+/// Picks up policies other processes published, so a cluster converges
+/// within one interval.
+async fn sync_policies(state: Arc<AppState>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match policies::sync(&state.db, &state.policies).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(installed = n, "policies updated from the database"),
+            Err(err) => tracing::warn!(error = %err, "policy sync failed; retrying"),
+        }
     }
 }

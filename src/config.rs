@@ -104,6 +104,21 @@ pub struct ServeArgs {
     /// HTTP worker threads (defaults to the number of cores).
     #[arg(long, env = "REDRESS_WORKERS")]
     pub workers: Option<usize>,
+    /// Publish a policy file as soon as it is saved in the policy folder
+    /// (on by default with SQLite, the development set-up).
+    #[arg(long, env = "REDRESS_WATCH_POLICIES")]
+    pub watch_policies: Option<bool>,
+    /// How often this process checks the database for a policy another
+    /// process published, in milliseconds.
+    #[arg(long, env = "REDRESS_POLICY_SYNC_MS", default_value_t = 1000)]
+    pub policy_sync_ms: u64,
+}
+
+impl ServeArgs {
+    pub fn watching_policies(&self) -> bool {
+        self.watch_policies
+            .unwrap_or_else(|| self.database.database_url.starts_with("sqlite:"))
+    }
 }
 
 #[derive(Debug, Clone, Args)]

@@ -1,6 +1,9 @@
 use sea_orm::DatabaseConnection;
 
-use crate::{auth::TokenVerifier, domain::councils::CouncilDirectory, metrics::Metrics};
+use crate::{
+    auth::TokenVerifier, domain::councils::CouncilDirectory, metrics::Metrics,
+    policy::PolicyRegistry,
+};
 
 /// Shared by every request and background job.
 pub struct AppState {
@@ -8,4 +11,5 @@ pub struct AppState {
     pub councils: CouncilDirectory,
     pub verifier: TokenVerifier,
     pub metrics: Metrics,
+    pub policies: PolicyRegistry,
 }

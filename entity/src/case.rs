@@ -41,6 +41,12 @@ pub struct Model {
     pub stage2_reviewer_id: Option<Uuid>,
     pub outcome: Option<Outcome>,
     pub ombudsman: Option<Ombudsman>,
+    /// Why the policy (or staff) found it out of scope.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub scope_reason: Option<String>,
+    /// Where the customer should go instead.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub signpost: Option<String>,
     /// Earliest open deadline; kept with the deadlines so queues and the
     /// overdue filter are one indexed range scan.
     pub next_due: Option<Date>,

@@ -3,6 +3,7 @@
 
 pub mod case;
 pub mod case_event;
+pub mod case_requirement;
 pub mod council;
 pub mod customer;
 pub mod deadline;

@@ -85,6 +85,8 @@ enum Cases {
     Stage2ReviewerId,
     Outcome,
     Ombudsman,
+    ScopeReason,
+    Signpost,
     NextDue,
     LoggedBy,
     CreatedAt,
@@ -107,6 +109,21 @@ enum Deadlines {
     SupersededAt,
     PolicyVersion,
     Explanation,
+    CreatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum CaseRequirements {
+    Table,
+    Id,
+    CouncilId,
+    CaseId,
+    Key,
+    Label,
+    Blocks,
+    MetAt,
+    MetBy,
+    PolicyVersion,
     CreatedAt,
 }
 
@@ -373,6 +390,8 @@ impl MigrationTrait for Migration {
                     .col(uuid_null(Cases::Stage2ReviewerId))
                     .col(string_len_null(Cases::Outcome, 16))
                     .col(string_len_null(Cases::Ombudsman, 16))
+                    .col(text_null(Cases::ScopeReason))
+                    .col(text_null(Cases::Signpost))
                     .col(date_null(Cases::NextDue))
                     .col(string(Cases::LoggedBy))
                     .col(timestamp_with_time_zone(Cases::CreatedAt))
@@ -472,6 +491,37 @@ impl MigrationTrait for Migration {
                 Deadlines::Table,
                 &["met_at", "breach_recorded_at", "due"],
             ))
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(CaseRequirements::Table)
+                    .col(pk_uuid(CaseRequirements::Id))
+                    .col(uuid(CaseRequirements::CouncilId))
+                    .col(uuid(CaseRequirements::CaseId))
+                    .col(string_len(CaseRequirements::Key, 64))
+                    .col(text(CaseRequirements::Label))
+                    .col(json(CaseRequirements::Blocks))
+                    .col(timestamp_with_time_zone_null(CaseRequirements::MetAt))
+                    .col(string_null(CaseRequirements::MetBy))
+                    .col(integer(CaseRequirements::PolicyVersion))
+                    .col(timestamp_with_time_zone(CaseRequirements::CreatedAt))
+                    .foreign_key(&mut belongs_to_council(CaseRequirements::Table))
+                    .foreign_key(&mut belongs_to_case(CaseRequirements::Table))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                index(
+                    "ux_case_requirements_case_key",
+                    CaseRequirements::Table,
+                    &["case_id", "key"],
+                )
+                .unique()
+                .to_owned(),
+            )
             .await?;
 
         manager
@@ -677,6 +727,7 @@ impl MigrationTrait for Migration {
             PersistentDesignations::Table.into_iden(),
             PolicyVersions::Table.into_iden(),
             CaseEvents::Table.into_iden(),
+            CaseRequirements::Table.into_iden(),
             Deadlines::Table.into_iden(),
             Cases::Table.into_iden(),
             Customers::Table.into_iden(),

@@ -46,6 +46,19 @@ pub struct NewContact {
     pub via_councillor: Option<String>,
     pub respond_to_councillor: bool,
     pub flags: ContactFlags,
+    pub scope: ScopeHints,
+}
+
+/// What staff tell the council's policy when logging: the policy decides
+/// scope and stage from these.
+#[derive(Debug, Clone, Default)]
+pub struct ScopeHints {
+    /// When the customer first knew of the matter (for 12-month rules).
+    pub issue_date: Option<NaiveDate>,
+    /// Staff record that discretion applies (old matter accepted, direct to stage 2).
+    pub exceptional: bool,
+    /// One of the council's exclusion categories (see its policy), if any applies.
+    pub exclusion: Option<String>,
 }
 
 /// What the caller sent, before any check.
@@ -63,6 +76,7 @@ pub struct ContactDraft {
     pub via_councillor: Option<String>,
     pub respond_to_councillor: Option<bool>,
     pub flags: ContactFlags,
+    pub scope: ScopeHints,
 }
 
 impl NewContact {
@@ -109,8 +123,31 @@ impl NewContact {
                 .unwrap_or(via_councillor.is_some()),
             via_councillor,
             flags: draft.flags,
+            scope: scope_hints(draft.scope, received_at)?,
         })
     }
+}
+
+fn scope_hints(hints: ScopeHints, received_at: DateTime<Utc>) -> Result<ScopeHints> {
+    if hints
+        .issue_date
+        .is_some_and(|d| d > received_at.date_naive())
+    {
+        return Err(AppError::bad_input(
+            "issueDate",
+            "issueDate cannot be after the contact was received",
+        ));
+    }
+    let exclusion = optional_text("exclusion", hints.exclusion, 64)?;
+    if let Some(e) = &exclusion {
+        if !e.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+            return Err(AppError::bad_input(
+                "exclusion",
+                format!("`{e}` is not an exclusion category (snake_case)"),
+            ));
+        }
+    }
+    Ok(ScopeHints { exclusion, ..hints })
 }
 
 fn has_identity(details: &CustomerDetails) -> bool {
@@ -216,6 +253,7 @@ mod tests {
             via_councillor: None,
             respond_to_councillor: None,
             flags: ContactFlags::default(),
+            scope: ScopeHints::default(),
         }
     }
 

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Europe::London;
-use entity::{case, customer, deadline, enums::CaseStatus, service};
+use entity::{case, case_requirement, customer, deadline, enums::CaseStatus, service};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, QueryFilter,
@@ -21,7 +21,7 @@ use crate::{
     auth::{Actor, Role},
     db,
     error::{AppError, Result},
-    policy::IntakeDecision,
+    policy::{self, IntakeDecision, PolicyRegistry},
 };
 
 /// Who may log a contact: staff who receive them, councillors for their
@@ -40,8 +40,8 @@ pub async fn log_contact(
     db: &DatabaseConnection,
     council: &Council,
     actor: &Actor,
+    policies: &PolicyRegistry,
     contact: NewContact,
-    decision: IntakeDecision,
     now: DateTime<Utc>,
 ) -> Result<case::Model> {
     let service_id = match &contact.service {
@@ -61,6 +61,9 @@ pub async fn log_contact(
             .as_ref()
             .map(|sub| actor.name.clone().unwrap_or_else(|| sub.clone()))
     });
+
+    // The policy runs before the transaction opens: no lock waits on a script.
+    let decision = decide(policies, council, &contact, via_councillor.is_some(), now)?;
 
     let txn = db::begin_write(db).await?;
     let customer_id = if contact.anonymous {
@@ -86,6 +89,11 @@ pub async fn log_contact(
     let year = now.with_timezone(&London).year();
     let number = reference::next_number(&txn, council.id, year).await?;
     let next_due = decision.deadlines.iter().map(|d| d.due).min();
+    let status = if decision.in_scope {
+        CaseStatus::Received
+    } else {
+        CaseStatus::OutOfScope
+    };
     let model = case::Model {
         id: Uuid::now_v7(),
         council_id: council.id,
@@ -95,7 +103,7 @@ pub async fn log_contact(
         kind: contact.kind,
         channel: contact.channel,
         stage: decision.stage,
-        status: CaseStatus::Received,
+        status,
         received_at: contact.received_at,
         service_id,
         anonymous: contact.anonymous,
@@ -113,11 +121,13 @@ pub async fn log_contact(
         stage2_reviewer_id: None,
         outcome: None,
         ombudsman: None,
+        scope_reason: decision.scope_reason.clone(),
+        signpost: decision.signpost.clone(),
         next_due,
         logged_by: actor.subject.clone(),
         created_at: now,
         updated_at: now,
-        closed_at: None,
+        closed_at: (!decision.in_scope).then_some(now),
         version: 1,
     };
     case::Entity::insert(model.clone().into_active_model().reset_all())
@@ -144,6 +154,35 @@ pub async fn log_contact(
                 .await?;
         }
     }
+    if let Some(version) = decision.policy_version {
+        for requirement in &decision.requirements {
+            let row = case_requirement::Model {
+                id: Uuid::now_v7(),
+                council_id: council.id,
+                case_id: model.id,
+                key: requirement.key.clone(),
+                label: requirement.label.clone(),
+                blocks: json!(requirement.before),
+                met_at: None,
+                met_by: None,
+                policy_version: version,
+                created_at: now,
+            };
+            case_requirement::Entity::insert(row.into_active_model().reset_all())
+                .exec_without_returning(&txn)
+                .await?;
+        }
+    }
+    let summary = match (&decision.in_scope, &model.scope_reason) {
+        (false, Some(reason)) => format!(
+            "{:?} logged as {}, out of scope: {reason}",
+            model.kind, model.reference
+        ),
+        _ => format!(
+            "{:?} logged as {} via {:?}",
+            model.kind, model.reference, model.channel
+        ),
+    };
     events::append(
         &txn,
         NewEvent {
@@ -152,15 +191,16 @@ pub async fn log_contact(
             actor,
             occurred_at: model.received_at,
             policy_version: decision.policy_version,
-            summary: format!(
-                "{:?} logged as {} via {:?}",
-                model.kind, model.reference, model.channel
-            ),
+            summary,
             data: json!({
                 "reference": model.reference,
                 "kind": model.kind,
                 "channel": model.channel,
                 "stage": model.stage,
+                "inScope": decision.in_scope,
+                "scopeReason": decision.scope_reason,
+                "signpost": decision.signpost,
+                "requirements": decision.requirements.iter().map(|r| &r.key).collect::<Vec<_>>(),
                 "deadlines": decision.deadlines.iter().map(|d| json!({
                     "kind": d.kind, "due": d.due, "explanation": d.explanation
                 })).collect::<Vec<_>>(),
@@ -171,6 +211,54 @@ pub async fn log_contact(
     .await?;
     txn.commit().await?;
     Ok(model)
+}
+
+/// Asks the council's active policy (or the documented default) what this
+/// contact means: stage, scope, deadlines, requirements.
+fn decide(
+    policies: &PolicyRegistry,
+    council: &Council,
+    contact: &NewContact,
+    via_councillor: bool,
+    now: DateTime<Utc>,
+) -> Result<IntakeDecision> {
+    let Some(policy) = policies.get(council.id) else {
+        return Ok(IntakeDecision::without_policy(contact.kind));
+    };
+    let facts = policy_facts(contact, via_councillor, now);
+    IntakeDecision::from_policy(&policy, &facts).map_err(|problem| {
+        AppError::PolicyError(format!(
+            "{} policy v{}: {problem}",
+            council.slug, policy.version
+        ))
+    })
+}
+
+/// What a policy hook is told about a contact being logged.
+pub fn policy_facts(
+    contact: &NewContact,
+    via_councillor: bool,
+    now: DateTime<Utc>,
+) -> policy::Contact {
+    policy::Contact {
+        kind: contact.kind,
+        channel: contact.channel,
+        received: local_date(contact.received_at),
+        today: local_date(now),
+        service: contact.service.clone(),
+        anonymous: contact.anonymous,
+        discrimination: contact.flags.discrimination,
+        about_staff: contact.flags.about_staff,
+        multi_service: contact.flags.multi_service,
+        via_councillor,
+        issue_date: contact.scope.issue_date,
+        exceptional: contact.scope.exceptional,
+        exclusion: contact.scope.exclusion.clone(),
+    }
+}
+
+pub fn local_date(at: DateTime<Utc>) -> chrono::NaiveDate {
+    at.with_timezone(&London).date_naive()
 }
 
 async fn service_id(db: &impl ConnectionTrait, council_id: Uuid, slug: &str) -> Result<Uuid> {

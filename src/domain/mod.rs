@@ -6,5 +6,6 @@ pub mod contact;
 pub mod councils;
 pub mod events;
 pub mod intake;
+pub mod policies;
 pub mod reference;
 pub mod scope;

@@ -5,6 +5,7 @@ pub mod context;
 pub mod enums;
 mod errors;
 mod me;
+pub mod policy;
 pub mod scalars;
 
 use std::sync::Arc;
@@ -21,10 +22,10 @@ pub const MAX_DEPTH: usize = 10;
 pub const MAX_COMPLEXITY: usize = 10_000;
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(me::MeQuery, case::CaseQuery);
+pub struct QueryRoot(me::MeQuery, case::CaseQuery, policy::PolicyQuery);
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(case::CaseMutation);
+pub struct MutationRoot(case::CaseMutation, policy::PolicyMutation);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 

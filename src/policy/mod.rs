@@ -8,13 +8,16 @@ pub mod compiled;
 pub mod convert;
 pub mod hooks;
 pub mod prelude;
+pub mod registry;
 pub mod sandbox;
+pub mod watch;
 
 use chrono::NaiveDate;
 use entity::enums::{ContactKind, DeadlineKind, Stage};
 
 pub use compiled::{CompiledPolicy, Problem, Report};
 pub use hooks::{Contact, RequirementOut};
+pub use registry::PolicyRegistry;
 
 /// A deadline the policy computed, with the sentence shown to staff.
 #[derive(Debug, Clone, PartialEq, Eq)]

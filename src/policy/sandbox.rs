@@ -18,8 +18,10 @@ pub const MAX_CALL_LEVELS: usize = 24;
 pub const MAX_EXPR_DEPTH: usize = 48;
 pub const MAX_FN_EXPR_DEPTH: usize = 32;
 pub const MAX_STRING_BYTES: usize = 16 * 1024;
-pub const MAX_ARRAY_LEN: usize = 1_000;
-pub const MAX_MAP_LEN: usize = 256;
+/// Rhai counts these over a whole nested value, so a script's list of tests
+/// counts every map inside it.
+pub const MAX_ARRAY_LEN: usize = 10_000;
+pub const MAX_MAP_LEN: usize = 10_000;
 pub const MAX_FUNCTIONS: usize = 256;
 pub const WALL_CLOCK: Duration = Duration::from_millis(50);
 /// Marker returned from the progress callback; it ends the run as `ErrorTerminated`.

@@ -76,6 +76,8 @@ pub fn serve_args(database_url: String) -> ServeArgs {
         log_format: LogFormat::Pretty,
         max_body_bytes: 64 * 1024,
         workers: Some(2),
+        watch_policies: Some(false),
+        policy_sync_ms: 200,
     }
 }
 

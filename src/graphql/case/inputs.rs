@@ -4,9 +4,12 @@ use chrono::{DateTime, Utc};
 use crate::{
     domain::{
         cases::CaseFilter as DomainFilter,
-        contact::{ContactDraft, ContactFlags, CustomerDetails},
+        contact::{ContactDraft, ContactFlags, CustomerDetails, ScopeHints},
     },
-    graphql::enums::{CaseStatus, Channel, ContactKind, Stage},
+    graphql::{
+        enums::{CaseStatus, Channel, ContactKind, Stage},
+        scalars::Date,
+    },
 };
 
 #[derive(InputObject)]
@@ -39,6 +42,15 @@ pub struct LogContactInput {
     /// Issues for more than one service.
     #[graphql(default = false)]
     pub multi_service: bool,
+    /// When the customer first knew of the matter; councils with a 12-month rule use it.
+    pub issue_date: Option<Date>,
+    /// Discretion applies: accept an old matter, or send straight to stage 2
+    /// where the council's policy allows it.
+    #[graphql(default = false)]
+    pub exceptional: bool,
+    /// An exclusion category from the council's policy (e.g. `legal_proceedings`):
+    /// the contact is recorded as out of scope with the reason and where to go instead.
+    pub exclusion: Option<String>,
 }
 
 #[derive(InputObject, Default)]
@@ -76,6 +88,11 @@ impl From<LogContactInput> for ContactDraft {
                 discrimination: i.discrimination,
                 about_staff: i.about_staff,
                 multi_service: i.multi_service,
+            },
+            scope: ScopeHints {
+                issue_date: i.issue_date.map(|d| d.0),
+                exceptional: i.exceptional,
+                exclusion: i.exclusion,
             },
         }
     }

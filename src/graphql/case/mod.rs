@@ -10,6 +10,7 @@ pub mod types_public {
     pub use super::types::Service;
 }
 
+pub use inputs::LogContactInput;
 pub use loaders::DeadlineLoader;
 pub use mutation::CaseMutation;
 pub use query::CaseQuery;

@@ -4,7 +4,6 @@ use super::{inputs::LogContactInput, types::Case};
 use crate::{
     domain::{contact::NewContact, intake},
     graphql::context::ContextExt,
-    policy::IntakeDecision,
 };
 
 #[derive(Default)]
@@ -19,9 +18,9 @@ impl CaseMutation {
         let council = ctx.council()?;
         let now = ctx.now();
         let contact = NewContact::parse(input.into(), now)?;
-        let decision = IntakeDecision::without_policy(contact.kind);
         let state = ctx.state();
-        let model = intake::log_contact(&state.db, council, actor, contact, decision, now).await?;
+        let model =
+            intake::log_contact(&state.db, council, actor, &state.policies, contact, now).await?;
         state
             .metrics
             .contacts_logged
