@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
-    case, deadline,
+    case, case_requirement, deadline,
     enums::{CaseStatus, ContactKind, Stage},
     officer, service,
 };
@@ -208,4 +208,17 @@ pub async fn deadlines_of(
         by_case.entry(row.case_id).or_default().push(row);
     }
     Ok(by_case)
+}
+
+pub async fn requirements(
+    db: &impl ConnectionTrait,
+    council_id: Uuid,
+    case_id: Uuid,
+) -> Result<Vec<case_requirement::Model>> {
+    Ok(case_requirement::Entity::find()
+        .filter(case_requirement::Column::CouncilId.eq(council_id))
+        .filter(case_requirement::Column::CaseId.eq(case_id))
+        .order_by_asc(case_requirement::Column::CreatedAt)
+        .all(db)
+        .await?)
 }

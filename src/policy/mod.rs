@@ -12,6 +12,9 @@ pub mod registry;
 pub mod sandbox;
 pub mod watch;
 
+#[cfg(test)]
+mod hostile_tests;
+
 use chrono::NaiveDate;
 use entity::enums::{ContactKind, DeadlineKind, Stage};
 

@@ -7,6 +7,8 @@ use std::{
     time::{Duration, Instant},
 };
 
+#[cfg(test)]
+use chrono::NaiveDate;
 use rhai::{Dynamic, Engine, OptimizationLevel, module_resolvers::DummyModuleResolver};
 
 use super::{calendar::Calendar, prelude};
@@ -83,9 +85,13 @@ fn over_budget() -> bool {
 
 /// Runs `f` as one guarded hook call on `calendar`.
 pub fn guarded<R>(calendar: &Arc<Calendar>, f: impl FnOnce() -> R) -> R {
+    guarded_for(WALL_CLOCK, calendar, f)
+}
+
+pub fn guarded_for<R>(budget: Duration, calendar: &Arc<Calendar>, f: impl FnOnce() -> R) -> R {
     let previous = CALL.with(|call| {
         call.replace(Some(CallGuard {
-            deadline: Instant::now() + WALL_CLOCK,
+            deadline: Instant::now() + budget,
             calendar: calendar.clone(),
         }))
     });
@@ -98,4 +104,51 @@ pub fn guarded<R>(calendar: &Arc<Calendar>, f: impl FnOnce() -> R) -> R {
 pub fn calendar() -> Arc<Calendar> {
     CALL.with(|call| call.borrow().as_ref().map(|g| g.calendar.clone()))
         .unwrap_or_else(|| Arc::new(Calendar::england_and_wales()))
+}
+
+#[cfg(test)]
+mod tests {
+    use rhai::{CallFnOptions, Dynamic, EvalAltResult, Scope};
+
+    use super::*;
+
+    #[test]
+    fn a_script_that_outruns_its_wall_clock_budget_is_terminated() {
+        // Few operations, so only the clock can stop it.
+        let ast = engine()
+            .compile("fn slow() { let d = date(\"2026-01-05\"); for i in 0..5000 { d = d.add_working_days(3000); d = d.add_working_days(-3000); } d }")
+            .unwrap();
+        let calendar = Arc::new(Calendar::england_and_wales());
+        let result = guarded_for(Duration::ZERO, &calendar, || {
+            engine().call_fn_with_options::<Dynamic>(
+                CallFnOptions::new().eval_ast(false),
+                &mut Scope::new(),
+                &ast,
+                "slow",
+                (),
+            )
+        });
+        let err = result.unwrap_err();
+        let terminated = match *err {
+            EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => {
+                matches!(*inner, EvalAltResult::ErrorTerminated(..))
+            }
+            other => matches!(other, EvalAltResult::ErrorTerminated(..)),
+        };
+        assert!(terminated, "expected termination by the wall-clock budget");
+    }
+
+    #[test]
+    fn the_calendar_of_the_call_is_the_one_prelude_functions_use() {
+        let christmas_shutdown = NaiveDate::from_ymd_opt(2026, 12, 29).unwrap();
+        let calendar = Arc::new(Calendar::with_closures([christmas_shutdown]));
+        let inside = guarded(&calendar, || {
+            super::calendar().is_working_day(christmas_shutdown)
+        });
+        assert!(!inside);
+        assert!(
+            super::calendar().is_working_day(christmas_shutdown),
+            "outside a call: bank holidays only"
+        );
+    }
 }

@@ -2,12 +2,14 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object, Result, SimpleObject, dataloader::DataLoader};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{case, case_event, customer, deadline, enums as db, officer, service};
+use entity::{
+    case, case_event, case_requirement, customer, deadline, enums as db, officer, service,
+};
 use sea_orm::EntityTrait;
 
 use super::loaders::DeadlineLoader;
 use crate::{
-    domain::events,
+    domain::{cases, events},
     error::AppError,
     graphql::{
         context::ContextExt,
@@ -155,6 +157,24 @@ impl Case {
         Ok(row
             .filter(|o| o.council_id == self.model.council_id)
             .map(Officer))
+    }
+
+    /// Why the contact is out of scope, when it is.
+    async fn scope_reason(&self) -> Option<&str> {
+        self.model.scope_reason.as_deref()
+    }
+
+    /// Where the customer should go instead, when out of scope.
+    async fn signpost(&self) -> Option<&str> {
+        self.model.signpost.as_deref()
+    }
+
+    /// Checklist items the council's policy requires before some actions
+    /// (e.g. Legal notified of a discrimination complaint).
+    async fn requirements(&self, ctx: &Context<'_>) -> Result<Vec<Requirement>> {
+        let rows =
+            cases::requirements(&ctx.state().db, self.model.council_id, self.model.id).await?;
+        Ok(rows.into_iter().map(Requirement).collect())
     }
 
     async fn outcome(&self) -> Option<Outcome> {
@@ -316,6 +336,32 @@ impl Deadline {
             policy_version: d.policy_version,
             explanation: d.explanation.clone(),
         }
+    }
+}
+
+/// A checklist item from the council's policy.
+pub struct Requirement(case_requirement::Model);
+
+#[Object]
+impl Requirement {
+    async fn key(&self) -> &str {
+        &self.0.key
+    }
+    async fn label(&self) -> &str {
+        &self.0.label
+    }
+    /// Actions blocked until it is met.
+    async fn blocks(&self) -> Vec<String> {
+        serde_json::from_value(self.0.blocks.clone()).unwrap_or_default()
+    }
+    async fn met_at(&self) -> Option<DateTime<Utc>> {
+        self.0.met_at
+    }
+    async fn met_by(&self) -> Option<&str> {
+        self.0.met_by.as_deref()
+    }
+    async fn policy_version(&self) -> i32 {
+        self.0.policy_version
     }
 }
 
