@@ -19,7 +19,7 @@ use crate::{
     http::{self, BodyLimit},
     metrics::Metrics,
     policy::{PolicyRegistry, watch},
-    state::AppState,
+    state::{AppState, Clock},
 };
 
 pub struct Application {
@@ -54,7 +54,11 @@ impl Application {
             verifier: TokenVerifier::new(&jwt),
             metrics: Metrics::new(),
             policies: PolicyRegistry::default(),
+            clock: settings.fixed_now.map_or(Clock::System, Clock::Fixed),
         });
+        if let Some(at) = settings.fixed_now {
+            tracing::warn!(%at, "the clock is fixed: every action happens at this instant");
+        }
         let watching = settings.watching_policies();
         policies::bootstrap(
             &state.db,

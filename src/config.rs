@@ -112,6 +112,10 @@ pub struct ServeArgs {
     /// process published, in milliseconds.
     #[arg(long, env = "REDRESS_POLICY_SYNC_MS", default_value_t = 1000)]
     pub policy_sync_ms: u64,
+    /// Run as if it were always this instant (RFC 3339), for training and
+    /// demonstration copies and for tests that quote the councils' dates.
+    #[arg(long, env = "REDRESS_FIXED_NOW", hide = true)]
+    pub fixed_now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl ServeArgs {

@@ -8,20 +8,22 @@ use serde_json::{Value, json};
 on_both_databases! {
     async fn a_complaint_is_logged_with_reference_customer_and_timeline(app: TestApp) {
         let case = app.log_complaint("leeds", "Missed bin").await;
-        let year = chrono::Utc::now().format("%Y").to_string();
+        let year = &NOW[..4];
         assert_eq!(case["reference"], format!("LEE-{year}-000001"));
         assert_eq!(case["kind"], "COMPLAINT");
         assert_eq!(case["stage"], "STAGE_1");
         assert_eq!(case["status"], "RECEIVED");
         assert_eq!(case["receivedAt"], "2026-11-20T10:00:00+00:00");
         assert_eq!(case["version"], 1);
-        assert_eq!(case["overdue"], false);
+        assert_eq!(case["overdue"], true, "its acknowledgement was due in November 2026");
         assert_eq!(case["service"]["slug"], "waste");
         assert_eq!(case["customer"]["email"], "ann@example.org");
         assert_eq!(case["customer"]["preferredChannel"], "EMAIL");
-        // No policy is published yet: no deadline is invented.
-        assert_eq!(case["deadlines"], json!([]));
-        assert!(case["respondBy"].is_null());
+        // Leeds para 13 and 16, received Friday 2026-11-20: acknowledged
+        // within 3 and answered within 15 working days of receipt.
+        assert_eq!(case["acknowledgeBy"], "2026-11-25");
+        assert_eq!(case["respondBy"], "2026-12-11");
+        assert!(case["deadlines"].as_array().unwrap().iter().all(|d| d["policyVersion"] == 1));
         let timeline = case["timeline"].as_array().unwrap();
         assert_eq!(timeline.len(), 1);
         assert_eq!(timeline[0]["seq"], 1);
@@ -110,7 +112,7 @@ on_both_databases! {
 
     async fn bad_input_is_refused_with_the_field_and_writes_nothing(app: TestApp) {
         let token = app.token("leeds", &["frontline"], "fo");
-        let future = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
+        let future = "2027-06-03T09:00:00Z";
         let cases: Vec<(&str, Value, &str)> = vec![
             ("receivedAt in the future", json!({ "receivedAt": future }), "receivedAt"),
             ("empty subject", json!({ "subject": "   " }), "subject"),

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use async_graphql::Context;
 use chrono::{DateTime, NaiveDate, Utc};
+
 use chrono_tz::Europe::London;
 
 use crate::{
@@ -47,6 +48,6 @@ impl ContextExt for Context<'_> {
     }
 
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        self.state().clock.now()
     }
 }

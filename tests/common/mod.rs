@@ -14,6 +14,10 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 pub const SECRET: &str = "test-secret-for-integration-tests-only";
+/// The server's "now" in tests, so the councils' worked dates (Christmas
+/// 2026, Easter 2027) are in the past and results never depend on the day
+/// the suite runs.
+pub const NOW: &str = "2027-06-01T09:00:00Z";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -78,6 +82,7 @@ pub fn serve_args(database_url: String) -> ServeArgs {
         workers: Some(2),
         watch_policies: Some(false),
         policy_sync_ms: 200,
+        fixed_now: Some(NOW.parse().unwrap()),
     }
 }
 

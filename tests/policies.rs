@@ -1,0 +1,281 @@
+//! Council policies end to end: shipped scripts, publishing through GraphQL,
+//! hot reload, and several processes converging on one database.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+use redress::{app::Application, policy::CompiledPolicy};
+use serde_json::{Value, json};
+
+const POLICY: &str = "{ policy { council hooks active { version publishedBy sha256 active } history { version note publishedBy } } }";
+const PUBLISH: &str = "mutation($s: String!, $n: String) { publishPolicy(source: $s, note: $n) { version publishedBy active } }";
+const LOG: &str = "mutation($input: LogContactInput!) { logContact(input: $input) { id reference stage status acknowledgeBy respondBy scopeReason signpost deadlines { kind due policyVersion explanation } requirements { key label blocks } } }";
+const CASE: &str =
+    "query($id: ID!) { case(id: $id) { respondBy deadlines { kind due policyVersion } } }";
+
+fn shipped(slug: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/policies/{slug}.rhai",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// Leeds with a 10-day stage 1 response. The script's own tests quote the
+/// document's 15 days, so with `keep_tests` the edit must be refused.
+fn leeds_ten_days(keep_tests: bool) -> String {
+    let source = shipped("leeds");
+    let edited = source.replace(
+        "fn stage1_response_working_days() { 15 }",
+        "fn stage1_response_working_days() { 10 }",
+    );
+    assert_ne!(
+        edited, source,
+        "the Leeds script keeps its stage 1 response time in one function"
+    );
+    if keep_tests {
+        edited
+    } else {
+        edited.replace("fn tests()", "fn tests_of_the_document()")
+    }
+}
+
+fn complaint_received(date: &str) -> Value {
+    let mut input = complaint_input("Missed bin");
+    input["receivedAt"] = json!(format!("{date}T10:00:00Z"));
+    json!({ "input": input })
+}
+
+fn due(case: &Value, kind: &str) -> String {
+    case["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} deadline in {case}"))["due"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn every_shipped_policy_is_valid_and_passes_its_own_tests() {
+    for slug in [
+        "leeds",
+        "feedback-team",
+        "leicester",
+        "north-norfolk",
+        "east-cambridgeshire",
+    ] {
+        let (policy, report) = CompiledPolicy::validate(slug, &shipped(slug));
+        assert!(report.problems.is_empty(), "{slug}: {:#?}", report.problems);
+        assert!(
+            report.tests_run >= 10,
+            "{slug} quotes its document in at least ten tests"
+        );
+        assert_eq!(report.tests_passed, report.tests_run);
+        assert!(policy.unwrap().defines("intake"), "{slug} decides intake");
+    }
+}
+
+on_both_databases! {
+    async fn a_policy_admin_changes_leeds_stage_1_and_the_next_contact_uses_it(app: TestApp) {
+        let admin = app.token("leeds", &["policy_admin"], "pat");
+        let staff = app.token("leeds", &["frontline"], "fo");
+
+        let policy = app.graphql(Some(&admin), POLICY, json!({})).await;
+        let policy = &policy.data()["policy"];
+        assert_eq!(policy["council"], "leeds");
+        assert_eq!(policy["active"]["version"], 1);
+        assert_eq!(policy["active"]["publishedBy"], "redress (shipped policy)");
+        assert!(policy["hooks"].as_array().unwrap().contains(&json!("intake")));
+        assert_eq!(app.graphql(Some(&staff), POLICY, json!({})).await.code(), "FORBIDDEN");
+
+        // para 13 and 16: acknowledged within 3, answered within 15 working
+        // days of receipt; 2026-12-21 runs over Christmas and Boxing Day's
+        // substitute (28 December) and New Year's Day.
+        let before = app.graphql(Some(&staff), LOG, complaint_received("2026-12-21")).await;
+        let before = before.data()["logContact"].clone();
+        assert_eq!(before["stage"], "STAGE_1");
+        assert_eq!(before["acknowledgeBy"], "2026-12-24");
+        assert_eq!(before["respondBy"], "2027-01-14");
+        assert_eq!(before["deadlines"][0]["policyVersion"], 1);
+        assert!(before["deadlines"].as_array().unwrap().iter().all(|d| d["explanation"].as_str().unwrap().ends_with("(leeds v1)")));
+
+        // The number alone changed: the script's own tests quote 15 days and refuse it.
+        let refused = app.graphql(Some(&admin), PUBLISH, json!({ "s": leeds_ten_days(true) })).await;
+        assert_eq!(refused.code(), "POLICY_REJECTED");
+        let problems = refused.body["errors"][0]["extensions"]["detail"]["problems"].as_array().unwrap().clone();
+        assert!(problems.iter().any(|p| p["test"].is_string()), "{problems:?}");
+
+        let broken = app.graphql(Some(&admin), "mutation($s: String!) { validatePolicy(source: $s) { ok problems { message line column } } }", json!({ "s": "fn intake(c) {\n  #{ stage: }\n}" })).await;
+        let broken = &broken.data()["validatePolicy"];
+        assert_eq!(broken["ok"], false);
+        assert_eq!(broken["problems"][0]["line"], 2);
+        assert!(broken["problems"][0]["column"].as_i64().unwrap() > 0);
+
+        let preview = app.graphql(Some(&admin), "mutation($s: String!, $c: LogContactInput!) { previewPolicy(source: $s, contact: $c) { stage deadlines { kind due } } }", json!({ "s": leeds_ten_days(false), "c": complaint_received("2026-12-21")["input"] })).await;
+        let preview = &preview.data()["previewPolicy"];
+        assert!(preview["deadlines"].as_array().unwrap().contains(&json!({ "kind": "RESPOND", "due": "2027-01-07" })), "{preview}");
+        assert_eq!(app.case_count("leeds").await, 1, "a preview writes nothing");
+
+        let published = app.graphql(Some(&admin), PUBLISH, json!({ "s": leeds_ten_days(false), "n": "stage 1 in 10 working days" })).await;
+        assert_eq!(published.data()["publishPolicy"], json!({ "version": 2, "publishedBy": "pat", "active": true }));
+
+        let after = app.graphql(Some(&staff), LOG, complaint_received("2026-12-21")).await;
+        let after = &after.data()["logContact"];
+        assert_eq!(after["respondBy"], "2027-01-07", "10 working days, no restart");
+        assert_eq!(after["deadlines"][0]["policyVersion"], 2);
+
+        // Deadlines already on cases are never rewritten by a new version.
+        let old = app.graphql(Some(&staff), CASE, json!({ "id": before["id"] })).await;
+        assert_eq!(old.data()["case"]["respondBy"], "2027-01-14");
+        assert!(old.data()["case"]["deadlines"].as_array().unwrap().iter().all(|d| d["policyVersion"] == 1));
+
+        let rollback = app.graphql(Some(&admin), "mutation { rollbackPolicy(version: 1) { version active note } }", json!({})).await;
+        assert_eq!(rollback.data()["rollbackPolicy"], json!({ "version": 3, "active": true, "note": "rollback to v1" }));
+        let again = app.graphql(Some(&staff), LOG, complaint_received("2026-12-21")).await;
+        assert_eq!(again.data()["logContact"]["respondBy"], "2027-01-14");
+        let history = app.graphql(Some(&admin), POLICY, json!({})).await;
+        let versions: Vec<i64> = history.data()["policy"]["history"].as_array().unwrap().iter().map(|v| v["version"].as_i64().unwrap()).collect();
+        assert_eq!(versions, vec![3, 2, 1]);
+
+        // Another council's policy is untouched.
+        let leicester = app.token("leicester", &["policy_admin"], "lpa");
+        let theirs = app.graphql(Some(&leicester), POLICY, json!({})).await;
+        assert_eq!(theirs.data()["policy"]["active"]["version"], 1);
+        let missing = app.graphql(Some(&leicester), "mutation { rollbackPolicy(version: 2) { version } }", json!({})).await;
+        assert_eq!(missing.code(), "NOT_FOUND");
+    }
+
+    async fn leeds_rules_for_foi_discrimination_and_exclusions_apply_at_intake(app: TestApp) {
+        let staff = app.token("leeds", &["frontline"], "fo");
+        // para 61 and 63: FOI complaints start at stage II, answered within 20 working days.
+        let mut foi = complaint_received("2027-03-22");
+        foi["input"]["kind"] = json!("FOI_COMPLAINT");
+        let foi = app.graphql(Some(&staff), LOG, foi).await;
+        let foi = &foi.data()["logContact"];
+        assert_eq!(foi["stage"], "STAGE_2");
+        // 20 working days after 22 March 2027, skipping Good Friday and Easter Monday.
+        assert_eq!(foi["respondBy"], "2027-04-21");
+
+        // para 28: discrimination complaints need Legal and the Head of Equality told first.
+        let mut discrimination = complaint_received("2026-11-20");
+        discrimination["input"]["discrimination"] = json!(true);
+        let case = app.graphql(Some(&staff), LOG, discrimination).await;
+        let requirements = case.data()["logContact"]["requirements"].as_array().unwrap().clone();
+        assert!(!requirements.is_empty());
+        assert!(requirements.iter().any(|r| r["blocks"].as_array().unwrap().contains(&json!("acknowledge"))), "{requirements:?}");
+
+        // para 4a: legal proceedings are dealt with elsewhere.
+        let mut legal = complaint_received("2026-11-20");
+        legal["input"]["exclusion"] = json!("legal_proceedings");
+        let case = app.graphql(Some(&staff), LOG, legal).await;
+        let case = &case.data()["logContact"];
+        assert_eq!(case["status"], "OUT_OF_SCOPE");
+        assert!(case["scopeReason"].as_str().unwrap().len() > 10);
+        assert!(case["signpost"].as_str().unwrap().len() > 5);
+        assert_eq!(case["deadlines"], json!([]));
+    }
+
+    async fn east_cambridgeshire_refuses_matters_over_twelve_months_old_unless_exceptional(app: TestApp) {
+        let staff = app.token("east-cambridgeshire", &["frontline"], "fo");
+        let mut old = complaint_received("2026-11-20");
+        old["input"]["issueDate"] = json!("2025-06-01");
+        let case = app.graphql(Some(&staff), LOG, old.clone()).await;
+        assert_eq!(case.data()["logContact"]["status"], "OUT_OF_SCOPE");
+        old["input"]["exceptional"] = json!(true);
+        let case = app.graphql(Some(&staff), LOG, old).await;
+        let case = &case.data()["logContact"];
+        assert_eq!(case["status"], "RECEIVED");
+        // section 4.5: registered and acknowledged within one working day.
+        assert_eq!(case["acknowledgeBy"], "2026-11-23");
+    }
+
+    async fn a_second_process_on_the_same_database_converges_on_a_published_version(app: TestApp) {
+        let other = Application::build(serve_args(app.database_url.clone())).await.unwrap();
+        let other_address = format!("http://127.0.0.1:{}", other.port());
+        tokio::spawn(other.run_until_stopped());
+
+        let admin = app.token("leeds", &["policy_admin"], "pat");
+        let published = app.graphql(Some(&admin), PUBLISH, json!({ "s": leeds_ten_days(false) })).await;
+        assert_eq!(published.data()["publishPolicy"]["version"], 2);
+        let started = Instant::now();
+
+        let staff = app.token("leeds", &["frontline"], "fo");
+        let client = reqwest::Client::new();
+        let respond_by = loop {
+            let body: Value = client
+                .post(format!("{other_address}/graphql"))
+                .bearer_auth(&staff)
+                .json(&json!({ "query": "mutation($input: LogContactInput!) { logContact(input: $input) { respondBy deadlines { policyVersion } } }", "variables": complaint_received("2026-12-21") }))
+                .send().await.unwrap().json().await.unwrap();
+            let case = &body["data"]["logContact"];
+            if case["deadlines"][0]["policyVersion"] == 2 {
+                break case["respondBy"].clone();
+            }
+            assert!(started.elapsed() < Duration::from_secs(2), "the other process did not converge within 2 s: {body}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert_eq!(respond_by, "2027-01-07");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_policy_file_is_published_and_a_broken_one_is_not() {
+    let policies = tempfile::TempDir::new().unwrap();
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/policies")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, policies.path().join(path.file_name().unwrap())).unwrap();
+    }
+    let dir = policies.path().to_owned();
+    let app = TestApp::spawn_sqlite_with(|args| {
+        args.policy_dir = dir.clone();
+        args.watch_policies = Some(true);
+    })
+    .await;
+    let admin = app.token("leeds", &["policy_admin"], "pat");
+    assert_eq!(active_policy(&app, &admin).await["version"], 1);
+
+    let saved = Instant::now();
+    std::fs::write(dir.join("leeds.rhai"), leeds_ten_days(false)).unwrap();
+    loop {
+        let now = active_policy(&app, &admin).await;
+        if now["version"] == 2 {
+            assert_eq!(now["publishedBy"], "policy file watcher");
+            break;
+        }
+        assert!(
+            saved.elapsed() < Duration::from_secs(1),
+            "not published within a second: {now}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let staff = app.token("leeds", &["frontline"], "fo");
+    let case = app
+        .graphql(Some(&staff), LOG, complaint_received("2026-12-21"))
+        .await;
+    assert_eq!(case.data()["logContact"]["respondBy"], "2027-01-07");
+
+    std::fs::write(dir.join("leeds.rhai"), "fn intake(c) { loop {} }").unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(
+        active_policy(&app, &admin).await["version"],
+        2,
+        "a broken edit is not published"
+    );
+    let case = app
+        .graphql(Some(&staff), LOG, complaint_received("2026-12-21"))
+        .await;
+    assert_eq!(
+        case.data()["logContact"]["respondBy"],
+        "2027-01-07",
+        "the previous version keeps serving"
+    );
+}
+
+async fn active_policy(app: &TestApp, admin: &str) -> Value {
+    app.graphql(Some(admin), POLICY, json!({})).await.data()["policy"]["active"].clone()
+}
