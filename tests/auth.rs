@@ -129,3 +129,84 @@ async fn issuer_and_audience_are_checked_when_configured() {
         "UNAUTHENTICATED"
     );
 }
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// An identity provider signing with its private key; the server holds only
+/// the public key. Keys in tests/fixtures exist for these tests alone.
+async fn public_key_app(public: &str) -> TestApp {
+    let key = fixture(public);
+    TestApp::spawn_sqlite_with(move |args| {
+        args.jwt.jwt_secret = None;
+        args.jwt.jwt_public_key = Some(key);
+    })
+    .await
+}
+
+fn claims() -> serde_json::Value {
+    json!({ "sub": "alice", "council": "leeds", "roles": ["frontline"], "exp": now() + 600 })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rs256_tokens_verify_with_the_configured_public_key() {
+    let app = public_key_app("rs256-test-public.pem").await;
+    let private = std::fs::read(fixture("rs256-test-private.pem")).unwrap();
+    let signed = jsonwebtoken::encode(
+        &Header::new(Algorithm::RS256),
+        &claims(),
+        &EncodingKey::from_rsa_pem(&private).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        app.graphql(Some(&signed), ME, json!({})).await.data()["me"]["subject"],
+        "alice"
+    );
+
+    // HS256 is off without a secret, and the public key is no HMAC secret
+    // (the algorithm-confusion attack).
+    let public = std::fs::read(fixture("rs256-test-public.pem")).unwrap();
+    for token in [
+        token_with(claims()),
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims(),
+            &EncodingKey::from_secret(&public),
+        )
+        .unwrap(),
+    ] {
+        let refused = app.graphql(Some(&token), ME, json!({})).await;
+        assert_eq!(refused.status, 401);
+        assert_eq!(refused.code(), "UNAUTHENTICATED");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn es256_tokens_verify_with_the_configured_public_key() {
+    let app = public_key_app("es256-test-public.pem").await;
+    let private = std::fs::read(fixture("es256-test-private.pem")).unwrap();
+    let signed = jsonwebtoken::encode(
+        &Header::new(Algorithm::ES256),
+        &claims(),
+        &EncodingKey::from_ec_pem(&private).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        app.graphql(Some(&signed), ME, json!({})).await.data()["me"]["subject"],
+        "alice"
+    );
+    let other = std::fs::read(fixture("rs256-test-private.pem")).unwrap();
+    let wrong = jsonwebtoken::encode(
+        &Header::new(Algorithm::RS256),
+        &claims(),
+        &EncodingKey::from_rsa_pem(&other).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        app.graphql(Some(&wrong), ME, json!({})).await.code(),
+        "UNAUTHENTICATED"
+    );
+}

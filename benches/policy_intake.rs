@@ -1,0 +1,178 @@
+//! What a policy costs: the intake decision through the real engine
+//! (compiled AST, prelude, data conversion, typed answer) for each shipped
+//! council, against the Leeds rule written directly in Rust; and how long a
+//! saved policy file takes to become the active version.
+//!
+//! cargo bench --bench policy_intake
+
+use std::{
+    hint::black_box,
+    path::PathBuf,
+    time::{Duration, Instant},
+};
+
+use chrono::NaiveDate;
+use entity::enums::{ContactKind, DeadlineKind, Stage};
+use redress::{
+    app::Application,
+    config::{DatabaseArgs, JwtArgs, LogFormat, ServeArgs},
+    policy::{CompiledPolicy, Contact, DeadlineSpec, IntakeDecision, calendar::Calendar},
+};
+
+const BATCH: usize = 200;
+const BATCHES: usize = 200;
+
+fn policies_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies")
+}
+
+/// Median time per call over batches, in microseconds.
+fn median_micros(mut f: impl FnMut()) -> f64 {
+    for _ in 0..BATCH {
+        f();
+    }
+    let mut per_call: Vec<f64> = (0..BATCHES)
+        .map(|_| {
+            let started = Instant::now();
+            for _ in 0..BATCH {
+                f();
+            }
+            started.elapsed().as_secs_f64() * 1e6 / BATCH as f64
+        })
+        .collect();
+    per_call.sort_by(f64::total_cmp);
+    per_call[BATCHES / 2]
+}
+
+/// Leeds paras 13, 16, 61 and 63 written directly in Rust: the baseline.
+fn leeds_in_rust(calendar: &Calendar, contact: &Contact) -> IntakeDecision {
+    let foi = matches!(
+        contact.kind,
+        ContactKind::FoiComplaint | ContactKind::EirComplaint
+    );
+    let stage = if foi { Stage::Stage2 } else { Stage::Stage1 };
+    let received = contact.received;
+    let spec = |kind, days: i64, para: &str| DeadlineSpec {
+        stage: Some(stage),
+        kind,
+        due: calendar.add_working_days(received, days),
+        explanation: format!("{days} working days after receipt on {received} ({para}) (leeds v1)"),
+    };
+    let deadlines = if foi {
+        vec![spec(DeadlineKind::Respond, 20, "para 63")]
+    } else {
+        vec![
+            spec(DeadlineKind::Acknowledge, 3, "para 13"),
+            spec(DeadlineKind::Respond, 15, "para 16"),
+        ]
+    };
+    IntakeDecision {
+        stage: Some(stage),
+        in_scope: true,
+        scope_reason: None,
+        signpost: None,
+        deadlines,
+        requirements: Vec::new(),
+        policy_version: Some(1),
+    }
+}
+
+fn main() {
+    let received = NaiveDate::from_ymd_opt(2026, 12, 21).unwrap();
+    let contact = Contact {
+        received,
+        today: received,
+        ..Contact::default()
+    };
+
+    println!("intake decision, median per call ({BATCHES} batches of {BATCH})");
+    println!("{:<22} {:>10}", "council", "µs");
+    let mut leeds_engine = 0.0;
+    for slug in [
+        "leeds",
+        "feedback-team",
+        "leicester",
+        "north-norfolk",
+        "east-cambridgeshire",
+    ] {
+        let source = std::fs::read_to_string(policies_dir().join(format!("{slug}.rhai"))).unwrap();
+        let policy = CompiledPolicy::compile(slug, 1, &source).unwrap();
+        let micros = median_micros(|| {
+            black_box(IntakeDecision::from_policy(&policy, black_box(&contact)).unwrap());
+        });
+        if slug == "leeds" {
+            leeds_engine = micros;
+        }
+        println!("{slug:<22} {micros:>10.2}");
+    }
+    let calendar = Calendar::england_and_wales();
+    let rust = median_micros(|| {
+        black_box(leeds_in_rust(&calendar, black_box(&contact)));
+    });
+    println!("{:<22} {rust:>10.2}", "leeds, in Rust");
+    println!("engine / Rust for Leeds: {:.1}x", leeds_engine / rust);
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(save_to_active());
+}
+
+/// Saves an edited Leeds policy into a watched folder and times until the
+/// server's active version changes.
+async fn save_to_active() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let policies = dir.path().join("policies");
+    std::fs::create_dir(&policies).unwrap();
+    for entry in std::fs::read_dir(policies_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, policies.join(path.file_name().unwrap())).unwrap();
+    }
+    let settings = ServeArgs {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        database: DatabaseArgs {
+            database_url: format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("bench.db").display()
+            ),
+            db_max_connections: 4,
+        },
+        jwt: JwtArgs {
+            jwt_secret: Some("benchmark-secret-benchmark-secret".into()),
+            jwt_public_key: None,
+            jwt_issuer: None,
+            jwt_audience: None,
+            jwt_leeway_secs: 30,
+        },
+        policy_dir: policies.clone(),
+        log_format: LogFormat::Pretty,
+        max_body_bytes: 256 * 1024,
+        workers: Some(1),
+        watch_policies: Some(true),
+        policy_sync_ms: 1000,
+        fixed_now: None,
+    };
+    let app = Application::build(settings).await.unwrap();
+    let state = app.state();
+    let leeds = state.councils.by_slug("leeds").unwrap().id;
+    let source = std::fs::read_to_string(policies.join("leeds.rhai")).unwrap();
+    let mut samples = Vec::new();
+    for round in 0..5 {
+        let before = state.policies.version(leeds).unwrap();
+        let edited = format!("{source}\n// edit {round}\n");
+        let saved = Instant::now();
+        std::fs::write(policies.join("leeds.rhai"), edited).unwrap();
+        while state.policies.version(leeds) == Some(before) {
+            assert!(
+                saved.elapsed() < Duration::from_secs(10),
+                "the edit was never published"
+            );
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        samples.push(saved.elapsed());
+    }
+    samples.sort();
+    println!(
+        "file save to active version: median {:.0} ms, worst {:.0} ms (5 saves)",
+        samples[2].as_secs_f64() * 1e3,
+        samples[4].as_secs_f64() * 1e3
+    );
+}
