@@ -6,7 +6,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use redress::{app::Application, policy::CompiledPolicy};
+use redress::policy::CompiledPolicy;
 use serde_json::{Value, json};
 
 const POLICY: &str = "{ policy { council hooks active { version publishedBy sha256 active } history { version note publishedBy } } }";
@@ -194,10 +194,9 @@ on_both_databases! {
         assert_eq!(case["acknowledgeBy"], "2026-11-23");
     }
 
-    async fn a_second_process_on_the_same_database_converges_on_a_published_version(app: TestApp) {
-        let other = Application::build(serve_args(app.database_url.clone())).await.unwrap();
-        let other_address = format!("http://127.0.0.1:{}", other.port());
-        tokio::spawn(other.run_until_stopped());
+    async fn a_second_server_process_on_the_same_database_converges_on_a_published_version(app: TestApp) {
+        let other = OtherProcess::serve(&app.database_url).await;
+        let other_address = other.address.clone();
 
         let admin = app.token("leeds", &["policy_admin"], "pat");
         let published = app.graphql(Some(&admin), PUBLISH, json!({ "s": leeds_ten_days(false) })).await;
@@ -278,4 +277,58 @@ async fn a_saved_policy_file_is_published_and_a_broken_one_is_not() {
 
 async fn active_policy(app: &TestApp, admin: &str) -> Value {
     app.graphql(Some(admin), POLICY, json!({})).await.data()["policy"]["active"].clone()
+}
+
+/// `redress serve` as a separate operating-system process on the same
+/// database; killed when dropped.
+struct OtherProcess {
+    child: std::process::Child,
+    address: String,
+}
+
+impl OtherProcess {
+    async fn serve(database_url: &str) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_redress"))
+            .arg("serve")
+            .env("REDRESS_BIND", format!("127.0.0.1:{port}"))
+            .env("DATABASE_URL", database_url)
+            .env("REDRESS_JWT_SECRET", SECRET)
+            .env(
+                "REDRESS_POLICY_DIR",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/policies"),
+            )
+            .env("REDRESS_WATCH_POLICIES", "false")
+            .env("REDRESS_FIXED_NOW", NOW)
+            .env("REDRESS_WORKERS", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start redress serve");
+        let address = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        while reqwest::get(format!("{address}/readyz"))
+            .await
+            .map(|r| r.status() != 200)
+            .unwrap_or(true)
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "the second process did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Self { child, address }
+    }
+}
+
+impl Drop for OtherProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
