@@ -1,4 +1,4 @@
-use std::{collections::HashSet, fs, time::Duration};
+use std::{fs, time::Duration};
 
 use anyhow::Context;
 use jsonwebtoken::{
@@ -212,6 +212,12 @@ pub fn parse_roles(roles: &[String]) -> Result<Vec<super::Role>, String> {
     if roles.is_empty() {
         return Err("the token carries no roles".into());
     }
-    let unique: HashSet<&String> = roles.iter().collect();
-    unique.into_iter().map(|r| r.parse()).collect()
+    let mut parsed: Vec<super::Role> = Vec::with_capacity(roles.len());
+    for role in roles {
+        let role = role.parse()?;
+        if !parsed.contains(&role) {
+            parsed.push(role);
+        }
+    }
+    Ok(parsed)
 }

@@ -225,6 +225,16 @@ fn decide(
     let Some(policy) = policies.get(council.id) else {
         return Ok(IntakeDecision::without_policy(contact.kind));
     };
+    if let Some(exclusion) = &contact.scope.exclusion {
+        let known = policy.exclusions();
+        if policy.defines(policy::hooks::EXCLUSIONS) && !known.iter().any(|e| &e.key == exclusion) {
+            let keys: Vec<&str> = known.iter().map(|e| e.key.as_str()).collect();
+            return Err(AppError::bad_input(
+                "exclusion",
+                format!("`{exclusion}` is not one of {}'s exclusion categories: {}", council.slug, keys.join(", ")),
+            ));
+        }
+    }
     let facts = policy_facts(contact, via_councillor, now);
     IntakeDecision::from_policy(&policy, &facts).map_err(|problem| {
         AppError::PolicyError(format!(

@@ -34,6 +34,12 @@ pub struct Me {
     pub council: CouncilInfo,
 }
 
+#[derive(SimpleObject)]
+pub struct Exclusion {
+    pub key: String,
+    pub label: String,
+}
+
 pub struct CouncilInfo {
     slug: String,
     name: String,
@@ -47,6 +53,18 @@ impl CouncilInfo {
 
     async fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The categories the council's policy treats as out of scope; pass one
+    /// as `exclusion` when logging a contact.
+    async fn exclusions(&self, ctx: &Context<'_>) -> Result<Vec<Exclusion>> {
+        let council = ctx.council()?;
+        Ok(ctx
+            .state()
+            .policies
+            .get(council.id)
+            .map(|p| p.exclusions().iter().map(|e| Exclusion { key: e.key.clone(), label: e.label.clone() }).collect())
+            .unwrap_or_default())
     }
 
     /// The services contacts can be logged against.

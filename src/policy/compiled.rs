@@ -88,6 +88,7 @@ pub struct CompiledPolicy {
     ast: AST,
     calendar: Arc<Calendar>,
     hooks: BTreeSet<String>,
+    exclusions: Vec<ExclusionOut>,
 }
 
 impl fmt::Debug for CompiledPolicy {
@@ -138,12 +139,16 @@ impl CompiledPolicy {
             ast,
             calendar: Arc::new(Calendar::england_and_wales()),
             hooks: defined,
+            exclusions: Vec::new(),
         };
         if let Some(cal) = policy
             .typed::<CalendarOut>(CALENDAR, vec![])
             .map_err(|p| vec![p])?
         {
             policy.calendar = Arc::new(Calendar::with_closures(cal.closures));
+        }
+        if let Some(exclusions) = policy.typed::<Vec<ExclusionOut>>(EXCLUSIONS, vec![]).map_err(|p| vec![p])? {
+            policy.exclusions = exclusions;
         }
         Ok(policy)
     }
@@ -179,6 +184,12 @@ impl CompiledPolicy {
     /// The same compiled script, numbered as the version it was stored as.
     pub fn published_as(self, version: i32) -> Self {
         Self { version, ..self }
+    }
+
+    /// The exclusion categories the script declares (empty when it has no
+    /// `exclusions` hook).
+    pub fn exclusions(&self) -> &[ExclusionOut] {
+        &self.exclusions
     }
 
     pub fn defines(&self, hook: &str) -> bool {

@@ -19,6 +19,7 @@ pub const PERSISTENT_REVIEW: &str = "persistent_review";
 pub const GOODWILL_LIMIT: &str = "goodwill_limit";
 pub const CAN_CLOSE: &str = "can_close";
 pub const CALENDAR: &str = "calendar";
+pub const EXCLUSIONS: &str = "exclusions";
 pub const TESTS: &str = "tests";
 
 /// Every hook with the parameters it takes.
@@ -34,6 +35,7 @@ pub const HOOKS: &[(&str, &[&str])] = &[
     (GOODWILL_LIMIT, &["officer"]),
     (CAN_CLOSE, &["case"]),
     (CALENDAR, &[]),
+    (EXCLUSIONS, &[]),
     (TESTS, &[]),
 ];
 
@@ -245,4 +247,12 @@ pub struct CloseOut {
 pub struct CalendarOut {
     #[serde(default)]
     pub closures: Vec<NaiveDate>,
+}
+
+/// A category of contact the council's document does not handle under its
+/// complaints policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExclusionOut {
+    pub key: String,
+    pub label: String,
 }
