@@ -105,6 +105,17 @@ fn main() {
         }
         println!("{slug:<22} {micros:>10.2}");
     }
+    // The floor: host conversion and one hook call, with no rules at all.
+    let trivial = CompiledPolicy::compile(
+        "trivial",
+        1,
+        r#"fn intake(c) { #{ stage: "stage_1", deadlines: [#{ kind: "respond", due: c.received.add_working_days(15), explanation: "x" }] } }"#,
+    )
+    .unwrap();
+    let floor = median_micros(|| {
+        black_box(IntakeDecision::from_policy(&trivial, black_box(&contact)).unwrap());
+    });
+    println!("{:<22} {floor:>10.2}", "one-line script");
     let calendar = Calendar::england_and_wales();
     let rust = median_micros(|| {
         black_box(leeds_in_rust(&calendar, black_box(&contact)));

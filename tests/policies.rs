@@ -48,18 +48,6 @@ fn complaint_received(date: &str) -> Value {
     json!({ "input": input })
 }
 
-fn due(case: &Value, kind: &str) -> String {
-    case["deadlines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["kind"] == kind)
-        .unwrap_or_else(|| panic!("no {kind} deadline in {case}"))["due"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 #[test]
 fn every_shipped_policy_is_valid_and_passes_its_own_tests() {
     for slug in [

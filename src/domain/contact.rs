@@ -139,13 +139,13 @@ fn scope_hints(hints: ScopeHints, received_at: DateTime<Utc>) -> Result<ScopeHin
         ));
     }
     let exclusion = optional_text("exclusion", hints.exclusion, 64)?;
-    if let Some(e) = &exclusion {
-        if !e.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
-            return Err(AppError::bad_input(
-                "exclusion",
-                format!("`{e}` is not an exclusion category (snake_case)"),
-            ));
-        }
+    if let Some(e) = &exclusion
+        && !e.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+    {
+        return Err(AppError::bad_input(
+            "exclusion",
+            format!("`{e}` is not an exclusion category (snake_case)"),
+        ));
     }
     Ok(ScopeHints { exclusion, ..hints })
 }

@@ -231,7 +231,11 @@ fn decide(
             let keys: Vec<&str> = known.iter().map(|e| e.key.as_str()).collect();
             return Err(AppError::bad_input(
                 "exclusion",
-                format!("`{exclusion}` is not one of {}'s exclusion categories: {}", council.slug, keys.join(", ")),
+                format!(
+                    "`{exclusion}` is not one of {}'s exclusion categories: {}",
+                    council.slug,
+                    keys.join(", ")
+                ),
             ));
         }
     }

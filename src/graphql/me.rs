@@ -63,7 +63,15 @@ impl CouncilInfo {
             .state()
             .policies
             .get(council.id)
-            .map(|p| p.exclusions().iter().map(|e| Exclusion { key: e.key.clone(), label: e.label.clone() }).collect())
+            .map(|p| {
+                p.exclusions()
+                    .iter()
+                    .map(|e| Exclusion {
+                        key: e.key.clone(),
+                        label: e.label.clone(),
+                    })
+                    .collect()
+            })
             .unwrap_or_default())
     }
 

@@ -422,7 +422,9 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
 /// Format as ISO 8601 `YYYY-MM-DD`.
 #[must_use]
 pub fn format_date(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    // chrono's Display is ISO 8601 and, unlike a format string, is not
+    // re-parsed on every call.
+    d.to_string()
 }
 
 #[cfg(test)]

@@ -62,12 +62,11 @@ fn read(file: &Path) -> anyhow::Result<(String, String)> {
 pub fn contact_from_json(json: &str) -> anyhow::Result<Contact> {
     let mut value: serde_json::Value =
         serde_json::from_str(json).context("--case must be a JSON object")?;
-    if let Some(obj) = value.as_object_mut() {
-        if !obj.contains_key("today") {
-            if let Some(received) = obj.get("received").cloned() {
-                obj.insert("today".into(), received);
-            }
-        }
+    if let Some(obj) = value.as_object_mut()
+        && !obj.contains_key("today")
+        && let Some(received) = obj.get("received").cloned()
+    {
+        obj.insert("today".into(), received);
     }
     serde_json::from_value(value)
         .context("--case does not describe a contact (see policies/README.md)")

@@ -147,7 +147,10 @@ impl CompiledPolicy {
         {
             policy.calendar = Arc::new(Calendar::with_closures(cal.closures));
         }
-        if let Some(exclusions) = policy.typed::<Vec<ExclusionOut>>(EXCLUSIONS, vec![]).map_err(|p| vec![p])? {
+        if let Some(exclusions) = policy
+            .typed::<Vec<ExclusionOut>>(EXCLUSIONS, vec![])
+            .map_err(|p| vec![p])?
+        {
             policy.exclusions = exclusions;
         }
         Ok(policy)

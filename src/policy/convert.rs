@@ -9,34 +9,29 @@ use super::prelude::Date;
 /// Script value to JSON. Dates become `YYYY-MM-DD`; anything a hook has no
 /// business returning (functions, custom types) is an error naming the path.
 pub fn to_json(value: &Dynamic, path: &str) -> Result<Value, String> {
+    // Probe by reference: cloning a map or array `Dynamic` copies it deeply.
     if value.is_unit() {
         Ok(Value::Null)
-    } else if let Some(b) = value.clone().try_cast::<bool>() {
+    } else if let Ok(b) = value.as_bool() {
         Ok(Value::Bool(b))
-    } else if let Some(i) = value.clone().try_cast::<i64>() {
+    } else if let Ok(i) = value.as_int() {
         Ok(Value::Number(i.into()))
-    } else if let Some(f) = value.clone().try_cast::<f64>() {
+    } else if let Ok(f) = value.as_float() {
         Number::from_f64(f)
             .map(Value::Number)
             .ok_or_else(|| format!("{path}: {f} is not a finite number"))
     } else if value.is_string() || value.is_char() {
         Ok(Value::String(value.to_string()))
-    } else if let Some(d) = value.clone().try_cast::<Date>() {
+    } else if let Some(d) = value.read_lock::<Date>() {
         Ok(Value::String(d.to_string()))
-    } else if value.is_array() {
-        let array = value
-            .read_lock::<Array>()
-            .ok_or_else(|| format!("{path}: unreadable array"))?;
+    } else if let Some(array) = value.read_lock::<Array>() {
         array
             .iter()
             .enumerate()
             .map(|(i, item)| to_json(item, &format!("{path}[{i}]")))
             .collect::<Result<Vec<_>, _>>()
             .map(Value::Array)
-    } else if value.is_map() {
-        let map = value
-            .read_lock::<Map>()
-            .ok_or_else(|| format!("{path}: unreadable map"))?;
+    } else if let Some(map) = value.read_lock::<Map>() {
         map.iter()
             .map(|(k, v)| Ok((k.to_string(), to_json(v, &join(path, k))?)))
             .collect::<Result<serde_json::Map<_, _>, String>>()

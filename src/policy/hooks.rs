@@ -79,11 +79,9 @@ impl Default for Contact {
     }
 }
 
-fn stored_name<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+/// The stored (and scripted) name of an enumeration value, e.g. `foi_complaint`.
+fn stored_name<T: sea_orm::ActiveEnum<Value = String>>(value: &T) -> String {
+    value.to_value()
 }
 
 impl Contact {

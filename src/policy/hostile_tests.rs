@@ -70,6 +70,14 @@ fn eval_is_refused_at_compile_time_with_its_position() {
 }
 
 #[test]
+fn the_clock_is_out_of_reach() {
+    refused_with(
+        "fn intake(c) { let t = timestamp(); #{} }",
+        "Function not found: timestamp",
+    );
+}
+
+#[test]
 fn import_is_refused() {
     refused_with("import \"fs\" as fs;\nfn intake(c) { #{} }", "1:1:");
 }

@@ -9,7 +9,7 @@ use std::{
 
 #[cfg(test)]
 use chrono::NaiveDate;
-use rhai::{Dynamic, Engine, OptimizationLevel, module_resolvers::DummyModuleResolver};
+use rhai::{Dynamic, Engine, OptimizationLevel};
 
 use super::{calendar::Calendar, prelude};
 
@@ -55,14 +55,12 @@ fn build() -> Engine {
         .set_max_array_size(MAX_ARRAY_LEN)
         .set_max_map_size(MAX_MAP_LEN)
         .set_max_functions(MAX_FUNCTIONS)
-        .set_max_modules(0)
-        // Constant folding would run script expressions at compile time,
-        // outside any call guard.
-        .set_optimization_level(OptimizationLevel::None)
-        .set_module_resolver(DummyModuleResolver::new())
+        // Simple folds constant expressions of built-in operators only; it
+        // never runs script functions at compile time.
+        .set_optimization_level(OptimizationLevel::Simple)
+        // Built without modules (no `import`) and without `timestamp()`, so a
+        // script can neither load code nor read the clock.
         .disable_symbol("eval")
-        .disable_symbol("import")
-        .disable_symbol("export")
         .on_print(|text| tracing::info!(target: "redress::policy::script", "{text}"))
         .on_debug(|text, source, pos| {
             tracing::debug!(target: "redress::policy::script", source = source.unwrap_or(""), %pos, "{text}")

@@ -23,11 +23,11 @@ const SETTLE: Duration = Duration::from_millis(150);
 pub fn start(state: Arc<AppState>, dir: &Path) -> anyhow::Result<notify::RecommendedWatcher> {
     let (tx, mut rx) = mpsc::unbounded_channel::<PathBuf>();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if let Ok(event) = event {
-            if event.kind.is_modify() || event.kind.is_create() {
-                for path in event.paths {
-                    let _ = tx.send(path);
-                }
+        if let Ok(event) = event
+            && (event.kind.is_modify() || event.kind.is_create())
+        {
+            for path in event.paths {
+                let _ = tx.send(path);
             }
         }
     })?;

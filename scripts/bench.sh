@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Load benchmark, end to end, on one database backend:
+#
+#   scripts/bench.sh sqlite
+#   scripts/bench.sh postgres
+#
+# Builds release, seeds a fresh database with 100,000 cases of one council,
+# starts `redress serve` on 127.0.0.1:18080, then measures intake and the
+# case list, one after the other (50 clients, 20 s each), and stops the
+# server. BENCH_CASES, BENCH_CLIENTS, BENCH_SECONDS and BENCH_POSTGRES_URL
+# (server URL without a database, default postgres://postgres@127.0.0.1:5432)
+# change the defaults.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$#" -ne 1 ] || { [ "$1" != sqlite ] && [ "$1" != postgres ]; }; then
+  echo "usage: $0 sqlite|postgres" >&2
+  exit 2
+fi
+backend=$1
+port=18080
+council=leeds
+cases=${BENCH_CASES:-100000}
+clients=${BENCH_CLIENTS:-50}
+duration=${BENCH_SECONDS:-20}
+pg_server=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}
+pg_database=redress_bench
+release=${CARGO_TARGET_DIR:-target}/release
+# A fresh secret per run: the tokens minted for the benchmark are worthless
+# once it ends.
+secret="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+
+workdir=$(mktemp -d "${TMPDIR:-/tmp}/redress-bench.XXXXXX")
+server_log="$workdir/server.log"
+server_pid=
+
+stop_server() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill "$server_pid"
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  server_pid=
+}
+
+cleanup() {
+  local status=$?
+  stop_server
+  if [ "$status" -ne 0 ] && [ -s "$server_log" ]; then
+    echo "--- last lines of the server log"
+    tail -n 30 "$server_log"
+  fi
+  # The 100,000-case SQLite file is large; the log is kept for reading.
+  rm -f "$workdir"/bench.db*
+  echo "server log: $server_log"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Busy CPU ticks of the whole machine, and of one process.
+machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $5 + $6 }' /proc/stat; }
+process_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+now_ms() { date +%s%3N; }
+
+if curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; then
+  echo "something already listens on 127.0.0.1:$port; stop it first" >&2
+  exit 1
+fi
+
+echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+
+echo "== build (release)"
+cargo build --release --bin redress --example load
+
+echo "== fresh $backend database"
+case "$backend" in
+  sqlite)
+    database_url="sqlite://$workdir/bench.db?mode=rwc"
+    ;;
+  postgres)
+    psql "$pg_server/postgres" -qX -v ON_ERROR_STOP=1 \
+      -c "DROP DATABASE IF EXISTS $pg_database WITH (FORCE)" \
+      -c "CREATE DATABASE $pg_database"
+    database_url="$pg_server/$pg_database"
+    ;;
+esac
+
+echo "== seed $cases cases for $council"
+"$release/examples/load" seed --database-url "$database_url" --council "$council" --cases "$cases"
+
+echo "== start the server on 127.0.0.1:$port (log: $server_log)"
+REDRESS_BIND="127.0.0.1:$port" \
+  DATABASE_URL="$database_url" \
+  REDRESS_JWT_SECRET="$secret" \
+  REDRESS_LOG_FORMAT=json \
+  "$release/redress" serve >"$server_log" 2>&1 &
+server_pid=$!
+ready=
+for _ in $(seq 1 120); do
+  if ! kill -0 "$server_pid" 2>/dev/null; then
+    echo "the server exited during start-up" >&2
+    exit 1
+  fi
+  if curl -fsS -o /dev/null "http://127.0.0.1:$port/readyz" 2>/dev/null; then
+    ready=1
+    break
+  fi
+  sleep 0.5
+done
+if [ -z "$ready" ]; then
+  echo "the server was not ready after 60 s" >&2
+  exit 1
+fi
+
+run_scenario() {
+  local scenario=$1 started ended server_before server_after busy_before idle_before busy_after idle_after
+  echo "== $scenario: $clients clients, $duration s ($backend)"
+  started=$(now_ms)
+  server_before=$(process_ticks "$server_pid")
+  read -r busy_before idle_before < <(machine_ticks)
+  "$release/examples/load" run --url "http://127.0.0.1:$port" --council "$council" \
+    --clients "$clients" --seconds "$duration" --scenario "$scenario" --secret "$secret"
+  ended=$(now_ms)
+  server_after=$(process_ticks "$server_pid")
+  read -r busy_after idle_after < <(machine_ticks)
+  # Load generator, server and database share the machine; these say which
+  # of them had the CPU.
+  awk -v ms=$((ended - started)) -v server=$((server_after - server_before)) \
+    -v busy=$((busy_after - busy_before)) -v idle=$((idle_after - idle_before)) \
+    -v hz="$(getconf CLK_TCK)" -v cores="$(nproc)" 'BEGIN {
+      wall = ms / 1000
+      printf "cpu: server %.1f of %d cores over %.1f s; machine %.0f%% busy\n",
+        server / hz / wall, cores, wall, 100 * busy / (busy + idle)
+    }'
+}
+
+run_scenario intake
+run_scenario list
+
+stop_server
+echo "== done ($backend)"
