@@ -166,6 +166,16 @@ on_both_databases! {
         assert!(case["scopeReason"].as_str().unwrap().len() > 10);
         assert!(case["signpost"].as_str().unwrap().len() > 5);
         assert_eq!(case["deadlines"], json!([]));
+
+        // Front-ends offer the council's categories; anything else is refused.
+        let me = app.graphql(Some(&staff), "{ me { council { exclusions { key label } } } }", json!({})).await;
+        let keys: Vec<String> = me.data()["me"]["council"]["exclusions"].as_array().unwrap().iter().map(|e| e["key"].as_str().unwrap().to_owned()).collect();
+        assert!(keys.contains(&"legal_proceedings".to_owned()) && keys.contains(&"wrongly_addressed".to_owned()), "{keys:?}");
+        let mut unknown = complaint_received("2026-11-20");
+        unknown["input"]["exclusion"] = json!("not_a_category");
+        let refused = app.graphql(Some(&staff), LOG, unknown).await;
+        assert_eq!(refused.code(), "BAD_USER_INPUT");
+        assert_eq!(refused.field(), Some("exclusion"));
     }
 
     async fn east_cambridgeshire_refuses_matters_over_twelve_months_old_unless_exceptional(app: TestApp) {

@@ -12,8 +12,11 @@ pub struct Model {
     pub council_id: Uuid,
     /// Human reference, unique per council: `LEE-2026-000042`.
     pub reference: String,
-    pub reference_year: i32,
-    pub reference_seq: i64,
+    /// Year and number of the reference; empty only inside the intake
+    /// transaction, which takes the number last to hold the council's
+    /// counter as briefly as possible.
+    pub reference_year: Option<i32>,
+    pub reference_seq: Option<i64>,
     pub kind: ContactKind,
     pub channel: Channel,
     pub stage: Option<Stage>,

@@ -57,11 +57,21 @@ pub async fn append(
         .into_tuple()
         .one(txn)
         .await?;
+    insert_at(txn, event, last.unwrap_or(0) + 1, now).await
+}
+
+/// Inserts the event as step `seq` of its case (1 for a new case).
+pub async fn insert_at(
+    txn: &impl ConnectionTrait,
+    event: NewEvent<'_>,
+    seq: i32,
+    now: DateTime<Utc>,
+) -> Result<case_event::Model> {
     let model = case_event::Model {
         id: Uuid::now_v7(),
         council_id: event.actor.council_id,
         case_id: event.case_id,
-        seq: last.unwrap_or(0) + 1,
+        seq,
         kind: event.kind.as_str().to_owned(),
         actor_subject: event.actor.subject.clone(),
         actor_role: event.actor.primary_role().as_str().to_owned(),

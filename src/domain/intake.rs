@@ -5,7 +5,7 @@ use chrono_tz::Europe::London;
 use entity::{case, case_requirement, customer, deadline, enums::CaseStatus, service};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter,
+    IntoActiveModel, QueryFilter, sea_query::Expr,
 };
 use serde_json::json;
 use tracing::instrument;
@@ -87,19 +87,19 @@ pub async fn log_contact(
     };
 
     let year = now.with_timezone(&London).year();
-    let number = reference::next_number(&txn, council.id, year).await?;
+    let id = Uuid::now_v7();
     let next_due = decision.deadlines.iter().map(|d| d.due).min();
     let status = if decision.in_scope {
         CaseStatus::Received
     } else {
         CaseStatus::OutOfScope
     };
-    let model = case::Model {
-        id: Uuid::now_v7(),
+    let mut model = case::Model {
+        id,
         council_id: council.id,
-        reference: reference::format(&council.reference_prefix, year, number),
-        reference_year: year,
-        reference_seq: number,
+        reference: reference::placeholder(id),
+        reference_year: None,
+        reference_seq: None,
         kind: contact.kind,
         channel: contact.channel,
         stage: decision.stage,
@@ -134,56 +134,64 @@ pub async fn log_contact(
         .exec_without_returning(&txn)
         .await?;
     if let Some(version) = decision.policy_version {
-        for spec in &decision.deadlines {
-            let row = deadline::Model {
-                id: Uuid::now_v7(),
-                council_id: council.id,
-                case_id: model.id,
-                stage: spec.stage,
-                kind: spec.kind,
-                due: spec.due,
-                met_at: None,
-                breach_recorded_at: None,
-                superseded_at: None,
-                policy_version: version,
-                explanation: spec.explanation.clone(),
-                created_at: now,
-            };
-            deadline::Entity::insert(row.into_active_model().reset_all())
+        let deadlines: Vec<deadline::ActiveModel> = decision
+            .deadlines
+            .iter()
+            .map(|spec| {
+                deadline::Model {
+                    id: Uuid::now_v7(),
+                    council_id: council.id,
+                    case_id: model.id,
+                    stage: spec.stage,
+                    kind: spec.kind,
+                    due: spec.due,
+                    met_at: None,
+                    breach_recorded_at: None,
+                    superseded_at: None,
+                    policy_version: version,
+                    explanation: spec.explanation.clone(),
+                    created_at: now,
+                }
+                .into_active_model()
+                .reset_all()
+            })
+            .collect();
+        if !deadlines.is_empty() {
+            deadline::Entity::insert_many(deadlines)
                 .exec_without_returning(&txn)
                 .await?;
         }
-    }
-    if let Some(version) = decision.policy_version {
-        for requirement in &decision.requirements {
-            let row = case_requirement::Model {
-                id: Uuid::now_v7(),
-                council_id: council.id,
-                case_id: model.id,
-                key: requirement.key.clone(),
-                label: requirement.label.clone(),
-                blocks: json!(requirement.before),
-                met_at: None,
-                met_by: None,
-                policy_version: version,
-                created_at: now,
-            };
-            case_requirement::Entity::insert(row.into_active_model().reset_all())
+        let requirements: Vec<case_requirement::ActiveModel> = decision
+            .requirements
+            .iter()
+            .map(|requirement| {
+                case_requirement::Model {
+                    id: Uuid::now_v7(),
+                    council_id: council.id,
+                    case_id: model.id,
+                    key: requirement.key.clone(),
+                    label: requirement.label.clone(),
+                    blocks: json!(requirement.before),
+                    met_at: None,
+                    met_by: None,
+                    policy_version: version,
+                    created_at: now,
+                }
+                .into_active_model()
+                .reset_all()
+            })
+            .collect();
+        if !requirements.is_empty() {
+            case_requirement::Entity::insert_many(requirements)
                 .exec_without_returning(&txn)
                 .await?;
         }
     }
     let summary = match (&decision.in_scope, &model.scope_reason) {
-        (false, Some(reason)) => format!(
-            "{:?} logged as {}, out of scope: {reason}",
-            model.kind, model.reference
-        ),
-        _ => format!(
-            "{:?} logged as {} via {:?}",
-            model.kind, model.reference, model.channel
-        ),
+        (false, Some(reason)) => format!("{:?} logged, out of scope: {reason}", model.kind),
+        _ => format!("{:?} logged via {:?}", model.kind, model.channel),
     };
-    events::append(
+    events::insert_at(
         &txn,
         NewEvent {
             case_id: model.id,
@@ -193,7 +201,6 @@ pub async fn log_contact(
             policy_version: decision.policy_version,
             summary,
             data: json!({
-                "reference": model.reference,
                 "kind": model.kind,
                 "channel": model.channel,
                 "stage": model.stage,
@@ -206,9 +213,27 @@ pub async fn log_contact(
                 })).collect::<Vec<_>>(),
             }),
         },
+        1,
         now,
     )
     .await?;
+
+    // Last, so the council's counter row is held only for these statements
+    // and the commit; a rollback before the commit returns the number.
+    let number = reference::next_number(&txn, council.id, year).await?;
+    model.reference = reference::format(&council.reference_prefix, year, number);
+    model.reference_year = Some(year);
+    model.reference_seq = Some(number);
+    case::Entity::update_many()
+        .col_expr(
+            case::Column::Reference,
+            Expr::value(model.reference.clone()),
+        )
+        .col_expr(case::Column::ReferenceYear, Expr::value(year))
+        .col_expr(case::Column::ReferenceSeq, Expr::value(number))
+        .filter(case::Column::Id.eq(model.id))
+        .exec(&txn)
+        .await?;
     txn.commit().await?;
     Ok(model)
 }

@@ -36,6 +36,11 @@ pub async fn next_number(
     row.try_get::<i64>("", "last")
 }
 
+/// Unique stand-in while the intake transaction has not yet taken its number.
+pub fn placeholder(case_id: Uuid) -> String {
+    format!("PENDING-{}", &case_id.simple().to_string()[..24])
+}
+
 pub fn format(prefix: &str, year: i32, number: i64) -> String {
     format!("{prefix}-{year}-{number:06}")
 }

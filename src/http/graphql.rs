@@ -1,4 +1,7 @@
-use std::{sync::Arc, time::Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use actix_web::{HttpRequest, HttpResponse, Responder, http::StatusCode, web};
 use async_graphql::{BatchRequest, BatchResponse, dataloader::DataLoader, http::GraphiQLSource};
@@ -76,9 +79,10 @@ pub async fn execute(
                 db: state.db.clone(),
                 council_id: actor.council_id,
             };
-            request
-                .data(Arc::new(DataLoader::new(loader, tokio::spawn)))
-                .data(actor)
+            // Every key of a page is queued in the same poll, so waiting the
+            // default millisecond to batch only adds latency.
+            let loader = DataLoader::new(loader, tokio::spawn).delay(Duration::ZERO);
+            request.data(Arc::new(loader)).data(actor)
         }
         None => request,
     };

@@ -518,6 +518,16 @@ fn matches(expected: &Value, actual: &Value, path: &str) -> Result<(), String> {
             };
             matches(v, act.get(k).unwrap_or(&Value::Null), &here)
         }),
+        (Value::Array(exp), Value::Array(act)) if exp.is_empty() => {
+            if act.is_empty() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{path}: expected none, found {}",
+                    Value::Array(act.clone())
+                ))
+            }
+        }
         (Value::Array(exp), Value::Array(act)) if exp.iter().all(|e| e.get("kind").is_some()) => {
             exp.iter().enumerate().try_for_each(|(i, e)| {
                 let kind = &e["kind"];

@@ -176,3 +176,12 @@ fn tests() { [#{ name: "ack", hook: "intake", input: [#{ received: date("2026-12
     let out = policy.unwrap().intake(&contact).unwrap();
     assert_eq!(out.deadlines[0].due.to_string(), "2026-12-30");
 }
+
+#[test]
+fn an_expected_empty_list_means_none() {
+    let source = r#"
+fn intake(c) { #{ deadlines: [#{ kind: "reply", due: c.received.add_working_days(10), explanation: "x" }] } }
+fn tests() { [#{ name: "no clock for comments", hook: "intake", input: [#{ kind: "comment" }], expect: #{ deadlines: [] } }] }
+"#;
+    refused_with(source, "deadlines: expected none");
+}
