@@ -228,7 +228,11 @@ impl CompiledPolicy {
         }
         let value = self.call_raw(hook, args)?;
         let json = convert::to_json(&value, "").map_err(|m| Problem::new(m).in_hook(hook))?;
-        serde_path_to_error::deserialize(json.clone())
+        // The plain path is cheap; tracking the path is paid only to word an error.
+        if let Ok(typed) = T::deserialize(&json) {
+            return Ok(Some(typed));
+        }
+        serde_path_to_error::deserialize(&json)
             .map(Some)
             .map_err(|err| {
                 let at = err.path().to_string();
