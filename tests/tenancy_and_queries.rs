@@ -67,6 +67,14 @@ on_both_databases! {
         assert_eq!(&seen[..5], &newest_first[..], "complaints newest received first");
         assert_eq!(seen.len(), 6, "every case exactly once");
 
+        // Deadline fields in a list come from one query for the whole page.
+        let with_deadlines = app.graphql(Some(&token), "{ cases(first: 3) { edges { node { reference respondBy acknowledgeBy deadlines { kind } } } } }", json!({})).await;
+        let newest = &with_deadlines.data()["cases"]["edges"][0]["node"];
+        assert_eq!(newest["reference"], refs[4]);
+        assert_eq!(newest["respondBy"], "2026-11-26", "Leeds para 16: 15 working days after Thursday 5 November");
+        assert_eq!(newest["acknowledgeBy"], "2026-11-10", "Leeds para 13: 3 working days");
+        assert_eq!(newest["deadlines"].as_array().unwrap().len(), 2);
+
         let filter = |f: serde_json::Value| json!({ "after": null, "filter": f });
         let complaints = app.graphql(Some(&token), PAGE, filter(json!({ "kinds": ["COMPLAINT"] }))).await;
         assert_eq!(complaints.data()["cases"]["totalCount"], 5);

@@ -1,7 +1,4 @@
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{sync::Arc, time::Instant};
 
 use actix_web::{HttpRequest, HttpResponse, Responder, http::StatusCode, web};
 use async_graphql::{BatchRequest, BatchResponse, dataloader::DataLoader, http::GraphiQLSource};
@@ -79,9 +76,7 @@ pub async fn execute(
                 db: state.db.clone(),
                 council_id: actor.council_id,
             };
-            // Every key of a page is queued in the same poll, so waiting the
-            // default millisecond to batch only adds latency.
-            let loader = DataLoader::new(loader, tokio::spawn).delay(Duration::ZERO);
+            let loader = DataLoader::new(loader, tokio::spawn);
             request.data(Arc::new(loader)).data(actor)
         }
         None => request,

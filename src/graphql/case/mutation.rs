@@ -29,9 +29,6 @@ impl CaseMutation {
         let sees_customer = ctx
             .case_scope()
             .is_ok_and(|scope| scope.sees_customer_details());
-        Ok(Case {
-            model,
-            sees_customer,
-        })
+        Ok(Case::new(model, sees_customer))
     }
 }

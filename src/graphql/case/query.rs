@@ -6,7 +6,12 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{inputs::CaseFilter, types::Case};
+use std::sync::Arc;
+
+use super::{
+    inputs::CaseFilter,
+    types::{Case, DEADLINE_FIELDS},
+};
 use crate::{
     domain::{
         cases::{self, CaseFilter as DomainFilter, Cursor, DEFAULT_PAGE, MAX_PAGE},
@@ -26,19 +31,13 @@ impl CaseQuery {
         let scope = ctx.case_scope()?;
         let id = parse_id(&id)?;
         let model = cases::get(&ctx.state().db, &scope, id).await?;
-        Ok(Case {
-            model,
-            sees_customer: scope.sees_customer_details(),
-        })
+        Ok(Case::new(model, scope.sees_customer_details()))
     }
 
     async fn case_by_reference(&self, ctx: &Context<'_>, reference: String) -> Result<Case> {
         let scope = ctx.case_scope()?;
         let model = cases::by_reference(&ctx.state().db, &scope, &reference).await?;
-        Ok(Case {
-            model,
-            sees_customer: scope.sees_customer_details(),
-        })
+        Ok(Case::new(model, scope.sees_customer_details()))
     }
 
     /// The caller's council's cases they may see, newest first.
@@ -85,7 +84,18 @@ impl CaseQuery {
             },
         );
         let sees_customer = scope.sees_customer_details();
+        // One query for the whole page's deadlines when the selection uses them.
+        let node = ctx.look_ahead().field("edges").field("node");
+        let mut deadlines = if DEADLINE_FIELDS.iter().any(|f| node.field(f).exists()) {
+            let ids: Vec<_> = page.cases.iter().map(|c| c.id).collect();
+            Some(cases::deadlines_of(&ctx.state().db, scope.council_id, &ids).await?)
+        } else {
+            None
+        };
         connection.edges.extend(page.cases.into_iter().map(|model| {
+            let preloaded = deadlines
+                .as_mut()
+                .map(|all| Arc::new(all.remove(&model.id).unwrap_or_default()));
             let cursor = CaseCursor(Cursor {
                 received_at: model.received_at,
                 id: model.id,
@@ -95,6 +105,7 @@ impl CaseQuery {
                 Case {
                     model,
                     sees_customer,
+                    deadlines: preloaded,
                 },
             )
         }));

@@ -24,10 +24,28 @@ pub struct Case {
     pub model: case::Model,
     /// False for councillors, who see status but not the complainant.
     pub sees_customer: bool,
+    /// Deadlines a list loaded for its whole page in one query.
+    pub deadlines: Option<Arc<Vec<deadline::Model>>>,
+}
+
+/// The fields answered from a case's deadlines.
+pub const DEADLINE_FIELDS: [&str; 4] = ["deadlines", "acknowledgeBy", "respondBy", "escalateBy"];
+
+impl Case {
+    pub fn new(model: case::Model, sees_customer: bool) -> Self {
+        Self {
+            model,
+            sees_customer,
+            deadlines: None,
+        }
+    }
 }
 
 impl Case {
     async fn deadline_rows(&self, ctx: &Context<'_>) -> Result<Arc<Vec<deadline::Model>>> {
+        if let Some(rows) = &self.deadlines {
+            return Ok(rows.clone());
+        }
         let loader = ctx.data_unchecked::<Arc<DataLoader<DeadlineLoader>>>();
         let rows = loader
             .load_one(self.model.id)
