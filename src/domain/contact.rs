@@ -173,6 +173,29 @@ pub fn received_at(at: DateTime<Utc>, now: DateTime<Utc>) -> Result<DateTime<Utc
     Ok(at)
 }
 
+/// When something happened, as recorded by staff: never in the future,
+/// never before the contact was received.
+pub fn happened_at(
+    field: &'static str,
+    at: DateTime<Utc>,
+    received_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>> {
+    if at > now + FUTURE_SKEW {
+        return Err(AppError::bad_input(
+            field,
+            format!("{field} {at} is in the future"),
+        ));
+    }
+    if at < received_at {
+        return Err(AppError::bad_input(
+            field,
+            format!("{field} {at} is before the contact was received ({received_at})"),
+        ));
+    }
+    Ok(at)
+}
+
 pub fn required_text(field: &'static str, value: String, max_chars: usize) -> Result<String> {
     let trimmed = value.trim();
     if trimmed.is_empty() {

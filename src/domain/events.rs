@@ -15,12 +15,14 @@ use crate::{auth::Actor, error::Result};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
     ContactLogged,
+    Acknowledged,
 }
 
 impl EventKind {
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::ContactLogged => "contact_logged",
+            EventKind::Acknowledged => "acknowledged",
         }
     }
 

@@ -1,6 +1,7 @@
 //! The rules. Each rule has one home here; GraphQL resolvers only authorise,
 //! call these services and map the result.
 
+pub mod acknowledge;
 pub mod cases;
 pub mod contact;
 pub mod councils;

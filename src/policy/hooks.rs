@@ -2,7 +2,7 @@
 //! names, the inputs the host builds and the typed answers it expects.
 
 use chrono::NaiveDate;
-use entity::enums::{Channel, ContactKind, DeadlineKind, Ombudsman, Stage};
+use entity::enums::{CaseStatus, Channel, ContactKind, DeadlineKind, Ombudsman, Stage};
 use rhai::{Dynamic, Map};
 use serde::{Deserialize, Serialize};
 
@@ -117,18 +117,45 @@ impl Contact {
 }
 
 /// The case as later hooks see it: the contact plus where the case stands.
+#[derive(Debug, Clone)]
+pub struct CaseFacts {
+    pub contact: Contact,
+    pub stage: Option<Stage>,
+    pub status: CaseStatus,
+    pub acknowledged: Option<NaiveDate>,
+    pub responded: Option<NaiveDate>,
+    pub last_update: Option<NaiveDate>,
+    pub learning_points: i64,
+}
+
+impl CaseFacts {
+    pub fn to_map(&self) -> Map {
+        let mut map = self.contact.to_map();
+        let extra = MapBuilder::default()
+            .opt_str("stage", self.stage.map(|s| stored_name(&s)))
+            .str("status", stored_name(&self.status))
+            .opt_date("acknowledged", self.acknowledged)
+            .opt_date("responded", self.responded)
+            .opt_date("last_update", self.last_update)
+            .int("learning_points", self.learning_points)
+            .into_map();
+        map.extend(extra);
+        map
+    }
+}
+
+/// A case just logged, for dry runs and test defaults.
 pub fn plain_case(contact: &Contact) -> Map {
-    let mut map = contact.to_map();
-    let extra = MapBuilder::default()
-        .opt_str("stage", None::<String>)
-        .str("status", "received")
-        .opt_date("acknowledged", None)
-        .opt_date("responded", None)
-        .opt_date("last_update", None)
-        .int("learning_points", 0)
-        .into_map();
-    map.extend(extra);
-    map
+    CaseFacts {
+        contact: contact.clone(),
+        stage: None,
+        status: CaseStatus::Received,
+        acknowledged: None,
+        responded: None,
+        last_update: None,
+        learning_points: 0,
+    }
+    .to_map()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,9 +1,16 @@
-use async_graphql::{Context, Object, Result};
+use async_graphql::{Context, ID, Object, Result};
 
-use super::{inputs::LogContactInput, types::Case};
+use chrono::{DateTime, Utc};
+
+use super::{inputs::LogContactInput, query::parse_id, types::Case};
 use crate::{
-    domain::{contact::NewContact, intake},
+    domain::{
+        acknowledge::{self, Acknowledgement},
+        contact::NewContact,
+        intake,
+    },
     graphql::context::ContextExt,
+    graphql::enums::Channel,
 };
 
 #[derive(Default)]
@@ -30,5 +37,45 @@ impl CaseMutation {
             .case_scope()
             .is_ok_and(|scope| scope.sees_customer_details());
         Ok(Case::new(model, sees_customer))
+    }
+
+    /// Record that the customer was told their contact was received. The
+    /// council's policy may start clocks from this moment (East
+    /// Cambridgeshire answers within 10 working days of acknowledgement) and
+    /// may require checklist items first (Leeds: discrimination complaints).
+    async fn acknowledge_case(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        #[graphql(
+            desc = "When the customer was told (default now); not in the future, not before receipt."
+        )]
+        at: Option<DateTime<Utc>>,
+        #[graphql(desc = "How they were told (default: the channel the contact came in by).")]
+        channel: Option<Channel>,
+        #[graphql(
+            desc = "The case `version` the caller saw; a stale one gets CONFLICT and changes nothing."
+        )]
+        expected_version: Option<i32>,
+    ) -> Result<Case> {
+        let actor = ctx.actor()?.require_any(acknowledge::MAY_ACKNOWLEDGE)?;
+        let council = ctx.council()?;
+        let state = ctx.state();
+        let ack = Acknowledgement {
+            at,
+            channel: channel.map(Into::into),
+            expected_version,
+        };
+        let model = acknowledge::acknowledge(
+            &state.db,
+            &state.policies,
+            council,
+            actor,
+            parse_id(&case_id)?,
+            ack,
+            ctx.now(),
+        )
+        .await?;
+        Ok(Case::new(model, true))
     }
 }
