@@ -10,8 +10,7 @@ use entity::{
     service,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::Expr,
 };
 use serde_json::json;
 use tracing::instrument;
@@ -20,6 +19,7 @@ use uuid::Uuid;
 use super::{
     cases, contact,
     councils::Council,
+    deadlines,
     events::{self, EventKind, NewEvent},
     intake::local_date,
     scope::CaseScope,
@@ -29,7 +29,7 @@ use crate::{
     db,
     error::{AppError, Result},
     policy::{
-        PolicyRegistry,
+        DeadlineSpec, PolicyRegistry,
         hooks::{CaseFacts, Contact},
     },
 };
@@ -97,13 +97,12 @@ pub async fn acknowledge(
                         council.slug, policy.version
                     ))
                 })?;
-            (
-                Some(policy.version),
-                out.deadlines
-                    .into_iter()
-                    .map(|d| (d, policy.version))
-                    .collect::<Vec<_>>(),
-            )
+            let specs: Vec<DeadlineSpec> = out
+                .deadlines
+                .into_iter()
+                .map(|d| DeadlineSpec::from_hook(d, current.stage, &council.slug, policy.version))
+                .collect();
+            (Some(policy.version), specs)
         }
         None => (None, Vec::new()),
     };
@@ -118,9 +117,7 @@ pub async fn acknowledge(
             d.met_at.is_none() && d.superseded_at.is_none() && d.kind != DeadlineKind::Acknowledge
         })
         .map(|d| d.due);
-    let next_due = still_open
-        .chain(new_deadlines.iter().map(|(d, _)| d.due))
-        .min();
+    let next_due = still_open.chain(new_deadlines.iter().map(|d| d.due)).min();
     let channel = ack.channel.unwrap_or(current.channel);
 
     let txn = db::begin_write(db).await?;
@@ -147,31 +144,8 @@ pub async fn acknowledge(
         .filter(deadline::Column::SupersededAt.is_null())
         .exec(&txn)
         .await?;
-    let rows: Vec<deadline::ActiveModel> = new_deadlines
-        .iter()
-        .map(|(d, version)| {
-            deadline::Model {
-                id: Uuid::now_v7(),
-                council_id: council.id,
-                case_id: current.id,
-                stage: current.stage,
-                kind: d.kind,
-                due: d.due,
-                met_at: None,
-                breach_recorded_at: None,
-                superseded_at: None,
-                policy_version: *version,
-                explanation: format!("{} ({} v{version})", d.explanation, council.slug),
-                created_at: now,
-            }
-            .into_active_model()
-            .reset_all()
-        })
-        .collect();
-    if !rows.is_empty() {
-        deadline::Entity::insert_many(rows)
-            .exec_without_returning(&txn)
-            .await?;
+    if let Some(version) = policy_version {
+        deadlines::insert(&txn, council.id, current.id, version, &new_deadlines, now).await?;
     }
     events::append(
         &txn,
@@ -184,7 +158,7 @@ pub async fn acknowledge(
             summary: format!("Acknowledged by {channel:?}"),
             data: json!({
                 "channel": channel,
-                "deadlines": new_deadlines.iter().map(|(d, _)| json!({ "kind": d.kind, "due": d.due })).collect::<Vec<_>>(),
+                "deadlines": new_deadlines.iter().map(|d| json!({ "kind": d.kind, "due": d.due })).collect::<Vec<_>>(),
             }),
         },
         now,

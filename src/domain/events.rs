@@ -25,12 +25,6 @@ impl EventKind {
             EventKind::Acknowledged => "acknowledged",
         }
     }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [EventKind::ContactLogged]
-            .into_iter()
-            .find(|k| k.as_str() == s)
-    }
 }
 
 pub struct NewEvent<'a> {

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Europe::London;
-use entity::{case, case_requirement, customer, deadline, enums::CaseStatus, service};
+use entity::{case, case_requirement, customer, enums::CaseStatus, service};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, QueryFilter, sea_query::Expr,
@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::{
     contact::{CustomerDetails, NewContact},
     councils::Council,
+    deadlines,
     events::{self, EventKind, NewEvent},
     reference,
 };
@@ -134,33 +135,15 @@ pub async fn log_contact(
         .exec_without_returning(&txn)
         .await?;
     if let Some(version) = decision.policy_version {
-        let deadlines: Vec<deadline::ActiveModel> = decision
-            .deadlines
-            .iter()
-            .map(|spec| {
-                deadline::Model {
-                    id: Uuid::now_v7(),
-                    council_id: council.id,
-                    case_id: model.id,
-                    stage: spec.stage,
-                    kind: spec.kind,
-                    due: spec.due,
-                    met_at: None,
-                    breach_recorded_at: None,
-                    superseded_at: None,
-                    policy_version: version,
-                    explanation: spec.explanation.clone(),
-                    created_at: now,
-                }
-                .into_active_model()
-                .reset_all()
-            })
-            .collect();
-        if !deadlines.is_empty() {
-            deadline::Entity::insert_many(deadlines)
-                .exec_without_returning(&txn)
-                .await?;
-        }
+        deadlines::insert(
+            &txn,
+            council.id,
+            model.id,
+            version,
+            &decision.deadlines,
+            now,
+        )
+        .await?;
         let requirements: Vec<case_requirement::ActiveModel> = decision
             .requirements
             .iter()

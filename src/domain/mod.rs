@@ -5,6 +5,7 @@ pub mod acknowledge;
 pub mod cases;
 pub mod contact;
 pub mod councils;
+pub mod deadlines;
 pub mod events;
 pub mod intake;
 pub mod policies;

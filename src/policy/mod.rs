@@ -31,6 +31,24 @@ pub struct DeadlineSpec {
     pub explanation: String,
 }
 
+impl DeadlineSpec {
+    /// A deadline a hook answered, its explanation naming the council and
+    /// policy version that computed it.
+    pub fn from_hook(
+        d: hooks::DeadlineOut,
+        stage: Option<Stage>,
+        council: &str,
+        version: i32,
+    ) -> Self {
+        Self {
+            stage,
+            kind: d.kind,
+            due: d.due,
+            explanation: format!("{} ({council} v{version})", d.explanation),
+        }
+    }
+}
+
 /// What the policy decides when a contact is logged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IntakeDecision {
@@ -57,21 +75,14 @@ impl IntakeDecision {
 
     fn from_hook(out: hooks::IntakeOut, version: Option<i32>, council: &str) -> Self {
         let stage = out.stage;
-        let deadlines = if out.in_scope {
-            out.deadlines
+        // Without a policy there is nothing to compute deadlines from.
+        let deadlines = match version {
+            Some(v) if out.in_scope => out
+                .deadlines
                 .into_iter()
-                .map(|d| DeadlineSpec {
-                    stage,
-                    kind: d.kind,
-                    due: d.due,
-                    explanation: match version {
-                        Some(v) => format!("{} ({council} v{v})", d.explanation),
-                        None => d.explanation,
-                    },
-                })
-                .collect()
-        } else {
-            Vec::new()
+                .map(|d| DeadlineSpec::from_hook(d, stage, council, v))
+                .collect(),
+            _ => Vec::new(),
         };
         Self {
             stage,
