@@ -11,6 +11,7 @@ use crate::{
     auth::{JwtConfig, TokenVerifier},
     config::ServeArgs,
     db,
+    domain::feed::CaseFeed,
     domain::{
         councils::{self, CouncilDirectory},
         policies,
@@ -55,6 +56,7 @@ impl Application {
             metrics: Metrics::new(),
             policies: PolicyRegistry::default(),
             clock: settings.fixed_now.map_or(Clock::System, Clock::Fixed),
+            feed: CaseFeed::new(),
         });
         if let Some(at) = settings.fixed_now {
             tracing::warn!(%at, "the clock is fixed: every action happens at this instant");

@@ -2,7 +2,9 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::TokenVerifier, domain::councils::CouncilDirectory, metrics::Metrics,
+    auth::TokenVerifier,
+    domain::{councils::CouncilDirectory, feed::CaseFeed},
+    metrics::Metrics,
     policy::PolicyRegistry,
 };
 
@@ -31,4 +33,6 @@ pub struct AppState {
     pub metrics: Metrics,
     pub policies: PolicyRegistry,
     pub clock: Clock,
+    /// Committed case changes, for subscriptions.
+    pub feed: CaseFeed,
 }

@@ -57,6 +57,18 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub closed_at: Option<DateTimeUtc>,
+    /// When the current stage began (receipt, or the escalation request).
+    pub stage_started_at: Option<DateTimeUtc>,
+    /// When the current stage was acknowledged, answered and last updated
+    /// (a response or a holding response): the policy's clocks run from these.
+    pub acknowledged_at: Option<DateTimeUtc>,
+    pub responded_at: Option<DateTimeUtc>,
+    pub last_update_at: Option<DateTimeUtc>,
+    /// The ombudsman's own reference for its enquiry.
+    pub ombudsman_reference: Option<String>,
+    /// Logged from a customer under persistent-complainant restrictions: it is
+    /// routed to their single point of contact and new issues must be checked.
+    pub restricted_customer: bool,
     /// Optimistic concurrency: every change bumps it; a stale writer gets CONFLICT.
     pub version: i32,
 }

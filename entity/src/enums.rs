@@ -149,6 +149,14 @@ pub enum DeadlineKind {
     Reply,
 }
 
+impl DeadlineKind {
+    /// A date the council must meet. The escalation window is the customer's:
+    /// it lapsing is no breach and puts nothing in a queue.
+    pub fn is_council_duty(self) -> bool {
+        !matches!(self, Self::Escalate)
+    }
+}
+
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
 )]

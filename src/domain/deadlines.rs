@@ -1,8 +1,11 @@
 //! Writing the deadlines a council's policy computed for a case.
 
-use chrono::{DateTime, Utc};
-use entity::deadline;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{deadline, enums::DeadlineKind};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Iterable,
+    QueryFilter, QueryOrder, QuerySelect, UpdateMany, sea_query::Expr,
+};
 use uuid::Uuid;
 
 use crate::{error::Result, policy::DeadlineSpec};
@@ -42,4 +45,85 @@ pub async fn insert(
         .exec_without_returning(txn)
         .await?;
     Ok(())
+}
+
+/// Marks the case's open deadlines of these kinds as met at `at`.
+pub async fn meet(
+    txn: &impl ConnectionTrait,
+    case_id: Uuid,
+    kinds: &[DeadlineKind],
+    at: DateTime<Utc>,
+) -> Result<u64> {
+    Ok(open_of(deadline::Entity::update_many(), case_id, kinds)
+        .col_expr(deadline::Column::MetAt, Expr::value(at))
+        .exec(txn)
+        .await?
+        .rows_affected)
+}
+
+/// Retires the case's open deadlines of these kinds (all kinds when empty):
+/// replaced by an extension, or no longer applying because the case moved
+/// on. The row stays, so the history shows what the date was.
+pub async fn supersede(
+    txn: &impl ConnectionTrait,
+    case_id: Uuid,
+    kinds: &[DeadlineKind],
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    Ok(open_of(deadline::Entity::update_many(), case_id, kinds)
+        .col_expr(deadline::Column::SupersededAt, Expr::value(now))
+        .exec(txn)
+        .await?
+        .rows_affected)
+}
+
+fn open_of(
+    update: UpdateMany<deadline::Entity>,
+    case_id: Uuid,
+    kinds: &[DeadlineKind],
+) -> UpdateMany<deadline::Entity> {
+    let update = update
+        .filter(deadline::Column::CaseId.eq(case_id))
+        .filter(deadline::Column::MetAt.is_null())
+        .filter(deadline::Column::SupersededAt.is_null());
+    if kinds.is_empty() {
+        update
+    } else {
+        update.filter(deadline::Column::Kind.is_in(kinds.iter().copied()))
+    }
+}
+
+/// The case's open deadline of one kind (the latest, should there be two).
+pub async fn open(
+    db: &impl ConnectionTrait,
+    case_id: Uuid,
+    kind: DeadlineKind,
+) -> Result<Option<deadline::Model>> {
+    Ok(deadline::Entity::find()
+        .filter(deadline::Column::CaseId.eq(case_id))
+        .filter(deadline::Column::Kind.eq(kind))
+        .filter(deadline::Column::MetAt.is_null())
+        .filter(deadline::Column::SupersededAt.is_null())
+        .order_by_desc(deadline::Column::Due)
+        .one(db)
+        .await?)
+}
+
+/// The earliest open date the council must meet: what `cases.next_due`
+/// holds for queues and the overdue filter.
+pub async fn next_due(txn: &impl ConnectionTrait, case_id: Uuid) -> Result<Option<NaiveDate>> {
+    let duties: Vec<DeadlineKind> = DeadlineKind::iter()
+        .filter(|k| k.is_council_duty())
+        .collect();
+    let due: Option<Option<NaiveDate>> = deadline::Entity::find()
+        .select_only()
+        .column_as(deadline::Column::Due.min(), "due")
+        .filter(deadline::Column::CaseId.eq(case_id))
+        .filter(deadline::Column::MetAt.is_null())
+        .filter(deadline::Column::SupersededAt.is_null())
+        .filter(deadline::Column::Kind.is_in(duties))
+        .into_tuple()
+        .one(txn)
+        .await?;
+    Ok(due.flatten())
 }

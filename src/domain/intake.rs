@@ -129,6 +129,12 @@ pub async fn log_contact(
         created_at: now,
         updated_at: now,
         closed_at: (!decision.in_scope).then_some(now),
+        stage_started_at: Some(contact.received_at),
+        acknowledged_at: None,
+        responded_at: None,
+        last_update_at: None,
+        ombudsman_reference: None,
+        restricted_customer: false,
         version: 1,
     };
     case::Entity::insert(model.clone().into_active_model().reset_all())

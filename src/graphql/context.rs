@@ -8,8 +8,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Europe::London;
 
 use crate::{
-    auth::Actor,
-    domain::{councils::Council, scope::CaseScope},
+    auth::{Actor, Role},
+    domain::{councils::Council, scope::CaseScope, work::CaseWork},
     error::{AppError, Result},
     state::AppState,
 };
@@ -22,6 +22,8 @@ pub trait ContextExt {
         CaseScope::for_actor(self.actor()?)
     }
     fn now(&self) -> DateTime<Utc>;
+    /// The caller, checked against the roles an action allows, ready to act.
+    fn case_work(&self, allowed: &[Role]) -> Result<CaseWork<'_>>;
     /// Today in the councils' calendar (Europe/London).
     fn today(&self) -> NaiveDate {
         self.now().with_timezone(&London).date_naive()
@@ -49,5 +51,10 @@ impl ContextExt for Context<'_> {
 
     fn now(&self) -> DateTime<Utc> {
         self.state().clock.now()
+    }
+
+    fn case_work(&self, allowed: &[Role]) -> Result<CaseWork<'_>> {
+        let actor = self.actor()?.require_any(allowed)?;
+        Ok(CaseWork::new(self.state(), self.council()?, actor))
     }
 }

@@ -122,6 +122,8 @@ pub struct CaseFacts {
     pub contact: Contact,
     pub stage: Option<Stage>,
     pub status: CaseStatus,
+    /// When the current stage began: receipt, or the escalation request.
+    pub stage_received: Option<NaiveDate>,
     pub acknowledged: Option<NaiveDate>,
     pub responded: Option<NaiveDate>,
     pub last_update: Option<NaiveDate>,
@@ -134,6 +136,7 @@ impl CaseFacts {
         let extra = MapBuilder::default()
             .opt_str("stage", self.stage.map(|s| stored_name(&s)))
             .str("status", stored_name(&self.status))
+            .opt_date("stage_received", self.stage_received)
             .opt_date("acknowledged", self.acknowledged)
             .opt_date("responded", self.responded)
             .opt_date("last_update", self.last_update)
@@ -150,6 +153,7 @@ pub fn plain_case(contact: &Contact) -> Map {
         contact: contact.clone(),
         stage: None,
         status: CaseStatus::Received,
+        stage_received: Some(contact.received),
         acknowledged: None,
         responded: None,
         last_update: None,

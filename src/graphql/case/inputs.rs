@@ -145,3 +145,14 @@ impl CaseFilter {
         }
     }
 }
+
+/// What an acknowledgement told the customer.
+#[derive(InputObject, Default)]
+pub struct AcknowledgementInput {
+    /// Who handles the case, as the customer was told.
+    pub handler: Option<String>,
+    /// How to contact them.
+    pub contact: Option<String>,
+    /// When the customer can expect an answer.
+    pub expected_by: Option<Date>,
+}

@@ -2,12 +2,17 @@ use async_graphql::{Context, ID, Object, Result};
 
 use chrono::{DateTime, Utc};
 
-use super::{inputs::LogContactInput, query::parse_id, types::Case};
+use super::{
+    inputs::{AcknowledgementInput, LogContactInput},
+    query::parse_id,
+    types::Case,
+};
 use crate::{
     domain::{
         acknowledge::{self, Acknowledgement},
         contact::NewContact,
         intake,
+        work::Target,
     },
     graphql::context::ContextExt,
     graphql::enums::Channel,
@@ -39,10 +44,11 @@ impl CaseMutation {
         Ok(Case::new(model, sees_customer))
     }
 
-    /// Record that the customer was told their contact was received. The
-    /// council's policy may start clocks from this moment (East
-    /// Cambridgeshire answers within 10 working days of acknowledgement) and
-    /// may require checklist items first (Leeds: discrimination complaints).
+    /// Record that the customer was told their contact was received, at its
+    /// first stage or after an escalation. The council's policy may start
+    /// clocks from this moment (East Cambridgeshire answers within 10 working
+    /// days of acknowledgement) and may require checklist items first (Leeds:
+    /// discrimination complaints).
     async fn acknowledge_case(
         &self,
         ctx: &Context<'_>,
@@ -53,29 +59,37 @@ impl CaseMutation {
         at: Option<DateTime<Utc>>,
         #[graphql(desc = "How they were told (default: the channel the contact came in by).")]
         channel: Option<Channel>,
+        #[graphql(desc = "What the acknowledgement told the customer.")] input: Option<
+            AcknowledgementInput,
+        >,
         #[graphql(
             desc = "The case `version` the caller saw; a stale one gets CONFLICT and changes nothing."
         )]
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let actor = ctx.actor()?.require_any(acknowledge::MAY_ACKNOWLEDGE)?;
-        let council = ctx.council()?;
-        let state = ctx.state();
+        let work = ctx.case_work(acknowledge::MAY_ACKNOWLEDGE)?;
+        let input = input.unwrap_or_default();
         let ack = Acknowledgement {
-            at,
             channel: channel.map(Into::into),
-            expected_version,
+            handler: input.handler,
+            contact_details: input.contact,
+            expected_by: input.expected_by.map(|d| d.0),
         };
-        let model = acknowledge::acknowledge(
-            &state.db,
-            &state.policies,
-            council,
-            actor,
-            parse_id(&case_id)?,
-            ack,
-            ctx.now(),
-        )
-        .await?;
+        let model =
+            acknowledge::acknowledge(&work, target(&case_id, at, expected_version)?, ack).await?;
         Ok(Case::new(model, true))
     }
+}
+
+/// The case an action is for, when it happened and the version the caller saw.
+pub fn target(
+    case_id: &ID,
+    at: Option<DateTime<Utc>>,
+    expected_version: Option<i32>,
+) -> Result<Target> {
+    Ok(Target {
+        case_id: parse_id(case_id)?,
+        at,
+        expected_version,
+    })
 }

@@ -328,7 +328,8 @@ pub struct Deadline {
     pub stage: Option<Stage>,
     pub due: Date,
     pub met_at: Option<DateTime<Utc>>,
-    /// Met after the due date, or still open after it.
+    /// A date the council had to meet, met after it or still open after it
+    /// (the customer's escalation window is never missed).
     pub missed: bool,
     /// Replaced by an extension or a later decision.
     pub superseded: bool,
@@ -340,10 +341,11 @@ pub struct Deadline {
 
 impl Deadline {
     fn new(d: &deadline::Model, today: NaiveDate) -> Self {
-        let missed = match d.met_at {
-            Some(met) => met.with_timezone(&chrono_tz::Europe::London).date_naive() > d.due,
-            None => d.superseded_at.is_none() && today > d.due,
-        };
+        let missed = d.kind.is_council_duty()
+            && match d.met_at {
+                Some(met) => met.with_timezone(&chrono_tz::Europe::London).date_naive() > d.due,
+                None => d.superseded_at.is_none() && today > d.due,
+            };
         Self {
             kind: d.kind.into(),
             stage: d.stage.map(Into::into),

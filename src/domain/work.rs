@@ -1,0 +1,357 @@
+//! What every case action shares. An action: checks the caller's role (in
+//! the resolver), reads the case through the caller's scope at the version
+//! they saw, checks when the thing happened, asks the council's policy, then
+//! writes one transaction that changes the case only at that version and
+//! appends exactly one timeline event; after the commit it is published to
+//! live subscribers.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{
+    case, case_requirement,
+    enums::{CaseStatus, DeadlineKind},
+    learning_point, service,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, Iterable, ModelTrait, PaginatorTrait, QueryFilter,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{
+    cases, contact,
+    councils::Council,
+    deadlines,
+    events::{self, EventKind, NewEvent},
+    feed::CaseChanged,
+    intake::local_date,
+    officers,
+    scope::CaseScope,
+};
+use crate::{
+    auth::{Actor, Role},
+    db,
+    error::{AppError, Result},
+    policy::{
+        CompiledPolicy, DeadlineSpec, Problem,
+        hooks::{CaseFacts, Contact, DeadlineOut},
+    },
+    state::AppState,
+};
+
+/// One caller acting on one council's cases.
+pub struct CaseWork<'a> {
+    pub state: &'a AppState,
+    pub council: &'a Council,
+    pub actor: &'a Actor,
+    pub now: DateTime<Utc>,
+}
+
+/// Which case, as of which version, and when the thing happened.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    pub case_id: Uuid,
+    /// When it happened; defaults to now. Never in the future or before receipt.
+    pub at: Option<DateTime<Utc>>,
+    /// The `version` the caller saw; a stale one gets CONFLICT.
+    pub expected_version: Option<i32>,
+}
+
+/// The case as read for an action, and when the action happened.
+pub struct Loaded {
+    pub case: case::Model,
+    pub at: DateTime<Utc>,
+}
+
+impl Loaded {
+    /// The local date the action happened on: what policy clocks count from.
+    pub fn on(&self) -> NaiveDate {
+        local_date(self.at)
+    }
+}
+
+/// The timeline entry an action writes.
+pub struct Step {
+    pub kind: EventKind,
+    pub policy_version: Option<i32>,
+    pub summary: String,
+    pub data: Value,
+}
+
+impl<'a> CaseWork<'a> {
+    pub fn new(state: &'a AppState, council: &'a Council, actor: &'a Actor) -> Self {
+        Self {
+            state,
+            council,
+            actor,
+            now: state.clock.now(),
+        }
+    }
+
+    /// Reads the case through the caller's scope (another council's case, or
+    /// one they may not see, is NOT_FOUND), checks the version and `at`.
+    pub async fn load(&self, target: Target) -> Result<Loaded> {
+        let scope = CaseScope::for_actor(self.actor)?;
+        let case = cases::get(&self.state.db, &scope, target.case_id).await?;
+        if let Some(expected) = target.expected_version.filter(|v| *v != case.version) {
+            return Err(stale(expected, case.version));
+        }
+        let at = contact::happened_at(
+            "at",
+            target.at.unwrap_or(self.now),
+            case.received_at,
+            self.now,
+        )?;
+        Ok(Loaded { case, at })
+    }
+
+    /// An investigating officer works the cases assigned to them; managers
+    /// and frontline staff are not limited this way.
+    pub async fn ensure_may_work(&self, case: &case::Model) -> Result<()> {
+        let unrestricted = [Role::Frontline, Role::Dcro, Role::CustomerFeedbackManager];
+        if unrestricted.iter().any(|r| self.actor.has(*r))
+            || !self.actor.has(Role::InvestigatingOfficer)
+        {
+            return Ok(());
+        }
+        let me = officers::by_subject(&self.state.db, self.council.id, &self.actor.subject).await?;
+        match (me, case.assignee_id) {
+            (Some(me), Some(assignee)) if me.id == assignee => Ok(()),
+            _ => Err(AppError::Forbidden(format!(
+                "{} is not assigned to you; an investigating officer works the cases assigned to them",
+                case.reference
+            ))),
+        }
+    }
+
+    /// The caller acts as the customer on their own case (portal), not as staff.
+    pub fn as_customer(&self) -> bool {
+        self.actor.has(Role::Customer) && !self.actor.is_case_staff()
+    }
+
+    pub fn policy(&self) -> Option<Arc<CompiledPolicy>> {
+        self.state.policies.get(self.council.id)
+    }
+
+    /// A script that fails at run time: nothing is written.
+    pub fn policy_failed(&self, policy: &CompiledPolicy, problem: Problem) -> AppError {
+        AppError::PolicyError(format!(
+            "{} policy v{}: {problem}",
+            self.council.slug, policy.version
+        ))
+    }
+
+    /// Deadlines a hook answered, named with the council and version.
+    pub fn specs(
+        &self,
+        policy: &CompiledPolicy,
+        out: Vec<DeadlineOut>,
+        stage: Option<entity::enums::Stage>,
+    ) -> Vec<DeadlineSpec> {
+        out.into_iter()
+            .map(|d| DeadlineSpec::from_hook(d, stage, &self.council.slug, policy.version))
+            .collect()
+    }
+
+    /// Refuses the action while a checklist item that blocks it is unmet.
+    pub async fn ensure_unblocked(&self, case: &case::Model, action: &str) -> Result<()> {
+        let blocking = unmet_requirements(&self.state.db, case, action).await?;
+        if blocking.is_empty() {
+            return Ok(());
+        }
+        Err(AppError::PolicyRejected {
+            message: format!("before {action}: {}", blocking.join("; ")),
+            detail: Some(json!({ "unmetRequirements": blocking })),
+        })
+    }
+
+    /// What policy hooks are told about the case.
+    pub async fn facts(&self, case: &case::Model) -> Result<CaseFacts> {
+        let db = &self.state.db;
+        let service = match case.service_id {
+            Some(id) => service::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .map(|s| s.slug),
+            None => None,
+        };
+        let learning_points = learning_point::Entity::find()
+            .filter(learning_point::Column::CouncilId.eq(case.council_id))
+            .filter(learning_point::Column::CaseId.eq(case.id))
+            .count(db)
+            .await?;
+        Ok(CaseFacts {
+            contact: Contact {
+                kind: case.kind,
+                channel: case.channel,
+                received: local_date(case.received_at),
+                today: local_date(self.now),
+                service,
+                anonymous: case.anonymous,
+                discrimination: case.discrimination,
+                about_staff: case.about_staff,
+                multi_service: case.multi_service,
+                via_councillor: case.via_councillor.is_some(),
+                issue_date: None,
+                exceptional: false,
+                exclusion: None,
+            },
+            stage: case.stage,
+            status: case.status,
+            stage_received: case.stage_started_at.map(local_date),
+            acknowledged: case.acknowledged_at.map(local_date),
+            responded: case.responded_at.map(local_date),
+            last_update: case.last_update_at.map(local_date),
+            learning_points: i64::try_from(learning_points).unwrap_or(i64::MAX),
+        })
+    }
+
+    pub async fn begin(&self) -> Result<DatabaseTransaction> {
+        Ok(db::begin_write(&self.state.db).await?)
+    }
+
+    /// Ends an action: recomputes the case's next due date from its open
+    /// deadlines, writes the changed columns only if the case is still at
+    /// the version read (else CONFLICT and the whole transaction is undone),
+    /// appends the timeline step, commits and publishes.
+    pub async fn finish(
+        &self,
+        txn: DatabaseTransaction,
+        loaded: &Loaded,
+        mut after: case::Model,
+        step: Step,
+    ) -> Result<case::Model> {
+        let before = &loaded.case;
+        after.next_due = if after.status.is_open() {
+            deadlines::next_due(&txn, after.id).await?
+        } else {
+            // A finished case has no open clock; its dates stay as history.
+            deadlines::supersede(&txn, after.id, &[], self.now).await?;
+            None
+        };
+        after.updated_at = self.now;
+        after.version = before.version + 1;
+        save(&txn, before, &after).await?;
+        let event = events::append(
+            &txn,
+            NewEvent {
+                case_id: after.id,
+                kind: step.kind,
+                actor: self.actor,
+                occurred_at: loaded.at,
+                policy_version: step.policy_version,
+                summary: step.summary,
+                data: step.data,
+            },
+            self.now,
+        )
+        .await?;
+        txn.commit().await?;
+        self.state.feed.publish(CaseChanged {
+            council_id: after.council_id,
+            case_id: after.id,
+            reference: after.reference.clone(),
+            seq: event.seq,
+            event_kind: event.kind,
+            summary: event.summary,
+            status: after.status,
+            stage: after.stage,
+            version: after.version,
+            assignee_id: after.assignee_id,
+            customer_id: after.customer_id,
+            councillor_subject: after.councillor_subject.clone(),
+        });
+        Ok(after)
+    }
+}
+
+/// Writes the columns that differ between `before` and `after`, only while
+/// the row is still at `before.version`.
+async fn save(txn: &impl ConnectionTrait, before: &case::Model, after: &case::Model) -> Result<()> {
+    let mut changes = after.clone().into_active_model();
+    for column in case::Column::iter() {
+        if before.get(column) != after.get(column) {
+            changes.reset(column);
+        }
+    }
+    let updated = case::Entity::update_many()
+        .set(changes)
+        .filter(case::Column::Id.eq(before.id))
+        .filter(case::Column::CouncilId.eq(before.council_id))
+        .filter(case::Column::Version.eq(before.version))
+        .exec(txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(stale(before.version, before.version + 1));
+    }
+    Ok(())
+}
+
+pub fn stale(expected: i32, actual: i32) -> AppError {
+    AppError::Conflict(format!(
+        "the case changed since it was read (version {actual}, not {expected}); reload it and try again"
+    ))
+}
+
+/// Refuses an action the case's status does not allow.
+pub fn require_status(case: &case::Model, allowed: &[CaseStatus], doing: &str) -> Result<()> {
+    if allowed.contains(&case.status) {
+        return Ok(());
+    }
+    Err(AppError::bad_input(
+        "caseId",
+        format!(
+            "{} cannot be {doing}: it is {}",
+            case.reference,
+            status_name(case.status)
+        ),
+    ))
+}
+
+pub fn status_name(status: CaseStatus) -> String {
+    sea_orm::ActiveEnum::to_value(&status).replace('_', " ")
+}
+
+/// Labels of the policy's checklist items, not yet met, that block `action`.
+pub async fn unmet_requirements(
+    db: &impl ConnectionTrait,
+    case: &case::Model,
+    action: &str,
+) -> Result<Vec<String>> {
+    let rows = case_requirement::Entity::find()
+        .filter(case_requirement::Column::CouncilId.eq(case.council_id))
+        .filter(case_requirement::Column::CaseId.eq(case.id))
+        .filter(case_requirement::Column::MetAt.is_null())
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| {
+            serde_json::from_value::<Vec<String>>(r.blocks.clone())
+                .unwrap_or_default()
+                .iter()
+                .any(|a| a == action)
+        })
+        .map(|r| r.label)
+        .collect())
+}
+
+/// A deadline summary for a timeline event's data.
+pub fn deadline_data(specs: &[DeadlineSpec]) -> Value {
+    json!(
+        specs
+            .iter()
+            .map(|d| json!({ "kind": d.kind, "due": d.due, "explanation": d.explanation }))
+            .collect::<Vec<_>>()
+    )
+}
+
+/// The kinds of deadline a stage response meets.
+pub const ANSWERED: &[DeadlineKind] = &[
+    DeadlineKind::Acknowledge,
+    DeadlineKind::Respond,
+    DeadlineKind::HoldingResponse,
+    DeadlineKind::NotifyDepartment,
+];
