@@ -43,13 +43,21 @@ pub async fn acknowledge(
     let current = &loaded.case;
     require_status(
         current,
-        &[CaseStatus::Received, CaseStatus::EscalationRequested],
+        &[
+            CaseStatus::Received,
+            CaseStatus::EscalationRequested,
+            CaseStatus::WithOmbudsman,
+        ],
         "acknowledged",
     )?;
     work.ensure_unblocked(current, ACTION).await?;
 
     let mut after = current.clone();
-    after.status = CaseStatus::Acknowledged;
+    // An ombudsman's enquiry is acknowledged too (East Cambridgeshire 4.7);
+    // the case stays with the ombudsman.
+    if current.status != CaseStatus::WithOmbudsman {
+        after.status = CaseStatus::Acknowledged;
+    }
     after.acknowledged_at = Some(loaded.at);
 
     let (policy_version, new_deadlines) = match work.policy() {

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Europe::London;
-use entity::{case, case_requirement, customer, enums::CaseStatus, service};
+use entity::{case, customer, enums::CaseStatus, service};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, QueryFilter, sea_query::Expr,
@@ -150,31 +150,15 @@ pub async fn log_contact(
             now,
         )
         .await?;
-        let requirements: Vec<case_requirement::ActiveModel> = decision
-            .requirements
-            .iter()
-            .map(|requirement| {
-                case_requirement::Model {
-                    id: Uuid::now_v7(),
-                    council_id: council.id,
-                    case_id: model.id,
-                    key: requirement.key.clone(),
-                    label: requirement.label.clone(),
-                    blocks: json!(requirement.before),
-                    met_at: None,
-                    met_by: None,
-                    policy_version: version,
-                    created_at: now,
-                }
-                .into_active_model()
-                .reset_all()
-            })
-            .collect();
-        if !requirements.is_empty() {
-            case_requirement::Entity::insert_many(requirements)
-                .exec_without_returning(&txn)
-                .await?;
-        }
+        super::escalate::insert_requirements(
+            &txn,
+            council.id,
+            model.id,
+            version,
+            &decision.requirements,
+            now,
+        )
+        .await?;
     }
     let summary = match (&decision.in_scope, &model.scope_reason) {
         (false, Some(reason)) => format!("{:?} logged, out of scope: {reason}", model.kind),
@@ -240,18 +224,7 @@ fn decide(
         return Ok(IntakeDecision::without_policy(contact.kind));
     };
     if let Some(exclusion) = &contact.scope.exclusion {
-        let known = policy.exclusions();
-        if policy.defines(policy::hooks::EXCLUSIONS) && !known.iter().any(|e| &e.key == exclusion) {
-            let keys: Vec<&str> = known.iter().map(|e| e.key.as_str()).collect();
-            return Err(AppError::bad_input(
-                "exclusion",
-                format!(
-                    "`{exclusion}` is not one of {}'s exclusion categories: {}",
-                    council.slug,
-                    keys.join(", ")
-                ),
-            ));
-        }
+        check_exclusion(&policy, council, exclusion)?;
     }
     let facts = policy_facts(contact, via_councillor, now);
     IntakeDecision::from_policy(&policy, &facts).map_err(|problem| {
@@ -260,6 +233,27 @@ fn decide(
             council.slug, policy.version
         ))
     })
+}
+
+/// Refuses an exclusion category the council's policy does not list.
+pub fn check_exclusion(
+    policy: &policy::CompiledPolicy,
+    council: &Council,
+    exclusion: &str,
+) -> Result<()> {
+    let known = policy.exclusions();
+    if policy.defines(policy::hooks::EXCLUSIONS) && !known.iter().any(|e| e.key == exclusion) {
+        let keys: Vec<&str> = known.iter().map(|e| e.key.as_str()).collect();
+        return Err(AppError::bad_input(
+            "exclusion",
+            format!(
+                "`{exclusion}` is not one of {}'s exclusion categories: {}",
+                council.slug,
+                keys.join(", ")
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// What a policy hook is told about a contact being logged.

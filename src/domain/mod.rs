@@ -2,15 +2,21 @@
 //! call these services and map the result.
 
 pub mod acknowledge;
+pub mod assign;
 pub mod cases;
 pub mod contact;
 pub mod councils;
 pub mod deadlines;
+pub mod escalate;
 pub mod events;
 pub mod feed;
 pub mod intake;
+pub mod lifecycle;
 pub mod officers;
+pub mod ombudsman;
 pub mod policies;
+pub mod progress;
 pub mod reference;
+pub mod respond;
 pub mod scope;
 pub mod work;

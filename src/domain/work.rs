@@ -107,7 +107,8 @@ impl<'a> CaseWork<'a> {
         Ok(Loaded { case, at })
     }
 
-    /// An investigating officer works the cases assigned to them; managers
+    /// An investigating officer works the cases assigned to them (or that
+    /// they review); managers
     /// and frontline staff are not limited this way.
     pub async fn ensure_may_work(&self, case: &case::Model) -> Result<()> {
         let unrestricted = [Role::Frontline, Role::Dcro, Role::CustomerFeedbackManager];
@@ -117,13 +118,16 @@ impl<'a> CaseWork<'a> {
             return Ok(());
         }
         let me = officers::by_subject(&self.state.db, self.council.id, &self.actor.subject).await?;
-        match (me, case.assignee_id) {
-            (Some(me), Some(assignee)) if me.id == assignee => Ok(()),
-            _ => Err(AppError::Forbidden(format!(
-                "{} is not assigned to you; an investigating officer works the cases assigned to them",
-                case.reference
-            ))),
+        let mine = me.is_some_and(|me| {
+            case.assignee_id == Some(me.id) || case.stage2_reviewer_id == Some(me.id)
+        });
+        if mine {
+            return Ok(());
         }
+        Err(AppError::Forbidden(format!(
+            "{} is not assigned to you; an investigating officer works the cases assigned to them",
+            case.reference
+        )))
     }
 
     /// The caller acts as the customer on their own case (portal), not as staff.

@@ -1,0 +1,320 @@
+//! A case's end and second life: out of scope, converted between complaint
+//! and service request, withdrawn, closed (when the policy's closing
+//! requirements are met) and reopened.
+
+use entity::{
+    case,
+    enums::{CaseStatus, ContactKind},
+};
+use serde_json::json;
+
+use super::{
+    contact, deadlines,
+    events::EventKind,
+    intake::check_exclusion,
+    work::{CaseWork, Step, Target, deadline_data, require_status, status_name},
+};
+use crate::{
+    auth::Role,
+    error::{AppError, Result},
+    policy::IntakeDecision,
+};
+
+pub const MAY_SCOPE: &[Role] = &[
+    Role::Frontline,
+    Role::InvestigatingOfficer,
+    Role::Dcro,
+    Role::CustomerFeedbackManager,
+];
+pub const MAY_WITHDRAW: &[Role] = &[
+    Role::Customer,
+    Role::Frontline,
+    Role::InvestigatingOfficer,
+    Role::Dcro,
+    Role::CustomerFeedbackManager,
+];
+pub const MAY_CLOSE: &[Role] = &[
+    Role::InvestigatingOfficer,
+    Role::Dcro,
+    Role::CustomerFeedbackManager,
+];
+pub const MAY_REOPEN: &[Role] = &[Role::Dcro, Role::CustomerFeedbackManager];
+pub const CLOSE_ACTION: &str = "close";
+
+pub struct OutOfScope {
+    /// One of the council's exclusion categories; its reason and signpost
+    /// come from the policy.
+    pub exclusion: Option<String>,
+    /// Staff's own words, required without a category.
+    pub reason: Option<String>,
+    pub signpost: Option<String>,
+}
+
+pub async fn mark_out_of_scope(
+    work: &CaseWork<'_>,
+    target: Target,
+    input: OutOfScope,
+) -> Result<case::Model> {
+    let loaded = work.load(target).await?;
+    let current = &loaded.case;
+    require_status(current, &CaseStatus::open_values(), "marked out of scope")?;
+    let reason = input
+        .reason
+        .map(|r| contact::required_text("reason", r, 4_000))
+        .transpose()?;
+    let signpost = input
+        .signpost
+        .map(|s| contact::required_text("signpost", s, 4_000))
+        .transpose()?;
+    let mut policy_version = None;
+    let (policy_reason, policy_signpost) = match (&input.exclusion, work.policy()) {
+        (Some(key), Some(policy)) => {
+            check_exclusion(&policy, work.council, key)?;
+            let mut facts = work.facts(current).await?.contact;
+            facts.exclusion = Some(key.clone());
+            let decision = IntakeDecision::from_policy(&policy, &facts)
+                .map_err(|p| work.policy_failed(&policy, p))?;
+            if decision.in_scope {
+                return Err(AppError::PolicyRejected {
+                    message: format!(
+                        "{}'s policy keeps this case in scope with exclusion `{key}`",
+                        work.council.slug
+                    ),
+                    detail: None,
+                });
+            }
+            policy_version = Some(policy.version);
+            (decision.scope_reason, decision.signpost)
+        }
+        (Some(_), None) => {
+            return Err(AppError::bad_input(
+                "exclusion",
+                "this council has no active policy listing exclusion categories; give a reason and signpost",
+            ));
+        }
+        (None, _) => (None, None),
+    };
+    let reason = match (policy_reason, reason) {
+        (Some(p), Some(r)) => format!("{p}: {r}"),
+        (Some(p), None) => p,
+        (None, Some(r)) => r,
+        (None, None) => {
+            return Err(AppError::bad_input(
+                "reason",
+                "say why it is out of scope: an exclusion category or a reason",
+            ));
+        }
+    };
+    let signpost = signpost.or(policy_signpost);
+    let mut after = current.clone();
+    after.status = CaseStatus::OutOfScope;
+    after.scope_reason = Some(reason.clone());
+    after.signpost = signpost.clone();
+    after.closed_at = Some(loaded.at);
+    let txn = work.begin().await?;
+    let step = Step {
+        kind: EventKind::OutOfScope,
+        policy_version,
+        summary: format!("Out of scope: {reason}"),
+        data: json!({ "exclusion": input.exclusion, "reason": reason, "signpost": signpost }),
+    };
+    work.finish(txn, &loaded, after, step).await
+}
+
+pub struct Conversion {
+    pub to: ContactKind,
+    pub reason: String,
+    /// The customer agreed (Leeds para 4b: a request the customer calls a
+    /// complaint is recorded as one).
+    pub customer_agreed: bool,
+}
+
+/// Converts a complaint to a service request (passed to the service and
+/// closed here) or a service request to a complaint (the policy sets its
+/// stage and clocks from the original receipt).
+pub async fn convert(
+    work: &CaseWork<'_>,
+    target: Target,
+    input: Conversion,
+) -> Result<case::Model> {
+    let loaded = work.load(target).await?;
+    let current = &loaded.case;
+    let reason = contact::required_text("reason", input.reason, 4_000)?;
+    if !input.customer_agreed {
+        return Err(AppError::bad_input(
+            "customerAgreed",
+            "a contact is converted only with the customer's agreement; record it",
+        ));
+    }
+    let mut after = current.clone();
+    let mut policy_version = None;
+    let mut specs = Vec::new();
+    let mut requirements = Vec::new();
+    match (current.kind, input.to) {
+        (from, ContactKind::ServiceRequest) if from.is_complaint() => {
+            require_status(current, &CaseStatus::open_values(), "converted")?;
+            after.kind = ContactKind::ServiceRequest;
+            after.stage = None;
+            after.status = CaseStatus::Closed;
+            after.closed_at = Some(loaded.at);
+            after.scope_reason = Some(format!("Converted to a service request: {reason}"));
+        }
+        (ContactKind::ServiceRequest, to) if to.is_complaint() => {
+            let mut facts = work.facts(current).await?.contact;
+            facts.kind = to;
+            let decision = match work.policy() {
+                Some(policy) => IntakeDecision::from_policy(&policy, &facts)
+                    .map_err(|p| work.policy_failed(&policy, p))?,
+                None => IntakeDecision::without_policy(to),
+            };
+            policy_version = decision.policy_version;
+            specs = decision.deadlines;
+            requirements = decision.requirements;
+            after.kind = to;
+            after.stage = decision.stage;
+            after.status = CaseStatus::Received;
+            after.closed_at = None;
+            after.scope_reason = None;
+            after.signpost = None;
+            after.stage_started_at = Some(current.received_at);
+            after.acknowledged_at = None;
+            after.responded_at = None;
+            after.last_update_at = None;
+        }
+        (from, to) => {
+            return Err(AppError::bad_input(
+                "to",
+                format!(
+                    "a {} cannot be converted to a {}; conversion is between complaints and service requests",
+                    sea_orm::ActiveEnum::to_value(&from).replace('_', " "),
+                    sea_orm::ActiveEnum::to_value(&to).replace('_', " ")
+                ),
+            ));
+        }
+    }
+    let txn = work.begin().await?;
+    deadlines::supersede(&txn, current.id, &[], work.now).await?;
+    if let Some(version) = policy_version {
+        deadlines::insert(&txn, work.council.id, current.id, version, &specs, work.now).await?;
+        super::escalate::insert_requirements(
+            &txn,
+            work.council.id,
+            current.id,
+            version,
+            &requirements,
+            work.now,
+        )
+        .await?;
+    }
+    let step = Step {
+        kind: EventKind::Converted,
+        policy_version,
+        summary: format!(
+            "Converted to {} with the customer's agreement",
+            sea_orm::ActiveEnum::to_value(&input.to).replace('_', " ")
+        ),
+        data: json!({
+            "from": current.kind,
+            "to": input.to,
+            "reason": reason,
+            "customerAgreed": true,
+            "deadlines": deadline_data(&specs),
+        }),
+    };
+    work.finish(txn, &loaded, after, step).await
+}
+
+pub async fn withdraw(
+    work: &CaseWork<'_>,
+    target: Target,
+    reason: Option<String>,
+) -> Result<case::Model> {
+    let loaded = work.load(target).await?;
+    let current = &loaded.case;
+    require_status(current, &CaseStatus::open_values(), "withdrawn")?;
+    let reason = reason
+        .map(|r| contact::required_text("reason", r, 4_000))
+        .transpose()?;
+    let mut after = current.clone();
+    after.status = CaseStatus::Withdrawn;
+    after.closed_at = Some(loaded.at);
+    let txn = work.begin().await?;
+    let by = if work.as_customer() { "the customer" } else { "staff for the customer" };
+    let step = Step {
+        kind: EventKind::Withdrawn,
+        policy_version: None,
+        summary: format!("Withdrawn by {by}"),
+        data: json!({ "reason": reason }),
+    };
+    work.finish(txn, &loaded, after, step).await
+}
+
+/// Closes a case once the policy's checklist and closing rule allow it
+/// (East Cambridgeshire: not without its Learning From Complaints record).
+pub async fn close(
+    work: &CaseWork<'_>,
+    target: Target,
+    note: Option<String>,
+) -> Result<case::Model> {
+    let loaded = work.load(target).await?;
+    let current = &loaded.case;
+    require_status(current, &CaseStatus::open_values(), "closed")?;
+    work.ensure_may_work(current).await?;
+    work.ensure_unblocked(current, CLOSE_ACTION).await?;
+    let note = note
+        .map(|n| contact::required_text("note", n, 4_000))
+        .transpose()?;
+    let mut policy_version = None;
+    if let Some(policy) = work.policy() {
+        let facts = work.facts(current).await?;
+        let out = policy
+            .can_close(facts.to_map())
+            .map_err(|p| work.policy_failed(&policy, p))?;
+        if !out.allowed {
+            return Err(AppError::PolicyRejected {
+                message: out
+                    .reason
+                    .unwrap_or_else(|| "the council's policy does not allow closing it yet".into()),
+                detail: None,
+            });
+        }
+        policy_version = Some(policy.version);
+    }
+    let mut after = current.clone();
+    after.status = CaseStatus::Closed;
+    after.closed_at = Some(loaded.at);
+    let txn = work.begin().await?;
+    let step = Step {
+        kind: EventKind::Closed,
+        policy_version,
+        summary: format!("Closed (was {})", status_name(current.status)),
+        data: json!({ "note": note, "from": current.status }),
+    };
+    work.finish(txn, &loaded, after, step).await
+}
+
+pub async fn reopen(work: &CaseWork<'_>, target: Target, reason: String) -> Result<case::Model> {
+    let loaded = work.load(target).await?;
+    let current = &loaded.case;
+    require_status(
+        current,
+        &[CaseStatus::Closed, CaseStatus::Withdrawn, CaseStatus::OutOfScope],
+        "reopened",
+    )?;
+    let reason = contact::required_text("reason", reason, 4_000)?;
+    let mut after = current.clone();
+    after.status = if current.acknowledged_at.is_some() {
+        CaseStatus::InProgress
+    } else {
+        CaseStatus::Received
+    };
+    after.closed_at = None;
+    let txn = work.begin().await?;
+    let step = Step {
+        kind: EventKind::Reopened,
+        policy_version: None,
+        summary: format!("Reopened: {reason}"),
+        data: json!({ "reason": reason, "was": current.status }),
+    };
+    work.finish(txn, &loaded, after, step).await
+}

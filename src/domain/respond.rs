@@ -1,0 +1,225 @@
+//! The answer at a stage: outcome, summary, remedies offered and lessons
+//! learned. The policy says what may follow (the escalation window, the
+//! ombudsman); a reply to a complaint raised through a councillor or MP goes
+//! to them unless they asked otherwise.
+
+use entity::{
+    case, learning_point, remedy,
+    enums::{CaseStatus, Outcome, RemedyKind, Stage},
+};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    contact, deadlines,
+    events::EventKind,
+    work::{ANSWERED, CaseWork, Step, Target, deadline_data, require_status},
+};
+use crate::{
+    auth::Role,
+    error::{AppError, Result},
+};
+
+pub const MAY_RESPOND: &[Role] = &[
+    Role::InvestigatingOfficer,
+    Role::Dcro,
+    Role::CustomerFeedbackManager,
+];
+pub const ACTION: &str = "respond";
+
+pub struct RemedyDraft {
+    pub kind: RemedyKind,
+    pub description: String,
+    pub amount_pence: Option<i64>,
+    pub due: Option<chrono::NaiveDate>,
+}
+
+pub struct LearningDraft {
+    pub lesson: String,
+    pub service_improvement: Option<String>,
+}
+
+pub struct StageResponse {
+    pub outcome: Outcome,
+    pub summary: String,
+    pub remedies: Vec<RemedyDraft>,
+    pub learning_points: Vec<LearningDraft>,
+}
+
+pub async fn respond(
+    work: &CaseWork<'_>,
+    target: Target,
+    input: StageResponse,
+) -> Result<case::Model> {
+    let loaded = work.load(target).await?;
+    let current = &loaded.case;
+    require_status(
+        current,
+        &[CaseStatus::Acknowledged, CaseStatus::InProgress],
+        "answered (acknowledge it at this stage first)",
+    )?;
+    let stage = match current.stage {
+        Some(stage) if stage != Stage::Ombudsman => stage,
+        _ => {
+            return Err(AppError::bad_input(
+                "caseId",
+                format!("{} has no complaints stage to answer", current.reference),
+            ));
+        }
+    };
+    work.ensure_may_work(current).await?;
+    work.ensure_unblocked(current, ACTION).await?;
+    let summary = contact::required_text("summary", input.summary, 20_000)?;
+    let remedies = input
+        .remedies
+        .into_iter()
+        .map(|r| check_remedy(r, current.id, work, loaded.at))
+        .collect::<Result<Vec<_>>>()?;
+    if remedies.iter().any(|r| r.kind == RemedyKind::Compensation) {
+        return Err(AppError::bad_input(
+            "remedies",
+            "a compensation claim is not offered in a response; record it with recordRemedy, which ends the complaint with the claim route",
+        ));
+    }
+    let lessons = input
+        .learning_points
+        .into_iter()
+        .map(|l| {
+            Ok(learning_point::Model {
+                id: Uuid::now_v7(),
+                council_id: work.council.id,
+                case_id: current.id,
+                service_id: current.service_id,
+                lesson: contact::required_text("learningPoints.lesson", l.lesson, 4_000)?,
+                service_improvement: l
+                    .service_improvement
+                    .map(|s| contact::required_text("learningPoints.serviceImprovement", s, 4_000))
+                    .transpose()?,
+                recorded_by: work.actor.subject.clone(),
+                recorded_at: work.now,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+
+    let mut after = current.clone();
+    after.status = CaseStatus::Responded;
+    after.outcome = Some(input.outcome);
+    after.responded_at = Some(loaded.at);
+    after.last_update_at = Some(loaded.at);
+
+    let (policy_version, next_stage, window) = match work.policy() {
+        Some(policy) => {
+            let facts = work.facts(&after).await?;
+            let out = policy
+                .responded(facts.to_map(), loaded.on())
+                .map_err(|p| work.policy_failed(&policy, p))?;
+            after.ombudsman = out.ombudsman;
+            let specs = work.specs(&policy, out.deadlines, Some(stage));
+            (Some(policy.version), out.next_stage, specs)
+        }
+        None => (None, None, Vec::new()),
+    };
+    let sent_to = recipient(current);
+
+    let txn = work.begin().await?;
+    deadlines::meet(&txn, current.id, ANSWERED, loaded.at).await?;
+    if let Some(version) = policy_version {
+        deadlines::insert(&txn, work.council.id, current.id, version, &window, work.now).await?;
+    }
+    insert_all(&txn, remedies.iter().map(|r| r.clone().into_active_model().reset_all())).await?;
+    insert_all(&txn, lessons.iter().map(|l| l.clone().into_active_model().reset_all())).await?;
+    let stage_name = sea_orm::ActiveEnum::to_value(&stage).replace('_', " ");
+    let outcome_name = sea_orm::ActiveEnum::to_value(&input.outcome).replace('_', " ");
+    let step = Step {
+        kind: EventKind::Responded,
+        policy_version,
+        summary: format!("{stage_name} response: {outcome_name}, sent to {sent_to}"),
+        data: json!({
+            "stage": stage,
+            "outcome": input.outcome,
+            "summary": summary,
+            "sentTo": sent_to,
+            "nextStage": next_stage,
+            "ombudsman": after.ombudsman,
+            "remedies": remedies.iter().map(|r| json!({
+                "kind": r.kind, "amountPence": r.amount_pence, "description": r.description
+            })).collect::<Vec<_>>(),
+            "learningPoints": lessons.len(),
+            "deadlines": deadline_data(&window),
+        }),
+    };
+    work.finish(txn, &loaded, after, step).await
+}
+
+/// Who a response goes to: the councillor or MP who raised the complaint
+/// unless the customer asked otherwise, the customer, or no one for an
+/// anonymous contact (the response is kept on file).
+pub fn recipient(case: &case::Model) -> String {
+    match (&case.via_councillor, case.respond_to_councillor, case.anonymous) {
+        (Some(name), true, _) => name.clone(),
+        (_, _, true) => "file (anonymous contact)".to_owned(),
+        _ => "the customer".to_owned(),
+    }
+}
+
+fn check_remedy(
+    r: RemedyDraft,
+    case_id: Uuid,
+    work: &CaseWork<'_>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<remedy::Model> {
+    let description = contact::required_text("remedies.description", r.description, 4_000)?;
+    check_amount(r.kind, r.amount_pence)?;
+    Ok(remedy::Model {
+        id: Uuid::now_v7(),
+        council_id: work.council.id,
+        case_id,
+        kind: r.kind,
+        description,
+        amount_pence: r.amount_pence,
+        approved_by: None,
+        approved_at: None,
+        due: r.due,
+        completed_at: None,
+        recorded_by: work.actor.subject.clone(),
+        recorded_at: at,
+    })
+}
+
+/// Money goes with payments only, in whole positive pence.
+pub fn check_amount(kind: RemedyKind, amount_pence: Option<i64>) -> Result<()> {
+    let paid = matches!(kind, RemedyKind::GoodwillPayment | RemedyKind::Compensation);
+    match (paid, amount_pence) {
+        (true, Some(p)) if p > 0 => Ok(()),
+        (true, Some(_)) => Err(AppError::bad_input(
+            "amountPence",
+            "an amount is a positive number of pence",
+        )),
+        (true, None) if kind == RemedyKind::GoodwillPayment => Err(AppError::bad_input(
+            "amountPence",
+            "a goodwill payment needs its amount in pence",
+        )),
+        (true, None) => Ok(()),
+        (false, Some(_)) => Err(AppError::bad_input(
+            "amountPence",
+            "only a payment has an amount",
+        )),
+        (false, None) => Ok(()),
+    }
+}
+
+async fn insert_all<A>(txn: &impl ConnectionTrait, rows: impl Iterator<Item = A>) -> Result<()>
+where
+    A: ActiveModelTrait + Send,
+    <A::Entity as EntityTrait>::Model: IntoActiveModel<A>,
+{
+    let rows: Vec<A> = rows.collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    <A::Entity as EntityTrait>::insert_many(rows)
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
