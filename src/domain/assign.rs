@@ -34,7 +34,10 @@ pub async fn assign_investigator(
     if current.assignee_id == Some(officer.id) {
         return Err(AppError::bad_input(
             "officer",
-            format!("{} is already assigned to {}", current.reference, officer.subject),
+            format!(
+                "{} is already assigned to {}",
+                current.reference, officer.subject
+            ),
         ));
     }
     let previous = match current.assignee_id {

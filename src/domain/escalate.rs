@@ -73,7 +73,10 @@ pub async fn request_escalation(
     if current.status == CaseStatus::Closed && current.responded_at.is_none() {
         return Err(AppError::bad_input(
             "caseId",
-            format!("{} was closed without a response; reopen it first", current.reference),
+            format!(
+                "{} was closed without a response; reopen it first",
+                current.reference
+            ),
         ));
     }
     let reasons = contact::required_text("reasons", request.reasons, 10_000)?;
@@ -210,8 +213,15 @@ async fn advance(
     let txn = work.begin().await?;
     deadlines::meet(&txn, current.id, &[DeadlineKind::Escalate], loaded.at).await?;
     deadlines::supersede(&txn, current.id, &[], work.now).await?;
-    deadlines::insert(&txn, work.council.id, current.id, policy.version, &specs, work.now)
-        .await?;
+    deadlines::insert(
+        &txn,
+        work.council.id,
+        current.id,
+        policy.version,
+        &specs,
+        work.now,
+    )
+    .await?;
     insert_requirements(
         &txn,
         work.council.id,
@@ -221,7 +231,9 @@ async fn advance(
         work.now,
     )
     .await?;
-    let from = current.stage.map(|s| sea_orm::ActiveEnum::to_value(&s).replace('_', " "));
+    let from = current
+        .stage
+        .map(|s| sea_orm::ActiveEnum::to_value(&s).replace('_', " "));
     let to = sea_orm::ActiveEnum::to_value(&stage).replace('_', " ");
     if let Value::Object(map) = &mut details {
         map.insert("from".into(), json!(current.stage));
@@ -297,7 +309,9 @@ pub enum Assessment {
     /// Not taken to stage 2; the customer is told where to go instead.
     Decline { reason: String, signpost: String },
     /// Investigated at stage 2; the department was told when.
-    Investigate { department_notified_at: Option<DateTime<Utc>> },
+    Investigate {
+        department_notified_at: Option<DateTime<Utc>>,
+    },
 }
 
 /// The feedback manager's decision on a stage 2 request.
@@ -352,7 +366,12 @@ pub async fn assess_stage2(
                 CaseStatus::InProgress
             };
             if let Some(at) = department_notified_at {
-                let at = contact::happened_at("departmentNotifiedAt", at, current.received_at, work.now)?;
+                let at = contact::happened_at(
+                    "departmentNotifiedAt",
+                    at,
+                    current.received_at,
+                    work.now,
+                )?;
                 deadlines::meet(&txn, current.id, &[DeadlineKind::NotifyDepartment], at).await?;
             }
             (
@@ -372,4 +391,3 @@ pub async fn assess_stage2(
     };
     work.finish(txn, &loaded, after, step).await
 }
-

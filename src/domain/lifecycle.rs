@@ -239,7 +239,11 @@ pub async fn withdraw(
     after.status = CaseStatus::Withdrawn;
     after.closed_at = Some(loaded.at);
     let txn = work.begin().await?;
-    let by = if work.as_customer() { "the customer" } else { "staff for the customer" };
+    let by = if work.as_customer() {
+        "the customer"
+    } else {
+        "staff for the customer"
+    };
     let step = Step {
         kind: EventKind::Withdrawn,
         policy_version: None,
@@ -298,7 +302,11 @@ pub async fn reopen(work: &CaseWork<'_>, target: Target, reason: String) -> Resu
     let current = &loaded.case;
     require_status(
         current,
-        &[CaseStatus::Closed, CaseStatus::Withdrawn, CaseStatus::OutOfScope],
+        &[
+            CaseStatus::Closed,
+            CaseStatus::Withdrawn,
+            CaseStatus::OutOfScope,
+        ],
         "reopened",
     )?;
     let reason = contact::required_text("reason", reason, 4_000)?;

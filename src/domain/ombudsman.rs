@@ -105,7 +105,11 @@ pub async fn record_enquiry(
 pub async fn reply(work: &CaseWork<'_>, target: Target, summary: String) -> Result<case::Model> {
     let loaded = work.load(target).await?;
     let current = &loaded.case;
-    require_status(current, &[CaseStatus::WithOmbudsman], "replied to the ombudsman on")?;
+    require_status(
+        current,
+        &[CaseStatus::WithOmbudsman],
+        "replied to the ombudsman on",
+    )?;
     let summary = contact::required_text("summary", summary, 20_000)?;
     let mut after = current.clone();
     after.responded_at = Some(loaded.at);
@@ -140,10 +144,17 @@ pub async fn record_outcome(
 ) -> Result<case::Model> {
     let loaded = work.load(target).await?;
     let current = &loaded.case;
-    require_status(current, &[CaseStatus::WithOmbudsman], "given an ombudsman decision")?;
+    require_status(
+        current,
+        &[CaseStatus::WithOmbudsman],
+        "given an ombudsman decision",
+    )?;
     let summary = contact::required_text("summary", input.summary, 20_000)?;
     let Some(ombudsman) = current.ombudsman else {
-        return Err(AppError::bad_input("caseId", "no ombudsman enquiry is recorded"));
+        return Err(AppError::bad_input(
+            "caseId",
+            "no ombudsman enquiry is recorded",
+        ));
     };
     let mut after = current.clone();
     after.status = CaseStatus::Closed;

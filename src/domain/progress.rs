@@ -82,7 +82,13 @@ pub async fn record_holding_response(
     }
 
     let txn = work.begin().await?;
-    deadlines::meet(&txn, current.id, &[DeadlineKind::HoldingResponse], loaded.at).await?;
+    deadlines::meet(
+        &txn,
+        current.id,
+        &[DeadlineKind::HoldingResponse],
+        loaded.at,
+    )
+    .await?;
     if let Some(version) = policy_version {
         deadlines::insert(&txn, work.council.id, current.id, version, &next, work.now).await?;
     }
@@ -131,10 +137,7 @@ pub async fn extend_deadline(
     if input.new_due <= existing.due {
         return Err(AppError::bad_input(
             "newDue",
-            format!(
-                "an extension moves the date later than {}",
-                existing.due
-            ),
+            format!("an extension moves the date later than {}", existing.due),
         ));
     }
 
@@ -201,7 +204,10 @@ pub async fn extend_deadline(
     let step = Step {
         kind: EventKind::DeadlineExtended,
         policy_version: Some(policy_version),
-        summary: format!("{kind_name} deadline extended from {} to {}", existing.due, input.new_due),
+        summary: format!(
+            "{kind_name} deadline extended from {} to {}",
+            existing.due, input.new_due
+        ),
         data: json!({
             "kind": input.kind,
             "from": existing.due,

@@ -4,8 +4,9 @@
 //! to them unless they asked otherwise.
 
 use entity::{
-    case, learning_point, remedy,
+    case,
     enums::{CaseStatus, Outcome, RemedyKind, Stage},
+    learning_point, remedy,
 };
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel};
 use serde_json::json;
@@ -125,10 +126,30 @@ pub async fn respond(
     let txn = work.begin().await?;
     deadlines::meet(&txn, current.id, ANSWERED, loaded.at).await?;
     if let Some(version) = policy_version {
-        deadlines::insert(&txn, work.council.id, current.id, version, &window, work.now).await?;
+        deadlines::insert(
+            &txn,
+            work.council.id,
+            current.id,
+            version,
+            &window,
+            work.now,
+        )
+        .await?;
     }
-    insert_all(&txn, remedies.iter().map(|r| r.clone().into_active_model().reset_all())).await?;
-    insert_all(&txn, lessons.iter().map(|l| l.clone().into_active_model().reset_all())).await?;
+    insert_all(
+        &txn,
+        remedies
+            .iter()
+            .map(|r| r.clone().into_active_model().reset_all()),
+    )
+    .await?;
+    insert_all(
+        &txn,
+        lessons
+            .iter()
+            .map(|l| l.clone().into_active_model().reset_all()),
+    )
+    .await?;
     let stage_name = sea_orm::ActiveEnum::to_value(&stage).replace('_', " ");
     let outcome_name = sea_orm::ActiveEnum::to_value(&input.outcome).replace('_', " ");
     let step = Step {
@@ -156,7 +177,11 @@ pub async fn respond(
 /// unless the customer asked otherwise, the customer, or no one for an
 /// anonymous contact (the response is kept on file).
 pub fn recipient(case: &case::Model) -> String {
-    match (&case.via_councillor, case.respond_to_councillor, case.anonymous) {
+    match (
+        &case.via_councillor,
+        case.respond_to_councillor,
+        case.anonymous,
+    ) {
         (Some(name), true, _) => name.clone(),
         (_, _, true) => "file (anonymous contact)".to_owned(),
         _ => "the customer".to_owned(),

@@ -82,3 +82,14 @@ pub enum Ombudsman {
     Housing,
     Ico,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "db::RemedyKind")]
+pub enum RemedyKind {
+    Apology,
+    Explanation,
+    Assurance,
+    SpecificAction,
+    GoodwillPayment,
+    Compensation,
+}

@@ -25,7 +25,11 @@ pub const MAX_COMPLEXITY: usize = 10_000;
 pub struct QueryRoot(me::MeQuery, case::CaseQuery, policy::PolicyQuery);
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(case::CaseMutation, policy::PolicyMutation);
+pub struct MutationRoot(
+    case::CaseMutation,
+    case::CaseActions,
+    policy::PolicyMutation,
+);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 

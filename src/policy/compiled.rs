@@ -304,7 +304,10 @@ impl CompiledPolicy {
 
     pub fn extension(&self, case: Map, ext: Map) -> Result<ExtensionOut, Problem> {
         Ok(self
-            .typed::<ExtensionOut>(EXTENSION, vec![Dynamic::from_map(case), Dynamic::from_map(ext)])?
+            .typed::<ExtensionOut>(
+                EXTENSION,
+                vec![Dynamic::from_map(case), Dynamic::from_map(ext)],
+            )?
             .unwrap_or(ExtensionOut {
                 allowed: true,
                 max_due: None,

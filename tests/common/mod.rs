@@ -2,6 +2,10 @@
 //! talks to it over HTTP with real tokens.
 #![allow(dead_code)]
 
+mod actions;
+#[allow(unused_imports)]
+pub use actions::*;
+
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};

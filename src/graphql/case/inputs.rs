@@ -1,4 +1,4 @@
-use async_graphql::InputObject;
+use async_graphql::{Enum, InputObject};
 use chrono::{DateTime, Utc};
 
 use crate::{
@@ -7,7 +7,9 @@ use crate::{
         contact::{ContactDraft, ContactFlags, CustomerDetails, ScopeHints},
     },
     graphql::{
-        enums::{CaseStatus, Channel, ContactKind, Stage},
+        enums::{
+            CaseStatus, Channel, ContactKind, DeadlineKind, Ombudsman, Outcome, RemedyKind, Stage,
+        },
         scalars::Date,
     },
 };
@@ -155,4 +157,123 @@ pub struct AcknowledgementInput {
     pub contact: Option<String>,
     /// When the customer can expect an answer.
     pub expected_by: Option<Date>,
+}
+
+/// A remedy offered in a stage response. Money is integer pence.
+#[derive(InputObject)]
+pub struct RemedyInput {
+    pub kind: RemedyKind,
+    pub description: String,
+    /// Goodwill payments only; approved separately within the approver's limit.
+    pub amount_pence: Option<i64>,
+    /// When a promised action is due.
+    pub due: Option<Date>,
+}
+
+#[derive(InputObject)]
+pub struct LearningPointInput {
+    pub lesson: String,
+    pub service_improvement: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct StageResponseInput {
+    pub outcome: Outcome,
+    /// What the response told the customer.
+    pub summary: String,
+    #[graphql(default)]
+    pub remedies: Vec<RemedyInput>,
+    #[graphql(default)]
+    pub learning_points: Vec<LearningPointInput>,
+}
+
+#[derive(InputObject)]
+pub struct EscalationInput {
+    /// Why the customer is still dissatisfied.
+    pub reasons: String,
+    pub desired_outcome: String,
+    /// Asked by phone or in person rather than in writing.
+    #[graphql(default)]
+    pub verbal: bool,
+    /// A DCRO or feedback manager accepts it outside the policy's window.
+    #[graphql(default)]
+    pub discretion: bool,
+}
+
+#[derive(InputObject)]
+pub struct HoldingResponseInput {
+    pub reason: String,
+    /// The new date the customer was given.
+    pub expected_by: Date,
+}
+
+#[derive(InputObject)]
+pub struct ExtensionInput {
+    #[graphql(default_with = "DeadlineKind::Respond")]
+    pub kind: DeadlineKind,
+    pub new_due: Date,
+    pub reason: String,
+    /// The customer agreed to the new date (required where the policy says so).
+    #[graphql(default)]
+    pub customer_agreed: bool,
+}
+
+#[derive(InputObject)]
+pub struct InformalResolutionInput {
+    /// Put right at the first point of contact; false registers it at the
+    /// policy's next stage.
+    pub resolved: bool,
+    pub summary: String,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum Stage2Decision {
+    /// Back to the service at stage 1 with recommendations.
+    ReferBack,
+    /// Not taken to stage 2, with signposting.
+    Decline,
+    Investigate,
+}
+
+#[derive(InputObject)]
+pub struct Stage2AssessmentInput {
+    pub decision: Stage2Decision,
+    /// For REFER_BACK.
+    pub recommendations: Option<String>,
+    /// For DECLINE.
+    pub reason: Option<String>,
+    /// For DECLINE: where the customer can go instead.
+    pub signpost: Option<String>,
+    /// For INVESTIGATE: when the department was notified.
+    pub department_notified_at: Option<DateTime<Utc>>,
+}
+
+#[derive(InputObject)]
+pub struct OutOfScopeInput {
+    /// One of `me { council { exclusions } }`; the policy gives its reason and signpost.
+    pub exclusion: Option<String>,
+    pub reason: Option<String>,
+    pub signpost: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct ConversionInput {
+    /// COMPLAINT (or FOI/EIR complaint) or SERVICE_REQUEST.
+    pub to: ContactKind,
+    pub reason: String,
+    pub customer_agreed: bool,
+}
+
+#[derive(InputObject)]
+pub struct OmbudsmanEnquiryInput {
+    /// Defaults to the ombudsman the last response named.
+    pub ombudsman: Option<Ombudsman>,
+    /// The ombudsman's own reference.
+    pub reference: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct OmbudsmanOutcomeInput {
+    pub outcome: Outcome,
+    pub summary: String,
 }

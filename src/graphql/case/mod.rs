@@ -1,5 +1,6 @@
 //! Cases: logging contacts, reading one case, listing a council's cases.
 
+mod actions;
 mod inputs;
 mod loaders;
 mod mutation;
@@ -10,6 +11,7 @@ pub mod types_public {
     pub use super::types::Service;
 }
 
+pub use actions::CaseActions;
 pub use inputs::LogContactInput;
 pub use loaders::DeadlineLoader;
 pub use mutation::CaseMutation;

@@ -178,6 +178,43 @@ impl Case {
     }
 
     /// Why the contact is out of scope, when it is.
+    /// The impartial reviewer at stage 2 or 3.
+    async fn stage2_reviewer(&self, ctx: &Context<'_>) -> Result<Option<Officer>> {
+        let Some(id) = self.model.stage2_reviewer_id else {
+            return Ok(None);
+        };
+        let row = officer::Entity::find_by_id(id).one(&ctx.state().db).await?;
+        Ok(row
+            .filter(|o| o.council_id == self.model.council_id)
+            .map(Officer))
+    }
+
+    /// When the current stage began: receipt, the escalation request or the
+    /// ombudsman's enquiry.
+    async fn stage_started_at(&self) -> Option<DateTime<Utc>> {
+        self.model.stage_started_at
+    }
+
+    /// When the current stage was acknowledged.
+    async fn acknowledged_at(&self) -> Option<DateTime<Utc>> {
+        self.model.acknowledged_at
+    }
+
+    /// When the current stage was answered.
+    async fn responded_at(&self) -> Option<DateTime<Utc>> {
+        self.model.responded_at
+    }
+
+    /// The last response or holding response to the customer.
+    async fn last_update_at(&self) -> Option<DateTime<Utc>> {
+        self.model.last_update_at
+    }
+
+    /// The ombudsman's own reference for its enquiry.
+    async fn ombudsman_reference(&self) -> Option<&str> {
+        self.model.ombudsman_reference.as_deref()
+    }
+
     async fn scope_reason(&self) -> Option<&str> {
         self.model.scope_reason.as_deref()
     }

@@ -1,0 +1,375 @@
+//! The case-work mutations. Each authorises the caller's role, hands the
+//! case, the moment and the version the caller saw to a domain service and
+//! returns the case as it now stands.
+
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+
+use super::{
+    inputs::{
+        ConversionInput, EscalationInput, ExtensionInput, HoldingResponseInput,
+        InformalResolutionInput, OmbudsmanEnquiryInput, OmbudsmanOutcomeInput, OutOfScopeInput,
+        Stage2AssessmentInput, Stage2Decision, StageResponseInput,
+    },
+    mutation::target,
+    types::Case,
+};
+use crate::{
+    domain::{assign, escalate, lifecycle, ombudsman, progress, respond},
+    error::AppError,
+    graphql::context::ContextExt,
+};
+
+#[derive(Default)]
+pub struct CaseActions;
+
+#[Object]
+impl CaseActions {
+    /// Give the case to an investigating officer (by their token `sub`), or
+    /// hand it to another.
+    async fn assign_investigator(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        officer: String,
+        at: Option<DateTime<Utc>>,
+        expected_version: Option<i32>,
+    ) -> Result<Case> {
+        let work = ctx.case_work(assign::MAY_ASSIGN)?;
+        let model =
+            assign::assign_investigator(&work, target(&case_id, at, expected_version)?, &officer)
+                .await?;
+        Ok(Case::new(model, true))
+    }
+
+    /// Appoint the impartial officer who reviews the complaint at stage 2
+    /// (or 3): never the one who investigated or answered an earlier stage.
+    async fn appoint_stage2_reviewer(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        officer: String,
+        at: Option<DateTime<Utc>>,
+        expected_version: Option<i32>,
+    ) -> Result<Case> {
+        let work = ctx.case_work(assign::MAY_ASSIGN)?;
+        let model =
+            assign::appoint_reviewer(&work, target(&case_id, at, expected_version)?, &officer)
+                .await?;
+        Ok(Case::new(model, true))
+    }
+
+    /// Tell the customer why the answer is delayed and when to expect it;
+    /// the policy sets when the next one is due.
+    async fn record_holding_response(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        input: HoldingResponseInput,
+        at: Option<DateTime<Utc>>,
+        expected_version: Option<i32>,
+    ) -> Result<Case> {
+        let work = ctx.case_work(progress::MAY_PROGRESS)?;
+        let holding = progress::HoldingResponse {
+            reason: input.reason,
+            expected_by: input.expected_by.0,
+        };
+        let model = progress::record_holding_response(
+            &work,
+            target(&case_id, at, expected_version)?,
+            holding,
+        )
+        .await?;
+        Ok(Case::new(model, true))
+    }
+
+    /// Move an open deadline later, within the policy's cap (Leeds FOI: never
+    /// beyond 40 working days) and with the customer's agreement where needed.
+    async fn extend_deadline(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        input: ExtensionInput,
+        at: Option<DateTime<Utc>>,
+        expected_version: Option<i32>,
+    ) -> Result<Case> {
+        let work = ctx.case_work(progress::MAY_PROGRESS)?;
+        let extension = progress::Extension {
+            kind: input.kind.into(),
+            new_due: input.new_due.0,
+            reason: input.reason,
+            customer_agreed: input.customer_agreed,
+        };
+        let model =
+            progress::extend_deadline(&work, target(&case_id, at, expected_version)?, extension)
+                .await?;
+        Ok(Case::new(model, true))
+    }
+
+    /// Record the outcome at the informal stage: put right, or registered at
+    /// the policy's next stage.
+    async fn record_informal_resolution(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        input: InformalResolutionInput,
+        at: Option<DateTime<Utc>>,
+        expected_version: Option<i32>,
+    ) -> Result<Case> {
+        let work = ctx.case_work(escalate::MAY_RESOLVE_INFORMALLY)?;
+        let outcome = escalate::InformalOutcome {
+            resolved: input.resolved,
+            summary: input.summary,
+        };
+        let model = escalate::record_informal_resolution(
+            &work,
+            target(&case_id, at, expected_version)?,
+            outcome,
+        )
+        .await?;
+        Ok(Case::new(model, true))
+    }
+
+    /// Send the response at the current stage. The policy opens the
+    /// escalation window and names the ombudsman.
+    async fn respond_to_case(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        input: StageResponseInput,
+        at: Option<DateTime<Utc>>,
+        expected_version: Option<i32>,
+    ) -> Result<Case> {
+        let work = ctx.case_work(respond::MAY_RESPOND)?;
+        let response = respond::StageResponse {
+            outcome: input.outcome.into(),
+            summary: input.summary,
+            remedies: input
+                .remedies
+                .into_iter()
+                .map(|r| respond::RemedyDraft {
+                    kind: r.kind.into(),
+                    description: r.description,
+                    amount_pence: r.amount_pence,
+                    due: r.due.map(|d| d.0),
+                })
+                .collect(),
+            learning_points: input
+                .learning_points
+                .into_iter()
+                .map(|l| respond::LearningDraft {
+                    lesson: l.lesson,
+                    service_improvement: l.service_improvement,
+                })
+                .collect(),
+        };
+        let model =
+            respond::respond(&work, target(&case_id, at, expected_version)?, response).await?;
+        Ok(Case::new(model, true))
+    }
+
+    /// The customer asks for the next stage. Refused with POLICY_REJECTED
+    /// (and `extensions.detail.escalateBy`) outside the policy's window.
+    async fn request_escalation(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        input: EscalationInput,
+        #[graphql(desc = "When the request was received (default now).")] at: Option<DateTime<Utc>>,
+        expected_version: Option<i32>,
+    ) -> Result<Case> {
+        let work = ctx.case_work(escalate::MAY_REQUEST)?;
+        let request = escalate::EscalationRequest {
+            reasons: input.reasons,
+            desired_outcome: input.desired_outcome,
+            verbal: input.verbal,
+            discretion: input.discretion,
+        };
+        let model =
+            escalate::request_escalation(&work, target(&case_id, at, expected_version)?, request)
+                .await?;
+        let sees_customer = ctx
+            .case_scope()
+            .is_ok_and(|scope| scope.sees_customer_details());
+        Ok(Case::new(model, sees_customer))
+    }
+
+    /// The customer feedback manager's decision on a stage 2 request.
+    async fn assess_stage2(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        input: Stage2AssessmentInput,
+        at: Option<DateTime<Utc>>,
+        expected_version: Option<i32>,
+    ) -> Result<Case> {
+        let work = ctx.case_work(escalate::MAY_ASSESS)?;
+        let missing = |field: &'static str| {
+            AppError::bad_input(field, format!("{field} is required for this decision"))
+        };
+        let decision = match input.decision {
+            Stage2Decision::ReferBack => escalate::Assessment::ReferBack {
+                recommendations: input
+                    .recommendations
+                    .ok_or_else(|| missing("recommendations"))?,
+            },
+            Stage2Decision::Decline => escalate::Assessment::Decline {
+                reason: input.reason.ok_or_else(|| missing("reason"))?,
+                signpost: input.signpost.ok_or_else(|| missing("signpost"))?,
+            },
+            Stage2Decision::Investigate => escalate::Assessment::Investigate {
+                department_notified_at: input.department_notified_at,
+            },
+        };
+        let model =
+            escalate::assess_stage2(&work, target(&case_id, at, expected_version)?, decision)
+                .await?;
+        Ok(Case::new(model, true))
+    }
+
+    /// An ombudsman (LGSCO, Housing Ombudsman, Information Commissioner) has
+    /// opened an enquiry; the policy sets the council's reply deadline.
+    async fn record_ombudsman_enquiry(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        input: OmbudsmanEnquiryInput,
+        #[graphql(desc = "When the enquiry was received (default now).")] at: Option<DateTime<Utc>>,
+        expected_version: Option<i32>,
+    ) -> Result<Case> {
+        let work = ctx.case_work(ombudsman::MAY_LIAISE)?;
+        let enquiry = ombudsman::Enquiry {
+            ombudsman: input.ombudsman.map(Into::into),
+            reference: input.reference,
+        };
+        let model =
+            ombudsman::record_enquiry(&work, target(&case_id, at, expected_version)?, enquiry)
+                .await?;
+        Ok(Case::new(model, true))
+    }
+
+    /// The council's reply to the ombudsman's enquiry.
+    async fn reply_to_ombudsman(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        summary: String,
+        at: Option<DateTime<Utc>>,
+        expected_version: Option<i32>,
+    ) -> Result<Case> {
+        let work = ctx.case_work(ombudsman::MAY_LIAISE)?;
+        let model =
+            ombudsman::reply(&work, target(&case_id, at, expected_version)?, summary).await?;
+        Ok(Case::new(model, true))
+    }
+
+    /// The ombudsman's decision; it closes the case.
+    async fn record_ombudsman_outcome(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        input: OmbudsmanOutcomeInput,
+        at: Option<DateTime<Utc>>,
+        expected_version: Option<i32>,
+    ) -> Result<Case> {
+        let work = ctx.case_work(ombudsman::MAY_LIAISE)?;
+        let decision = ombudsman::Decision {
+            outcome: input.outcome.into(),
+            summary: input.summary,
+        };
+        let model =
+            ombudsman::record_outcome(&work, target(&case_id, at, expected_version)?, decision)
+                .await?;
+        Ok(Case::new(model, true))
+    }
+
+    /// Not for this procedure: an exclusion category from the policy (its
+    /// reason and signpost), or staff's own reason and signpost.
+    async fn mark_out_of_scope(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        input: OutOfScopeInput,
+        at: Option<DateTime<Utc>>,
+        expected_version: Option<i32>,
+    ) -> Result<Case> {
+        let work = ctx.case_work(lifecycle::MAY_SCOPE)?;
+        let decision = lifecycle::OutOfScope {
+            exclusion: input.exclusion,
+            reason: input.reason,
+            signpost: input.signpost,
+        };
+        let model =
+            lifecycle::mark_out_of_scope(&work, target(&case_id, at, expected_version)?, decision)
+                .await?;
+        Ok(Case::new(model, true))
+    }
+
+    /// Convert between complaint and service request, with the customer's
+    /// agreement recorded.
+    async fn convert_case(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        input: ConversionInput,
+        at: Option<DateTime<Utc>>,
+        expected_version: Option<i32>,
+    ) -> Result<Case> {
+        let work = ctx.case_work(lifecycle::MAY_SCOPE)?;
+        let conversion = lifecycle::Conversion {
+            to: input.to.into(),
+            reason: input.reason,
+            customer_agreed: input.customer_agreed,
+        };
+        let model =
+            lifecycle::convert(&work, target(&case_id, at, expected_version)?, conversion).await?;
+        Ok(Case::new(model, true))
+    }
+
+    /// The customer withdraws (themselves, or through staff).
+    async fn withdraw_case(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        reason: Option<String>,
+        at: Option<DateTime<Utc>>,
+        expected_version: Option<i32>,
+    ) -> Result<Case> {
+        let work = ctx.case_work(lifecycle::MAY_WITHDRAW)?;
+        let model =
+            lifecycle::withdraw(&work, target(&case_id, at, expected_version)?, reason).await?;
+        let sees_customer = ctx
+            .case_scope()
+            .is_ok_and(|scope| scope.sees_customer_details());
+        Ok(Case::new(model, sees_customer))
+    }
+
+    /// Close the case once the policy's checklist and closing rule allow it.
+    async fn close_case(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        note: Option<String>,
+        at: Option<DateTime<Utc>>,
+        expected_version: Option<i32>,
+    ) -> Result<Case> {
+        let work = ctx.case_work(lifecycle::MAY_CLOSE)?;
+        let model = lifecycle::close(&work, target(&case_id, at, expected_version)?, note).await?;
+        Ok(Case::new(model, true))
+    }
+
+    /// Reopen a closed, withdrawn or out-of-scope case, with the reason.
+    async fn reopen_case(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        reason: String,
+        at: Option<DateTime<Utc>>,
+        expected_version: Option<i32>,
+    ) -> Result<Case> {
+        let work = ctx.case_work(lifecycle::MAY_REOPEN)?;
+        let model =
+            lifecycle::reopen(&work, target(&case_id, at, expected_version)?, reason).await?;
+        Ok(Case::new(model, true))
+    }
+}

@@ -1,0 +1,219 @@
+//! Leeds City Council's procedure walked through the API, with the dates its
+//! policy gives: stage I (acknowledged in 3 working days, para 13; answered
+//! in 15, para 16), the 28-day window (para 17), stage II (3 and 15 working
+//! days, paras 20 and 22), then the Local Government Ombudsman (para 23).
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+const LEEDS: &str = "leeds";
+
+fn received(on: &str, subject: &str) -> Value {
+    let mut input = complaint_input(subject);
+    input["receivedAt"] = json!(format!("{on}T10:00:00Z"));
+    input
+}
+
+on_both_databases! {
+    async fn a_complaint_over_christmas_goes_from_stage_one_to_the_ombudsman(app: TestApp) {
+        let frontline = app.token(LEEDS, &["frontline"], "csa-1");
+        let dcro = app.token(LEEDS, &["dcro"], "dcro-1");
+        let investigator = app.token(LEEDS, &["investigating_officer"], "io-stage1");
+        let reviewer = app.token(LEEDS, &["investigating_officer"], "io-stage2");
+        let customer_feedback = app.token(LEEDS, &["customer_feedback_manager"], "cfm-1");
+
+        // Received Monday 21 December 2026: acknowledged within 3 working
+        // days (para 13) and answered within 15 (para 16), across Christmas.
+        let case = app.logged(LEEDS, received("2026-12-21", "Missed collections")).await;
+        let id = case["id"].as_str().unwrap().to_owned();
+        assert_eq!(case["stage"], "STAGE_1");
+        assert_eq!(due(&case, "ACKNOWLEDGE"), "2026-12-24");
+        assert_eq!(due(&case, "RESPOND"), "2027-01-14");
+
+        let case = app.acted(&frontline, "acknowledgeCase", &id, json!({
+            "at": "2026-12-23T11:00:00Z",
+            "input": { "handler": "Waste services", "contact": "0113 222 4400", "expectedBy": "2027-01-14" },
+        })).await;
+        assert_eq!(case["status"], "ACKNOWLEDGED");
+        assert_eq!(case["timeline"][1]["data"]["handler"], "Waste services");
+
+        // An investigator who is not assigned may not answer it.
+        let refused = app.act(&investigator, "respondToCase", &id, json!({
+            "input": { "outcome": "UPHELD", "summary": "s" },
+        })).await;
+        assert_eq!(refused.code(), "FORBIDDEN");
+        let case = app.acted(&dcro, "assignInvestigator", &id, json!({ "officer": "io-stage1" })).await;
+        assert_eq!(case["assignee"]["subject"], "io-stage1");
+
+        // A holding response starts the two-week cadence (para 16).
+        let case = app.acted(&investigator, "recordHoldingResponse", &id, json!({
+            "at": "2027-01-08T15:00:00Z",
+            "input": { "reason": "Waiting for the crew's records", "expectedBy": "2027-01-14" },
+        })).await;
+        assert_eq!(case["status"], "IN_PROGRESS");
+        assert_eq!(due(&case, "HOLDING_RESPONSE"), "2027-01-22");
+
+        // The stage I response on 13 January opens the 28-day window (para 17).
+        let case = app.acted(&investigator, "respondToCase", &id, json!({
+            "at": "2027-01-13T16:00:00Z",
+            "expectedVersion": case["version"],
+            "input": {
+                "outcome": "PARTLY_UPHELD",
+                "summary": "Two collections were missed; the round has been re-planned.",
+                "remedies": [{ "kind": "APOLOGY", "description": "Apology for the missed collections" }],
+                "learningPoints": [{ "lesson": "Crews lacked the new street list", "serviceImprovement": "Street lists issued weekly" }],
+            },
+        })).await;
+        assert_eq!(case["status"], "RESPONDED");
+        assert_eq!(case["outcome"], "PARTLY_UPHELD");
+        assert_eq!(case["ombudsman"], "LGSCO");
+        assert_eq!(case["escalateBy"], "2027-02-10");
+        assert!(case["respondBy"].is_null(), "the response deadline is met");
+        let respond = case["deadlines"].as_array().unwrap().iter()
+            .find(|d| d["kind"] == "RESPOND").unwrap();
+        assert_eq!((respond["missed"].as_bool(), respond["metAt"].is_null()), (Some(false), false));
+        let responded = case["timeline"].as_array().unwrap().last().unwrap();
+        assert_eq!(responded["kind"], "responded");
+        assert_eq!(responded["data"]["sentTo"], "the customer");
+
+        // The customer asks for stage II on 1 February, in writing: acknowledged
+        // within 3 working days (para 20), outcome within 15 (para 22).
+        let case = app.acted(&frontline, "requestEscalation", &id, json!({
+            "at": "2027-02-01T09:30:00Z",
+            "input": { "reasons": "The round is still missed", "desiredOutcome": "A reliable collection" },
+        })).await;
+        assert_eq!(case["stage"], "STAGE_2");
+        assert_eq!(case["status"], "ESCALATION_REQUESTED");
+        assert_eq!(due(&case, "ACKNOWLEDGE"), "2027-02-04");
+        assert_eq!(due(&case, "RESPOND"), "2027-02-22");
+        assert!(case["escalateBy"].is_null(), "the window is used");
+
+        // The stage I investigator cannot review their own work.
+        let partial = app.act(&dcro, "appointStage2Reviewer", &id, json!({ "officer": "io-stage1" })).await;
+        assert_eq!(partial.code(), "POLICY_REJECTED");
+        app.acted(&dcro, "appointStage2Reviewer", &id, json!({ "officer": "io-stage2" })).await;
+        app.acted(&dcro, "acknowledgeCase", &id, json!({ "at": "2027-02-03T10:00:00Z" })).await;
+        let case = app.acted(&reviewer, "respondToCase", &id, json!({
+            "at": "2027-02-19T12:00:00Z",
+            "input": { "outcome": "NOT_UPHELD", "summary": "The stage I response stands." },
+        })).await;
+        assert_eq!(case["status"], "RESPONDED");
+        assert!(case["escalateBy"].is_null(), "no further stage after stage II");
+
+        // Para 23: no further right of appeal to the Council.
+        let refused = app.act(&frontline, "requestEscalation", &id, json!({
+            "input": { "reasons": "Still unhappy", "desiredOutcome": "Compensation" },
+        })).await;
+        assert_eq!(refused.code(), "POLICY_REJECTED");
+        assert!(refused.message().contains("para 23"), "{}", refused.message());
+
+        // The Local Government Ombudsman opens an enquiry and decides.
+        let case = app.acted(&customer_feedback, "recordOmbudsmanEnquiry", &id, json!({
+            "at": "2027-03-15T09:00:00Z",
+            "input": { "reference": "26 012 345" },
+        })).await;
+        assert_eq!((case["stage"].as_str(), case["status"].as_str()), (Some("OMBUDSMAN"), Some("WITH_OMBUDSMAN")));
+        assert_eq!(case["ombudsmanReference"], "26 012 345");
+        app.acted(&customer_feedback, "replyToOmbudsman", &id, json!({
+            "at": "2027-03-29T09:00:00Z", "summary": "Our file and both responses",
+        })).await;
+        let case = app.acted(&customer_feedback, "recordOmbudsmanOutcome", &id, json!({
+            "at": "2027-05-10T09:00:00Z",
+            "input": { "outcome": "NOT_UPHELD", "summary": "No fault found" },
+        })).await;
+        assert_eq!(case["status"], "CLOSED");
+        assert_eq!(timeline_kinds(&case), [
+            "contact_logged", "acknowledged", "investigator_assigned", "holding_response",
+            "responded", "escalation_requested", "reviewer_appointed", "acknowledged",
+            "responded", "ombudsman_enquiry", "ombudsman_reply", "ombudsman_outcome",
+        ]);
+        assert_eq!(case["overdue"], false);
+    }
+
+    async fn a_late_stage_two_request_needs_discretion(app: TestApp) {
+        let dcro = app.token(LEEDS, &["dcro"], "dcro-1");
+        let customer_services = app.token(LEEDS, &["frontline"], "csa-1");
+        let case = app.logged(LEEDS, received("2027-01-04", "Housing repair")).await;
+        let id = case["id"].as_str().unwrap().to_owned();
+        app.acted(&dcro, "acknowledgeCase", &id, json!({ "at": "2027-01-05T10:00:00Z" })).await;
+        let case = app.acted(&dcro, "respondToCase", &id, json!({
+            "at": "2027-01-20T10:00:00Z",
+            "input": { "outcome": "NOT_UPHELD", "summary": "Repair done on time" },
+        })).await;
+        assert_eq!(case["escalateBy"], "2027-02-17");
+        let version = case["version"].clone();
+
+        // Para 17: 28 days; after that only at the DCRO's discretion.
+        let request = json!({ "reasons": "Repair failed again", "desiredOutcome": "A new repair" });
+        let late = app.act(&customer_services, "requestEscalation", &id, json!({
+            "at": "2027-02-20T10:00:00Z", "input": request,
+        })).await;
+        assert_eq!(late.code(), "POLICY_REJECTED");
+        assert_eq!(late.body["errors"][0]["extensions"]["detail"]["escalateBy"], "2027-02-17");
+        let mut with_discretion = request.clone();
+        with_discretion["discretion"] = json!(true);
+        let not_theirs = app.act(&customer_services, "requestEscalation", &id, json!({
+            "at": "2027-02-20T10:00:00Z", "input": with_discretion,
+        })).await;
+        assert_eq!(not_theirs.code(), "FORBIDDEN");
+        let unchanged = app.case(LEEDS, &id).await;
+        assert_eq!(unchanged["version"], version);
+
+        let case = app.acted(&dcro, "requestEscalation", &id, json!({
+            "at": "2027-02-20T10:00:00Z", "input": with_discretion, "expectedVersion": version,
+        })).await;
+        assert_eq!(case["stage"], "STAGE_2");
+        let step = case["timeline"].as_array().unwrap().last().unwrap().clone();
+        assert!(step["data"]["policyNote"].as_str().unwrap().contains("discretion"), "{step}");
+    }
+
+    async fn a_verbal_stage_two_request_waits_for_the_agreed_statement(app: TestApp) {
+        let dcro = app.token(LEEDS, &["dcro"], "dcro-1");
+        let case = app.logged(LEEDS, received("2027-01-04", "Parking fine handling")).await;
+        let id = case["id"].as_str().unwrap().to_owned();
+        app.acted(&dcro, "acknowledgeCase", &id, json!({ "at": "2027-01-05T10:00:00Z" })).await;
+        app.acted(&dcro, "respondToCase", &id, json!({
+            "at": "2027-01-20T10:00:00Z",
+            "input": { "outcome": "NOT_UPHELD", "summary": "s" },
+        })).await;
+        let case = app.acted(&dcro, "requestEscalation", &id, json!({
+            "at": "2027-01-25T10:00:00Z",
+            "input": { "reasons": "By phone: still unhappy", "desiredOutcome": "Refund", "verbal": true },
+        })).await;
+        let statement = case["requirements"].as_array().unwrap().iter()
+            .find(|r| r["key"] == "stage2_statement_agreed").expect("para 19 checklist item").clone();
+        assert_eq!(statement["blocks"], json!(["respond"]));
+        app.acted(&dcro, "acknowledgeCase", &id, json!({ "at": "2027-01-26T10:00:00Z" })).await;
+        let blocked = app.act(&dcro, "respondToCase", &id, json!({
+            "input": { "outcome": "NOT_UPHELD", "summary": "s" },
+        })).await;
+        assert_eq!(blocked.code(), "POLICY_REJECTED");
+        assert!(blocked.message().contains("para 19"), "{}", blocked.message());
+    }
+
+    async fn an_foi_complaint_over_easter_is_capped_at_forty_working_days(app: TestApp) {
+        // Paras 61 and 63: stage II, 20 working days, never beyond 40.
+        let dcro = app.token(LEEDS, &["dcro"], "dcro-1");
+        let mut input = received("2027-03-22", "My FOI request was refused");
+        input["kind"] = json!("FOI_COMPLAINT");
+        let case = app.logged(LEEDS, input).await;
+        let id = case["id"].as_str().unwrap().to_owned();
+        assert_eq!(due(&case, "RESPOND"), "2027-04-21");
+        app.acted(&dcro, "acknowledgeCase", &id, json!({ "at": "2027-03-23T10:00:00Z" })).await;
+        let too_far = app.act(&dcro, "extendDeadline", &id, json!({
+            "input": { "newDue": "2027-05-28", "reason": "Third-party consultation" },
+        })).await;
+        assert_eq!(too_far.code(), "POLICY_REJECTED");
+        assert_eq!(too_far.body["errors"][0]["extensions"]["detail"]["maxDue"], "2027-05-20");
+        let case = app.acted(&dcro, "extendDeadline", &id, json!({
+            "at": "2027-04-15T10:00:00Z",
+            "input": { "newDue": "2027-05-20", "reason": "Third-party consultation" },
+        })).await;
+        assert_eq!(case["respondBy"], "2027-05-20");
+        let old = case["deadlines"].as_array().unwrap().iter()
+            .find(|d| d["kind"] == "RESPOND" && d["superseded"] == true).unwrap().clone();
+        assert_eq!(old["due"], "2027-04-21");
+    }
+}
