@@ -150,7 +150,13 @@ pub async fn respond(
             .map(|l| l.clone().into_active_model().reset_all()),
     )
     .await?;
-    let stage_name = sea_orm::ActiveEnum::to_value(&stage).replace('_', " ");
+    let stage_name = match stage {
+        Stage::Informal => "Informal".to_owned(),
+        other => format!(
+            "Stage {}",
+            sea_orm::ActiveEnum::to_value(&other).trim_start_matches("stage_")
+        ),
+    };
     let outcome_name = sea_orm::ActiveEnum::to_value(&input.outcome).replace('_', " ");
     let step = Step {
         kind: EventKind::Responded,
