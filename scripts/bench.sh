@@ -5,9 +5,9 @@
 #   scripts/bench.sh postgres
 #
 # Builds release, seeds a fresh database with 100,000 cases of one council,
-# starts `redress serve` on 127.0.0.1:18080, then measures intake and the
-# case list, one after the other (50 clients, 20 s each), and stops the
-# server. BENCH_CASES, BENCH_CLIENTS, BENCH_SECONDS and BENCH_POSTGRES_URL
+# starts `redress serve` on 127.0.0.1:18080, then measures intake, the case
+# list and mixed case work (examples/mixed.rs), one after the other (50
+# clients, 20 s each), and stops the server. BENCH_SCENARIOS picks some. BENCH_CASES, BENCH_CLIENTS, BENCH_SECONDS and BENCH_POSTGRES_URL
 # (server URL without a database, default postgres://postgres@127.0.0.1:5432)
 # change the defaults.
 set -euo pipefail
@@ -69,7 +69,7 @@ fi
 echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "== build (release)"
-cargo build --release --bin redress --example load
+cargo build --release --bin redress --example load --example mixed
 
 echo "== fresh $backend database"
 case "$backend" in
@@ -117,8 +117,13 @@ run_scenario() {
   started=$(now_ms)
   server_before=$(process_ticks "$server_pid")
   read -r busy_before idle_before < <(machine_ticks)
-  "$release/examples/load" run --url "http://127.0.0.1:$port" --council "$council" \
-    --clients "$clients" --seconds "$duration" --scenario "$scenario" --secret "$secret"
+  if [ "$scenario" = mixed ]; then
+    "$release/examples/mixed" --url "http://127.0.0.1:$port" --council "$council" \
+      --clients "$clients" --seconds "$duration" --secret "$secret"
+  else
+    "$release/examples/load" run --url "http://127.0.0.1:$port" --council "$council" \
+      --clients "$clients" --seconds "$duration" --scenario "$scenario" --secret "$secret"
+  fi
   ended=$(now_ms)
   server_after=$(process_ticks "$server_pid")
   read -r busy_after idle_after < <(machine_ticks)
@@ -133,8 +138,9 @@ run_scenario() {
     }'
 }
 
-run_scenario intake
-run_scenario list
+for scenario in ${BENCH_SCENARIOS:-intake list mixed}; do
+  run_scenario "$scenario"
+done
 
 stop_server
 echo "== done ($backend)"
