@@ -7,9 +7,10 @@
 # Builds release, seeds a fresh database with 100,000 cases of one council,
 # starts `redress serve` on 127.0.0.1:18080, then measures intake, the case
 # list and mixed case work (examples/mixed.rs), one after the other (50
-# clients, 20 s each), and stops the server. BENCH_SCENARIOS picks some. BENCH_CASES, BENCH_CLIENTS, BENCH_SECONDS and BENCH_POSTGRES_URL
-# (server URL without a database, default postgres://postgres@127.0.0.1:5432)
-# change the defaults.
+# clients, 20 s each), and stops the server. BENCH_SCENARIOS (e.g. "mixed"),
+# BENCH_CASES, BENCH_CLIENTS, BENCH_SECONDS and BENCH_POSTGRES_URL (server URL
+# without a database, default postgres://postgres@127.0.0.1:5432) change the
+# defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
