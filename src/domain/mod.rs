@@ -2,6 +2,7 @@
 //! call these services and map the result.
 
 pub mod acknowledge;
+pub mod anonymous;
 pub mod cases;
 pub mod contact;
 pub mod councils;
@@ -10,7 +11,9 @@ pub mod events;
 pub mod feed;
 pub mod intake;
 pub mod officers;
+pub mod persistent;
 pub mod policies;
 pub mod reference;
+pub mod remedies;
 pub mod scope;
 pub mod work;
