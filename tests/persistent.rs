@@ -240,4 +240,23 @@ on_both_databases! {
         assert_eq!(bo.data()["logContact"]["restrictedCustomer"], false);
         assert_eq!(bo.data()["logContact"]["requirements"], json!([]));
     }
+
+    async fn two_managers_deciding_at_once_leave_one_designation(app: TestApp) {
+        let case = complaint_from_ann(&app, "leeds").await;
+        let customer = case["customer"]["id"].as_str().unwrap().to_owned();
+        let dee = app.token("leeds", &["dcro"], "dee");
+        let cfm = app.token("leeds", &["customer_feedback_manager"], "cfm");
+        let (first, second) = tokio::join!(
+            app.graphql(Some(&dee), DESIGNATE, json!({ "c": customer, "i": warning() })),
+            app.graphql(Some(&cfm), DESIGNATE, json!({ "c": customer, "i": restricted("sam") })),
+        );
+        let outcomes = [&first, &second].map(|r| r.body.get("errors").map(|_| r.code().to_owned()));
+        assert_eq!(outcomes.iter().filter(|o| o.is_none()).count(), 1, "exactly one succeeds: {outcomes:?}");
+        assert!(
+            outcomes.iter().flatten().all(|code| code == "CONFLICT" || code == "BAD_USER_INPUT"),
+            "{outcomes:?}"
+        );
+        let all = designations(&app, &customer).await;
+        assert_eq!(all.len(), 1);
+    }
 }
