@@ -4,6 +4,7 @@
 pub mod acknowledge;
 pub mod anonymous;
 pub mod cases;
+pub mod checklist;
 pub mod contact;
 pub mod councils;
 pub mod deadlines;

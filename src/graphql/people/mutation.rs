@@ -11,7 +11,7 @@ use super::{
 use crate::{
     db,
     domain::{
-        anonymous, officers, persistent,
+        anonymous, checklist, officers, persistent,
         persistent::Deciding,
         remedies::{self, RemedyTarget},
         work::Target,
@@ -109,9 +109,9 @@ impl PeopleMutation {
         )]
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(persistent::MAY_COMPLETE_REQUIREMENT)?;
+        let work = ctx.case_work(checklist::MAY_COMPLETE)?;
         let target = target(&case_id, at, expected_version)?;
-        let model = persistent::complete_requirement(&work, target, &key, note).await?;
+        let model = checklist::complete(&work, target, &key, note).await?;
         Ok(Case::new(model, true))
     }
 
