@@ -16,7 +16,7 @@ use super::{
     councils::Council,
     deadlines,
     events::{self, EventKind, NewEvent},
-    reference,
+    persistent, reference,
 };
 use crate::{
     auth::{Actor, Role},
@@ -140,6 +140,7 @@ pub async fn log_contact(
     case::Entity::insert(model.clone().into_active_model().reset_all())
         .exec_without_returning(&txn)
         .await?;
+    persistent::restrict_new_contact(&txn, &mut model, now).await?;
     if let Some(version) = decision.policy_version {
         deadlines::insert(
             &txn,

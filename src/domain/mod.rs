@@ -2,8 +2,10 @@
 //! call these services and map the result.
 
 pub mod acknowledge;
+pub mod anonymous;
 pub mod assign;
 pub mod cases;
+pub mod checklist;
 pub mod contact;
 pub mod councils;
 pub mod deadlines;
@@ -14,9 +16,11 @@ pub mod intake;
 pub mod lifecycle;
 pub mod officers;
 pub mod ombudsman;
+pub mod persistent;
 pub mod policies;
 pub mod progress;
 pub mod reference;
+pub mod remedies;
 pub mod respond;
 pub mod scope;
 pub mod work;

@@ -5,6 +5,7 @@ pub mod context;
 pub mod enums;
 mod errors;
 mod me;
+pub mod people;
 pub mod policy;
 pub mod scalars;
 
@@ -22,13 +23,19 @@ pub const MAX_DEPTH: usize = 10;
 pub const MAX_COMPLEXITY: usize = 10_000;
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(me::MeQuery, case::CaseQuery, policy::PolicyQuery);
+pub struct QueryRoot(
+    me::MeQuery,
+    case::CaseQuery,
+    policy::PolicyQuery,
+    people::PeopleQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
     case::CaseMutation,
     case::CaseActions,
     policy::PolicyMutation,
+    people::PeopleMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -8,7 +8,7 @@ mod query;
 mod types;
 
 pub mod types_public {
-    pub use super::types::Service;
+    pub use super::types::{Case, Customer, Officer, Service};
 }
 
 pub use actions::CaseActions;

@@ -224,6 +224,47 @@ impl Case {
         self.model.signpost.as_deref()
     }
 
+    /// From a customer under persistent-complainant restrictions: routed to
+    /// their single point of contact, checked for new issues before any reply.
+    async fn restricted_customer(&self) -> bool {
+        self.model.restricted_customer
+    }
+
+    /// Remedies offered, with goodwill approvals and completion (not in
+    /// councillors' view).
+    async fn remedies(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::people::Remedy>> {
+        if !self.sees_customer {
+            return Ok(Vec::new());
+        }
+        let rows =
+            crate::domain::remedies::of_case(&ctx.state().db, self.model.council_id, self.model.id)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(crate::graphql::people::Remedy)
+            .collect())
+    }
+
+    /// Lessons learned and service improvements (not in councillors' view).
+    async fn learning_points(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<crate::graphql::people::LearningPoint>> {
+        if !self.sees_customer {
+            return Ok(Vec::new());
+        }
+        let rows = crate::domain::remedies::learning_of_case(
+            &ctx.state().db,
+            self.model.council_id,
+            self.model.id,
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(crate::graphql::people::LearningPoint)
+            .collect())
+    }
+
     /// Checklist items the council's policy requires before some actions
     /// (e.g. Legal notified of a discrimination complaint).
     async fn requirements(&self, ctx: &Context<'_>) -> Result<Vec<Requirement>> {
@@ -314,7 +355,7 @@ impl From<service::Model> for Service {
     }
 }
 
-pub struct Customer(customer::Model);
+pub struct Customer(pub customer::Model);
 
 #[Object]
 impl Customer {
@@ -340,9 +381,21 @@ impl Customer {
     async fn reasonable_adjustments(&self) -> Option<&str> {
         self.0.reasonable_adjustments.as_deref()
     }
+    /// The persistent-complainant designation in force, with its reviews (staff only).
+    async fn persistent_designation(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Option<crate::graphql::people::PersistentDesignation>> {
+        if !ctx.actor()?.is_case_staff() {
+            return Ok(None);
+        }
+        let row = crate::domain::persistent::active(&ctx.state().db, self.0.council_id, self.0.id)
+            .await?;
+        Ok(row.map(crate::graphql::people::PersistentDesignation))
+    }
 }
 
-pub struct Officer(officer::Model);
+pub struct Officer(pub officer::Model);
 
 #[Object]
 impl Officer {
@@ -355,6 +408,13 @@ impl Officer {
     }
     async fn display_name(&self) -> &str {
         &self.0.display_name
+    }
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    /// The grade the council's policy maps to a goodwill-payment limit.
+    async fn seniority(&self) -> Option<&str> {
+        self.0.seniority.as_deref()
     }
 }
 

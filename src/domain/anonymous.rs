@@ -1,0 +1,68 @@
+//! Anonymous contacts judged malicious. They are investigated as far as
+//! possible, but the investigating officer may, with the DCRO, decide not to
+//! investigate fully, recording the reasons (Leeds paras 45-46). The case is
+//! closed with the reason kept on it.
+
+use entity::{case, enums::CaseStatus};
+use serde_json::json;
+use tracing::instrument;
+
+use super::{
+    contact::required_text,
+    events::EventKind,
+    work::{CaseWork, Step, Target},
+};
+use crate::{
+    auth::Role,
+    error::{AppError, Result},
+};
+
+/// Who decides (an investigating officer on the cases assigned to them).
+pub const MAY_DECIDE: &[Role] = &[
+    Role::InvestigatingOfficer,
+    Role::Dcro,
+    Role::CustomerFeedbackManager,
+];
+
+#[instrument(skip_all, fields(council = %work.council.slug, case = %target.case_id))]
+pub async fn decide_not_to_investigate(
+    work: &CaseWork<'_>,
+    target: Target,
+    reason: String,
+) -> Result<case::Model> {
+    let reason = required_text("reason", reason, 5_000)?;
+    let loaded = work.load(target).await?;
+    let current = &loaded.case;
+    work.ensure_may_work(current).await?;
+    if !current.anonymous {
+        return Err(AppError::bad_input(
+            "caseId",
+            format!(
+                "{} is not anonymous: a contact from a known customer is investigated or answered",
+                current.reference
+            ),
+        ));
+    }
+    if !current.status.is_open() {
+        return Err(AppError::bad_input(
+            "caseId",
+            format!(
+                "{} is already {}",
+                current.reference,
+                super::work::status_name(current.status)
+            ),
+        ));
+    }
+    let mut after = current.clone();
+    after.status = CaseStatus::Closed;
+    after.closed_at = Some(loaded.at);
+    after.scope_reason = Some(reason.clone());
+    let txn = work.begin().await?;
+    let step = Step {
+        kind: EventKind::NotInvestigated,
+        policy_version: None,
+        summary: "Anonymous contact judged malicious: not investigated further".into(),
+        data: json!({ "reason": reason }),
+    };
+    work.finish(txn, &loaded, after, step).await
+}

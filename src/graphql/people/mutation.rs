@@ -1,0 +1,216 @@
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+
+use super::{
+    inputs::{
+        DesignationInput, DesignationReviewInput, LearningPointInput, OfficerInput, RemedyInput,
+    },
+    parse_id,
+    types::PersistentDesignation,
+};
+use crate::{
+    db,
+    domain::{
+        anonymous, checklist, officers, persistent,
+        persistent::Deciding,
+        remedies::{self, RemedyTarget},
+        work::Target,
+    },
+    error::AppError,
+    graphql::{
+        case::types_public::{Case, Officer},
+        context::ContextExt,
+    },
+};
+
+#[derive(Default)]
+pub struct PeopleMutation;
+
+fn target(
+    case_id: &ID,
+    at: Option<DateTime<Utc>>,
+    expected_version: Option<i32>,
+) -> Result<Target> {
+    Ok(Target {
+        case_id: parse_id(case_id, "caseId")?,
+        at,
+        expected_version,
+    })
+}
+
+fn remedy_target(
+    remedy_id: &ID,
+    at: Option<DateTime<Utc>>,
+    expected_version: Option<i32>,
+) -> Result<RemedyTarget> {
+    Ok(RemedyTarget {
+        remedy_id: parse_id(remedy_id, "remedyId")?,
+        at,
+        expected_version,
+    })
+}
+
+#[Object]
+impl PeopleMutation {
+    /// Decide that a customer is a persistent complainant: a warning (the
+    /// behaviour, the change required and by when) or restricted contact.
+    /// The council's policy sets the review date; only a DCRO or the customer
+    /// feedback manager decides. A customer has one designation in force at
+    /// a time: review or end it instead.
+    async fn designate_persistent_complainant(
+        &self,
+        ctx: &Context<'_>,
+        customer_id: ID,
+        input: DesignationInput,
+    ) -> Result<PersistentDesignation> {
+        let actor = ctx.actor()?.require_any(persistent::MAY_DECIDE)?;
+        let by = Deciding {
+            state: ctx.state(),
+            council: ctx.council()?,
+            actor,
+            now: ctx.now(),
+        };
+        let id = parse_id(&customer_id, "customerId")?;
+        let row = persistent::designate(&by, id, input.into()).await?;
+        Ok(PersistentDesignation(row))
+    }
+
+    /// Review a designation: continue it, vary its restrictions, or end it.
+    /// Continuing or varying sets the next review date from the council's policy.
+    async fn review_persistent_designation(
+        &self,
+        ctx: &Context<'_>,
+        designation_id: ID,
+        input: DesignationReviewInput,
+    ) -> Result<PersistentDesignation> {
+        let actor = ctx.actor()?.require_any(persistent::MAY_DECIDE)?;
+        let by = Deciding {
+            state: ctx.state(),
+            council: ctx.council()?,
+            actor,
+            now: ctx.now(),
+        };
+        let id = parse_id(&designation_id, "designationId")?;
+        let row = persistent::review(&by, id, input.into()).await?;
+        Ok(PersistentDesignation(row))
+    }
+
+    /// Record that a checklist item on the case is done, e.g.
+    /// `new_issues_checked` on a contact from a restricted customer.
+    async fn complete_requirement(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        key: String,
+        at: Option<DateTime<Utc>>,
+        note: Option<String>,
+        #[graphql(
+            desc = "The case `version` the caller saw; a stale one gets CONFLICT and changes nothing."
+        )]
+        expected_version: Option<i32>,
+    ) -> Result<Case> {
+        let work = ctx.case_work(checklist::MAY_COMPLETE)?;
+        let target = target(&case_id, at, expected_version)?;
+        let model = checklist::complete(&work, target, &key, note).await?;
+        Ok(Case::new(model, true))
+    }
+
+    /// Record a remedy on the case. A goodwill payment is recorded awaiting
+    /// approval; a compensation claim closes the complaint with its claim route.
+    async fn record_remedy(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        input: RemedyInput,
+        at: Option<DateTime<Utc>>,
+        expected_version: Option<i32>,
+    ) -> Result<Case> {
+        let work = ctx.case_work(remedies::MAY_RECORD)?;
+        let target = target(&case_id, at, expected_version)?;
+        let model = remedies::record(&work, target, input.into()).await?;
+        Ok(Case::new(model, true))
+    }
+
+    /// Approve a goodwill payment. The council's policy gives the approver's
+    /// limit from their roles and recorded seniority; a larger amount is
+    /// POLICY_REJECTED with the limit in `extensions.detail`.
+    async fn approve_goodwill_payment(
+        &self,
+        ctx: &Context<'_>,
+        remedy_id: ID,
+        at: Option<DateTime<Utc>>,
+        expected_version: Option<i32>,
+    ) -> Result<Case> {
+        let work = ctx.case_work(remedies::MAY_APPROVE)?;
+        let target = remedy_target(&remedy_id, at, expected_version)?;
+        let model = remedies::approve(&work, target).await?;
+        Ok(Case::new(model, true))
+    }
+
+    /// Record that a remedy was carried out.
+    async fn complete_remedy(
+        &self,
+        ctx: &Context<'_>,
+        remedy_id: ID,
+        at: Option<DateTime<Utc>>,
+        expected_version: Option<i32>,
+    ) -> Result<Case> {
+        let work = ctx.case_work(remedies::MAY_RECORD)?;
+        let target = remedy_target(&remedy_id, at, expected_version)?;
+        let model = remedies::complete(&work, target).await?;
+        Ok(Case::new(model, true))
+    }
+
+    /// Record a lesson learned from the case and the service improvement.
+    async fn record_learning_point(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        input: LearningPointInput,
+        at: Option<DateTime<Utc>>,
+        expected_version: Option<i32>,
+    ) -> Result<Case> {
+        let work = ctx.case_work(remedies::MAY_RECORD)?;
+        let target = target(&case_id, at, expected_version)?;
+        let model = remedies::record_learning(&work, target, input.into()).await?;
+        Ok(Case::new(model, true))
+    }
+
+    /// Decide not to investigate an anonymous contact judged malicious,
+    /// recording the reasons; the case is closed.
+    async fn decide_not_to_investigate(
+        &self,
+        ctx: &Context<'_>,
+        case_id: ID,
+        reason: String,
+        at: Option<DateTime<Utc>>,
+        expected_version: Option<i32>,
+    ) -> Result<Case> {
+        let work = ctx.case_work(anonymous::MAY_DECIDE)?;
+        let target = target(&case_id, at, expected_version)?;
+        let model = anonymous::decide_not_to_investigate(&work, target, reason).await?;
+        Ok(Case::new(model, true))
+    }
+
+    /// Record a member of staff: name, email and the seniority the council's
+    /// policy maps to a goodwill limit.
+    async fn record_officer(&self, ctx: &Context<'_>, input: OfficerInput) -> Result<Officer> {
+        let actor = ctx.actor()?.require_any(officers::MAY_MANAGE)?;
+        let state = ctx.state();
+        let txn = db::begin_write(&state.db).await.map_err(AppError::from)?;
+        let row = officers::record(
+            &txn,
+            actor.council_id,
+            officers::OfficerDetails {
+                subject: input.subject,
+                display_name: input.display_name,
+                email: input.email,
+                seniority: input.seniority,
+            },
+            ctx.now(),
+        )
+        .await?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(Officer(row))
+    }
+}
