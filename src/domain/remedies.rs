@@ -367,7 +367,7 @@ pub async fn learning_of_case(
 }
 
 /// Money: positive pence where it applies, refused where it does not.
-fn check_amount(kind: RemedyKind, amount: Option<i64>) -> Result<()> {
+pub fn check_amount(kind: RemedyKind, amount: Option<i64>) -> Result<()> {
     match (kind, amount) {
         (RemedyKind::GoodwillPayment, None) => Err(AppError::bad_input(
             "amountPence",

@@ -201,7 +201,7 @@ fn check_remedy(
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<remedy::Model> {
     let description = contact::required_text("remedies.description", r.description, 4_000)?;
-    check_amount(r.kind, r.amount_pence)?;
+    super::remedies::check_amount(r.kind, r.amount_pence)?;
     Ok(remedy::Model {
         id: Uuid::now_v7(),
         council_id: work.council.id,
@@ -216,28 +216,6 @@ fn check_remedy(
         recorded_by: work.actor.subject.clone(),
         recorded_at: at,
     })
-}
-
-/// Money goes with payments only, in whole positive pence.
-pub fn check_amount(kind: RemedyKind, amount_pence: Option<i64>) -> Result<()> {
-    let paid = matches!(kind, RemedyKind::GoodwillPayment | RemedyKind::Compensation);
-    match (paid, amount_pence) {
-        (true, Some(p)) if p > 0 => Ok(()),
-        (true, Some(_)) => Err(AppError::bad_input(
-            "amountPence",
-            "an amount is a positive number of pence",
-        )),
-        (true, None) if kind == RemedyKind::GoodwillPayment => Err(AppError::bad_input(
-            "amountPence",
-            "a goodwill payment needs its amount in pence",
-        )),
-        (true, None) => Ok(()),
-        (false, Some(_)) => Err(AppError::bad_input(
-            "amountPence",
-            "only a payment has an amount",
-        )),
-        (false, None) => Ok(()),
-    }
 }
 
 async fn insert_all<A>(txn: &impl ConnectionTrait, rows: impl Iterator<Item = A>) -> Result<()>

@@ -91,5 +91,6 @@ pub enum RemedyKind {
     Assurance,
     SpecificAction,
     GoodwillPayment,
+    /// A claim for compensation: ends the complaint and goes by the claim route.
     Compensation,
 }

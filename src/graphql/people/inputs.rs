@@ -80,7 +80,9 @@ impl From<DesignationReviewInput> for NewReview {
     }
 }
 
+/// A remedy recorded on its own, outside a stage response.
 #[derive(InputObject)]
+#[graphql(name = "RecordRemedyInput")]
 pub struct RemedyInput {
     pub kind: RemedyKind,
     pub description: String,
@@ -107,6 +109,7 @@ impl From<RemedyInput> for NewRemedy {
 }
 
 #[derive(InputObject)]
+#[graphql(name = "RecordLearningPointInput")]
 pub struct LearningPointInput {
     pub lesson: String,
     pub service_improvement: Option<String>,

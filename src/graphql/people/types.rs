@@ -42,17 +42,7 @@ impl From<ReviewOutcome> for persistent::ReviewOutcome {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[graphql(remote = "db::RemedyKind")]
-pub enum RemedyKind {
-    Apology,
-    Explanation,
-    Assurance,
-    SpecificAction,
-    GoodwillPayment,
-    /// A claim for compensation: ends the complaint and goes by the claim route.
-    Compensation,
-}
+pub use crate::graphql::enums::RemedyKind;
 
 async fn officer_by_id(
     ctx: &Context<'_>,
