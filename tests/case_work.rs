@@ -35,12 +35,20 @@ fn allowed(action: &str) -> &'static [&'static str] {
         "customer_feedback_manager",
     ];
     match action {
-        "acknowledgeCase" | "recordInformalResolution" | "markOutOfScope" | "convertCase" => {
-            HANDLERS
-        }
+        "acknowledgeCase"
+        | "recordInformalResolution"
+        | "markOutOfScope"
+        | "convertCase"
+        | "completeRequirement" => HANDLERS,
         "assignInvestigator" | "appointStage2Reviewer" | "reopenCase" => MANAGERS,
         "recordOmbudsmanEnquiry" | "replyToOmbudsman" | "recordOmbudsmanOutcome" => MANAGERS,
-        "recordHoldingResponse" | "extendDeadline" | "respondToCase" | "closeCase" => WORKERS,
+        "recordHoldingResponse"
+        | "extendDeadline"
+        | "respondToCase"
+        | "closeCase"
+        | "recordRemedy"
+        | "recordLearningPoint"
+        | "decideNotToInvestigate" => WORKERS,
         "requestEscalation" | "withdrawCase" => CUSTOMER_AND_STAFF,
         "assessStage2" => &["customer_feedback_manager"],
         other => panic!("no role rule for {other}"),

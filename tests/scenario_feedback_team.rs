@@ -95,6 +95,40 @@ on_both_databases! {
             "contact_logged", "informal_resolution", "acknowledged", "investigator_assigned",
             "holding_response",
         ]);
+
+        // With the learning points analysed, the Stage 1 reply goes.
+        app.acted(&service_officer, "completeRequirement", &id, json!({
+            "key": "stage1_learning", "at": "2027-01-18T09:00:00Z", "note": "Crew rota gap",
+        })).await;
+        let case = app.acted(&service_officer, "respondToCase", &id, json!({
+            "at": "2027-01-18T10:00:00Z",
+            "input": { "outcome": "UPHELD", "summary": "The collection was missed" },
+        })).await;
+        assert_eq!(case["status"], "RESPONDED");
+
+        // Section 7, Stage 2: acknowledged within two working days of receipt,
+        // the department notified within five, concluded within twenty.
+        let manager = app.token(FEEDBACK_TEAM, &["customer_feedback_manager"], "cfm-1");
+        let case = app.acted(&manager, "requestEscalation", &id, json!({
+            "at": "2027-01-25T10:00:00Z",
+            "input": { "reasons": "Missed again", "desiredOutcome": "Weekly collections" },
+        })).await;
+        assert_eq!(case["stage"], "STAGE_2");
+        assert_eq!(due(&case, "ACKNOWLEDGE"), "2027-01-27");
+        assert_eq!(due(&case, "NOTIFY_DEPARTMENT"), "2027-02-01");
+        assert_eq!(due(&case, "RESPOND"), "2027-02-22");
+        let case = app.acted(&manager, "assessStage2", &id, json!({
+            "at": "2027-01-26T10:00:00Z",
+            "input": { "decision": "INVESTIGATE", "departmentNotifiedAt": "2027-01-26T09:00:00Z" },
+        })).await;
+        assert!(open_deadline(&case, "NOTIFY_DEPARTMENT").is_none(), "the notification is met");
+        let notified = case["deadlines"].as_array().unwrap().iter()
+            .find(|d| d["kind"] == "NOTIFY_DEPARTMENT").unwrap().clone();
+        assert_eq!(notified["missed"], false);
+        let refused = app.act(&app.token(FEEDBACK_TEAM, &["dcro"], "dcro-1"), "assessStage2", &id, json!({
+            "input": { "decision": "INVESTIGATE" },
+        })).await;
+        assert_eq!(refused.code(), "FORBIDDEN", "only the Customer Feedback Manager assesses");
     }
 
     async fn a_housing_complaint_over_easter_is_taken_to_the_housing_ombudsman(app: TestApp) {

@@ -215,5 +215,30 @@ on_both_databases! {
         let old = case["deadlines"].as_array().unwrap().iter()
             .find(|d| d["kind"] == "RESPOND" && d["superseded"] == true).unwrap().clone();
         assert_eq!(old["due"], "2027-04-21");
+
+        // Paras 61-62: the customer's representations and Legal Services'
+        // advice come before the outcome.
+        let blocked = app.act(&dcro, "respondToCase", &id, json!({
+            "input": { "outcome": "NOT_UPHELD", "summary": "The exemption applies" },
+        })).await;
+        assert_eq!(blocked.code(), "POLICY_REJECTED");
+        let keys: Vec<String> = case["requirements"].as_array().unwrap().iter()
+            .filter(|r| r["blocks"].as_array().unwrap().contains(&json!("respond")))
+            .map(|r| r["key"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(keys.len(), 2, "{}", case["requirements"]);
+        for key in &keys {
+            app.acted(&dcro, "completeRequirement", &id, json!({ "key": key, "at": "2027-05-10T10:00:00Z" })).await;
+        }
+        let case = app.acted(&dcro, "respondToCase", &id, json!({
+            "at": "2027-05-18T10:00:00Z",
+            "input": { "outcome": "NOT_UPHELD", "summary": "The exemption applies" },
+        })).await;
+        // Para 66: then the Information Commissioner, with no further stage.
+        assert_eq!(case["ombudsman"], "ICO");
+        assert!(case["escalateBy"].is_null());
+        let met = case["deadlines"].as_array().unwrap().iter()
+            .find(|d| d["kind"] == "RESPOND" && d["superseded"] == false).unwrap().clone();
+        assert_eq!((met["due"].as_str(), met["missed"].as_bool()), (Some("2027-05-20"), Some(false)));
     }
 }

@@ -127,6 +127,24 @@ on_both_databases! {
             "responded", "escalation_requested", "reviewer_appointed", "acknowledged",
             "responded", "escalation_requested", "reviewer_appointed", "acknowledged",
         ]);
+
+        // With the customer's reasons recorded, the director answers and the
+        // Local Government Ombudsman is the next step.
+        app.acted(&coordinator, "completeRequirement", &id, json!({
+            "key": "reconsideration_reasons", "at": "2027-03-24T10:00:00Z",
+        })).await;
+        let case = app.acted(&director, "respondToCase", &id, json!({
+            "at": "2027-04-30T10:00:00Z",
+            "input": { "outcome": "NOT_UPHELD", "summary": "The Stage 2 response stands." },
+        })).await;
+        assert_eq!(case["status"], "RESPONDED");
+        let answered = case["deadlines"].as_array().unwrap().iter()
+            .find(|d| d["kind"] == "RESPOND" && d["stage"] == "STAGE_3").unwrap().clone();
+        assert_eq!((answered["due"].as_str(), answered["missed"].as_bool()), (Some("2027-05-04"), Some(false)));
+        let refused = app.act(&coordinator, "requestEscalation", &id, json!({
+            "input": { "reasons": "Still unhappy", "desiredOutcome": "Refund" },
+        })).await;
+        assert_eq!(refused.code(), "POLICY_REJECTED");
     }
 
     async fn a_late_reconsideration_request_is_refused_and_the_ombudsman_decides(app: TestApp) {

@@ -38,6 +38,11 @@ fn variable_type(action: &str, name: &str) -> &'static str {
         ("withdrawCase", "reason") => "String",
         ("closeCase", "note") => "String",
         ("reopenCase", "reason") => "String!",
+        ("completeRequirement", "key") => "String!",
+        ("completeRequirement", "note") => "String",
+        ("recordRemedy", "input") => "RecordRemedyInput!",
+        ("recordLearningPoint", "input") => "RecordLearningPointInput!",
+        ("decideNotToInvestigate", "reason") => "String!",
         (action, name) => panic!("unknown variable `{name}` of `{action}`"),
     }
 }
@@ -85,6 +90,13 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("withdrawCase", "{}"),
     ("closeCase", "{}"),
     ("reopenCase", r#"{"reason": "r"}"#),
+    ("completeRequirement", r#"{"key": "k"}"#),
+    (
+        "recordRemedy",
+        r#"{"input": {"kind": "APOLOGY", "description": "d"}}"#,
+    ),
+    ("recordLearningPoint", r#"{"input": {"lesson": "l"}}"#),
+    ("decideNotToInvestigate", r#"{"reason": "r"}"#),
 ];
 
 impl TestApp {
