@@ -6,15 +6,9 @@
 mod common;
 
 use common::*;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const LEEDS: &str = "leeds";
-
-fn received(on: &str, subject: &str) -> Value {
-    let mut input = complaint_input(subject);
-    input["receivedAt"] = json!(format!("{on}T10:00:00Z"));
-    input
-}
 
 on_both_databases! {
     async fn a_complaint_over_christmas_goes_from_stage_one_to_the_ombudsman(app: TestApp) {
@@ -26,7 +20,7 @@ on_both_databases! {
 
         // Received Monday 21 December 2026: acknowledged within 3 working
         // days (para 13) and answered within 15 (para 16), across Christmas.
-        let case = app.logged(LEEDS, received("2026-12-21", "Missed collections")).await;
+        let case = app.logged(LEEDS, complaint_on("2026-12-21", "Missed collections")).await;
         let id = case["id"].as_str().unwrap().to_owned();
         assert_eq!(case["stage"], "STAGE_1");
         assert_eq!(due(&case, "ACKNOWLEDGE"), "2026-12-24");
@@ -135,7 +129,7 @@ on_both_databases! {
     async fn a_late_stage_two_request_needs_discretion(app: TestApp) {
         let dcro = app.token(LEEDS, &["dcro"], "dcro-1");
         let customer_services = app.token(LEEDS, &["frontline"], "csa-1");
-        let case = app.logged(LEEDS, received("2027-01-04", "Housing repair")).await;
+        let case = app.logged(LEEDS, complaint_on("2027-01-04", "Housing repair")).await;
         let id = case["id"].as_str().unwrap().to_owned();
         app.acted(&dcro, "acknowledgeCase", &id, json!({ "at": "2027-01-05T10:00:00Z" })).await;
         let case = app.acted(&dcro, "respondToCase", &id, json!({
@@ -171,7 +165,7 @@ on_both_databases! {
 
     async fn a_verbal_stage_two_request_waits_for_the_agreed_statement(app: TestApp) {
         let dcro = app.token(LEEDS, &["dcro"], "dcro-1");
-        let case = app.logged(LEEDS, received("2027-01-04", "Parking fine handling")).await;
+        let case = app.logged(LEEDS, complaint_on("2027-01-04", "Parking fine handling")).await;
         let id = case["id"].as_str().unwrap().to_owned();
         app.acted(&dcro, "acknowledgeCase", &id, json!({ "at": "2027-01-05T10:00:00Z" })).await;
         app.acted(&dcro, "respondToCase", &id, json!({
@@ -196,7 +190,7 @@ on_both_databases! {
     async fn an_foi_complaint_over_easter_is_capped_at_forty_working_days(app: TestApp) {
         // Paras 61 and 63: stage II, 20 working days, never beyond 40.
         let dcro = app.token(LEEDS, &["dcro"], "dcro-1");
-        let mut input = received("2027-03-22", "My FOI request was refused");
+        let mut input = complaint_on("2027-03-22", "My FOI request was refused");
         input["kind"] = json!("FOI_COMPLAINT");
         let case = app.logged(LEEDS, input).await;
         let id = case["id"].as_str().unwrap().to_owned();

@@ -175,3 +175,10 @@ pub fn timeline_kinds(case: &Value) -> Vec<String> {
         .map(|e| e["kind"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// A plain complaint by email, received at 10:00 UTC on `on` (YYYY-MM-DD).
+pub fn complaint_on(on: &str, subject: &str) -> Value {
+    let mut input = super::complaint_input(subject);
+    input["receivedAt"] = json!(format!("{on}T10:00:00Z"));
+    input
+}
