@@ -265,6 +265,96 @@ impl CompiledPolicy {
         Ok(out)
     }
 
+    /// The default without a `responded` hook: no further stage, the LGSCO.
+    pub fn responded(&self, case: Map, anchor: NaiveDate) -> Result<RespondedOut, Problem> {
+        let out = self
+            .typed::<RespondedOut>(RESPONDED, vec![Dynamic::from_map(case)])?
+            .unwrap_or(RespondedOut {
+                next_stage: None,
+                deadlines: Vec::new(),
+                ombudsman: Some(entity::enums::Ombudsman::Lgsco),
+            });
+        check_dates(RESPONDED, anchor, &out.deadlines)?;
+        Ok(out)
+    }
+
+    pub fn escalation(
+        &self,
+        case: Map,
+        request: Map,
+        anchor: NaiveDate,
+    ) -> Result<EscalationOut, Problem> {
+        let out = self
+            .typed::<EscalationOut>(
+                ESCALATION,
+                vec![Dynamic::from_map(case), Dynamic::from_map(request)],
+            )?
+            .unwrap_or(EscalationOut {
+                allowed: false,
+                reason: Some("this council's policy has no further stage".into()),
+                stage: None,
+                deadlines: Vec::new(),
+                requirements: Vec::new(),
+            });
+        if out.allowed {
+            check_dates(ESCALATION, anchor, &out.deadlines)?;
+        }
+        Ok(out)
+    }
+
+    pub fn extension(&self, case: Map, ext: Map) -> Result<ExtensionOut, Problem> {
+        Ok(self
+            .typed::<ExtensionOut>(
+                EXTENSION,
+                vec![Dynamic::from_map(case), Dynamic::from_map(ext)],
+            )?
+            .unwrap_or(ExtensionOut {
+                allowed: true,
+                max_due: None,
+                needs_customer_agreement: false,
+                reason: None,
+            }))
+    }
+
+    /// When the next holding response is due, if the policy sets a cadence.
+    pub fn holding_response(
+        &self,
+        case: Map,
+        anchor: NaiveDate,
+    ) -> Result<Option<DueOut>, Problem> {
+        let out = self
+            .typed::<Option<DueOut>>(HOLDING_RESPONSE, vec![Dynamic::from_map(case)])?
+            .flatten();
+        if let Some(due) = &out {
+            check_dates(
+                HOLDING_RESPONSE,
+                anchor,
+                &[DeadlineOut {
+                    kind: entity::enums::DeadlineKind::HoldingResponse,
+                    due: due.due,
+                    explanation: due.explanation.clone(),
+                }],
+            )?;
+        }
+        Ok(out)
+    }
+
+    pub fn ombudsman(
+        &self,
+        case: Map,
+        enquiry: Map,
+        anchor: NaiveDate,
+    ) -> Result<DeadlinesOut, Problem> {
+        let out = self
+            .typed::<DeadlinesOut>(
+                OMBUDSMAN,
+                vec![Dynamic::from_map(case), Dynamic::from_map(enquiry)],
+            )?
+            .unwrap_or_default();
+        check_dates(OMBUDSMAN, anchor, &out.deadlines)?;
+        Ok(out)
+    }
+
     pub fn can_close(&self, case: Map) -> Result<CloseOut, Problem> {
         Ok(self
             .typed::<CloseOut>(CAN_CLOSE, vec![Dynamic::from_map(case)])?
