@@ -11,6 +11,7 @@ pub mod feed;
 pub mod intake;
 pub mod officers;
 pub mod policies;
+pub mod queue;
 pub mod reference;
 pub mod scope;
 pub mod work;

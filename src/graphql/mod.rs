@@ -4,13 +4,14 @@ pub mod case;
 pub mod context;
 pub mod enums;
 mod errors;
+pub mod live;
 mod me;
 pub mod policy;
 pub mod scalars;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
 
 use crate::state::AppState;
 
@@ -22,18 +23,23 @@ pub const MAX_DEPTH: usize = 10;
 pub const MAX_COMPLEXITY: usize = 10_000;
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(me::MeQuery, case::CaseQuery, policy::PolicyQuery);
+pub struct QueryRoot(
+    me::MeQuery,
+    case::CaseQuery,
+    policy::PolicyQuery,
+    live::QueueQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(case::CaseMutation, policy::PolicyMutation);
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, live::LiveSubscription>;
 
 pub fn schema(state: Option<Arc<AppState>>) -> AppSchema {
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        live::LiveSubscription,
     )
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
