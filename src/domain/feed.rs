@@ -62,7 +62,12 @@ impl CaseFeed {
     /// Whether anyone listens to either channel, so a bulk writer can skip
     /// reading back what nobody would receive.
     pub fn has_listeners(&self) -> bool {
-        self.sender.receiver_count() + self.breaches.receiver_count() > 0
+        self.listeners() > 0
+    }
+
+    /// Live subscriptions on both channels.
+    pub fn listeners(&self) -> usize {
+        self.sender.receiver_count() + self.breaches.receiver_count()
     }
 
     pub fn publish_breach(&self, breach: DeadlineBreach) {
