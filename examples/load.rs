@@ -7,7 +7,12 @@
 //!     --council leeds --cases 100000
 //! cargo run --release --example load -- run --url http://127.0.0.1:8080 --council leeds \
 //!     --clients 50 --seconds 20 --scenario both --secret "$REDRESS_JWT_SECRET"
+//! cargo run --release --example load -- sweep \
+//!     --database-url postgres://postgres@127.0.0.1:5432/redress_sweep --cases 100000
 //! ```
+
+#[path = "load/sweep.rs"]
+mod sweep;
 
 use std::{
     collections::BTreeMap,
@@ -57,6 +62,8 @@ enum Command {
     Seed(SeedArgs),
     /// Send GraphQL requests to a running server and report latency per scenario.
     Run(RunArgs),
+    /// Seed open cases with missed deadlines and time one deadline sweep.
+    Sweep(sweep::SweepArgs),
 }
 
 #[derive(Args)]
@@ -109,6 +116,7 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Seed(args) => seed(args).await,
         Command::Run(args) => run(args).await,
+        Command::Sweep(args) => sweep::sweep(args).await,
     }
 }
 

@@ -18,6 +18,7 @@ use crate::{
     },
     graphql,
     http::{self, BodyLimit},
+    jobs,
     metrics::Metrics,
     policy::{PolicyRegistry, watch},
     state::{AppState, Clock},
@@ -29,6 +30,7 @@ pub struct Application {
     state: Arc<AppState>,
     _watcher: Option<notify::RecommendedWatcher>,
     sync_task: tokio::task::JoinHandle<()>,
+    sweep_task: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -83,6 +85,10 @@ impl Application {
             state.clone(),
             Duration::from_millis(settings.policy_sync_ms),
         ));
+        let sweep_task = tokio::spawn(jobs::run_sweeper(
+            state.clone(),
+            Duration::from_millis(settings.sweep_ms),
+        ));
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -109,6 +115,7 @@ impl Application {
             state,
             _watcher: watcher,
             sync_task,
+            sweep_task,
         })
     }
 
@@ -123,6 +130,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.sync_task.abort();
+        self.sweep_task.abort();
         result
     }
 }

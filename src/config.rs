@@ -112,6 +112,10 @@ pub struct ServeArgs {
     /// process published, in milliseconds.
     #[arg(long, env = "REDRESS_POLICY_SYNC_MS", default_value_t = 1000)]
     pub policy_sync_ms: u64,
+    /// How often the deadline sweeper records missed deadlines and holding
+    /// responses falling due, in milliseconds (one sweeper per cluster).
+    #[arg(long, env = "REDRESS_SWEEP_MS", default_value_t = 60_000)]
+    pub sweep_ms: u64,
     /// Run as if it were always this instant (RFC 3339), for training and
     /// demonstration copies and for tests that quote the councils' dates.
     #[arg(long, env = "REDRESS_FIXED_NOW", hide = true)]

@@ -1,8 +1,10 @@
 //! Case changes as they are committed, for live updates. Every action
 //! publishes here after its transaction commits; subscribers filter by
-//! council and role.
+//! council and role. Deadline breaches the sweeper records go to a second
+//! channel as well.
 
-use entity::enums::{CaseStatus, Stage};
+use chrono::NaiveDate;
+use entity::enums::{CaseStatus, DeadlineKind, Stage};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
@@ -23,8 +25,17 @@ pub struct CaseChanged {
     pub councillor_subject: Option<String>,
 }
 
+/// A deadline the sweeper found missed (or a holding response fallen due).
+#[derive(Debug, Clone)]
+pub struct DeadlineBreach {
+    pub change: CaseChanged,
+    pub kind: DeadlineKind,
+    pub due: NaiveDate,
+}
+
 pub struct CaseFeed {
     sender: broadcast::Sender<CaseChanged>,
+    breaches: broadcast::Sender<DeadlineBreach>,
 }
 
 impl CaseFeed {
@@ -35,6 +46,7 @@ impl CaseFeed {
     pub fn new() -> Self {
         Self {
             sender: broadcast::channel(Self::BACKLOG).0,
+            breaches: broadcast::channel(Self::BACKLOG).0,
         }
     }
 
@@ -45,6 +57,25 @@ impl CaseFeed {
 
     pub fn subscribe(&self) -> broadcast::Receiver<CaseChanged> {
         self.sender.subscribe()
+    }
+
+    /// Whether anyone listens to either channel, so a bulk writer can skip
+    /// reading back what nobody would receive.
+    pub fn has_listeners(&self) -> bool {
+        self.listeners() > 0
+    }
+
+    /// Live subscriptions on both channels.
+    pub fn listeners(&self) -> usize {
+        self.sender.receiver_count() + self.breaches.receiver_count()
+    }
+
+    pub fn publish_breach(&self, breach: DeadlineBreach) {
+        let _ = self.breaches.send(breach);
+    }
+
+    pub fn subscribe_breaches(&self) -> broadcast::Receiver<DeadlineBreach> {
+        self.breaches.subscribe()
     }
 }
 

@@ -19,6 +19,7 @@ pub mod ombudsman;
 pub mod persistent;
 pub mod policies;
 pub mod progress;
+pub mod queue;
 pub mod reference;
 pub mod remedies;
 pub mod respond;

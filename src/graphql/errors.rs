@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use async_graphql::{
     ErrorExtensionValues, Response, ServerError, Value,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest},
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest, NextSubscribe},
 };
+use futures_util::stream::{BoxStream, StreamExt};
 
 use crate::error::AppError;
 
@@ -24,6 +25,20 @@ impl Extension for ErrorCodes {
         let mut response = next.run(ctx).await;
         response.errors.iter_mut().for_each(classify);
         response
+    }
+
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        next.run(ctx, stream)
+            .map(|mut response| {
+                response.errors.iter_mut().for_each(classify);
+                response
+            })
+            .boxed()
     }
 }
 

@@ -4,6 +4,7 @@ pub mod case;
 pub mod context;
 pub mod enums;
 mod errors;
+pub mod live;
 mod me;
 pub mod people;
 pub mod policy;
@@ -11,7 +12,7 @@ pub mod scalars;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
 
 use crate::state::AppState;
 
@@ -28,6 +29,7 @@ pub struct QueryRoot(
     case::CaseQuery,
     policy::PolicyQuery,
     people::PeopleQuery,
+    live::QueueQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -38,13 +40,13 @@ pub struct MutationRoot(
     people::PeopleMutation,
 );
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, live::LiveSubscription>;
 
 pub fn schema(state: Option<Arc<AppState>>) -> AppSchema {
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        live::LiveSubscription,
     )
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)

@@ -1,16 +1,23 @@
-//! HTTP routes: GraphQL (POST, GraphiQL on GET), health, readiness, metrics.
+//! HTTP routes: GraphQL (POST, GraphiQL on GET, subscriptions over a
+//! websocket upgrade), health, readiness, metrics.
 
 mod graphql;
 
 pub use graphql::BodyLimit;
 mod health;
+mod subscriptions;
 
-use actix_web::web;
+use actix_web::{guard, web};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/graphql")
             .route(web::post().to(graphql::execute))
+            .route(
+                web::get()
+                    .guard(guard::Header("upgrade", "websocket"))
+                    .to(subscriptions::subscribe),
+            )
             .route(web::get().to(graphql::graphiql)),
     )
     .route("/healthz", web::get().to(health::healthz))

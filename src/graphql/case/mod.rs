@@ -16,3 +16,4 @@ pub use inputs::LogContactInput;
 pub use loaders::DeadlineLoader;
 pub use mutation::CaseMutation;
 pub use query::CaseQuery;
+pub use types::Case;

@@ -1,0 +1,230 @@
+//! Holding responses for the cases whose `respond` deadline the current
+//! sweep batch found missed: the council's policy says when one is due
+//! (`holding_response` hook), and that deadline is stored unless one is
+//! already open.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{
+    deadline,
+    enums::{CaseStatus, Channel, ContactKind, DeadlineKind, Stage},
+    service,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    FromQueryResult, IntoActiveModel, QueryFilter, Statement,
+};
+use uuid::Uuid;
+
+use crate::{
+    domain::{councils::Council, intake::local_date},
+    error::Result,
+    policy::{
+        DeadlineSpec,
+        hooks::{CaseFacts, Contact, DeadlineOut, DueOut},
+    },
+    state::AppState,
+};
+
+/// Rows per insert statement, well under both backends' parameter limits.
+const ROWS_PER_INSERT: usize = 2_000;
+
+/// The case columns the policy's view of a case is built from.
+#[derive(Debug, FromQueryResult)]
+struct CaseRow {
+    id: Uuid,
+    kind: ContactKind,
+    channel: Channel,
+    received_at: DateTime<Utc>,
+    service_id: Option<Uuid>,
+    anonymous: bool,
+    discrimination: bool,
+    about_staff: bool,
+    multi_service: bool,
+    via_councillor: Option<String>,
+    stage: Option<Stage>,
+    status: CaseStatus,
+    stage_started_at: Option<DateTime<Utc>>,
+    acknowledged_at: Option<DateTime<Utc>>,
+    responded_at: Option<DateTime<Utc>>,
+    last_update_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct LearningCount {
+    case_id: Uuid,
+    n: i64,
+}
+
+/// Stores the holding-response deadlines the policy sets for the batch's
+/// missed `respond` deadlines; returns how many.
+pub(super) async fn schedule(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    council: &Council,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    let Some(policy) = state.policies.get(council.id) else {
+        return Ok(0);
+    };
+    let backend = txn.get_database_backend();
+    let respond = "SELECT case_id FROM sweep_batch WHERE kind = 'respond'";
+    let cases = CaseRow::find_by_statement(Statement::from_string(
+        backend,
+        format!(
+            "SELECT c.id, c.kind, c.channel, c.received_at, c.service_id, c.anonymous, \
+             c.discrimination, c.about_staff, c.multi_service, c.via_councillor, c.stage, \
+             c.status, c.stage_started_at, c.acknowledged_at, c.responded_at, c.last_update_at \
+             FROM cases c WHERE c.id IN ({respond}) AND NOT EXISTS (SELECT 1 FROM deadlines h \
+             WHERE h.case_id = c.id AND h.kind = 'holding_response' \
+             AND h.met_at IS NULL AND h.superseded_at IS NULL)"
+        ),
+    ))
+    .all(txn)
+    .await?;
+    if cases.is_empty() {
+        return Ok(0);
+    }
+    let learning: HashMap<Uuid, i64> = LearningCount::find_by_statement(Statement::from_string(
+        backend,
+        format!(
+            "SELECT case_id, COUNT(*) AS n FROM learning_points \
+             WHERE case_id IN ({respond}) GROUP BY case_id"
+        ),
+    ))
+    .all(txn)
+    .await?
+    .into_iter()
+    .map(|row| (row.case_id, row.n))
+    .collect();
+    let services: HashMap<Uuid, String> = service::Entity::find()
+        .filter(service::Column::CouncilId.eq(council.id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.slug))
+        .collect();
+
+    // A hook is a pure function of the facts it is given, and many cases
+    // share theirs (same kind, stage and dates): ask once per distinct view.
+    let mut answers: HashMap<String, Option<DueOut>> = HashMap::new();
+    let mut failures = 0usize;
+    let mut rows = Vec::new();
+    for case in cases {
+        let facts = facts(&case, &services, &learning, today);
+        let received = facts.contact.received;
+        let key = format!("{facts:?}");
+        let answer = match answers.get(&key) {
+            Some(answer) => answer.clone(),
+            None => {
+                let answer = match policy.holding_response(facts.to_map(), received) {
+                    Ok(answer) => answer,
+                    Err(problem) => {
+                        failures += 1;
+                        if failures == 1 {
+                            tracing::warn!(
+                                council = %council.slug,
+                                version = policy.version,
+                                %problem,
+                                "the holding_response hook failed; no holding response is scheduled for the affected cases"
+                            );
+                        }
+                        None
+                    }
+                };
+                answers.insert(key, answer.clone());
+                answer
+            }
+        };
+        let Some(due) = answer else { continue };
+        let spec = DeadlineSpec::from_hook(
+            DeadlineOut {
+                kind: DeadlineKind::HoldingResponse,
+                due: due.due,
+                explanation: due.explanation,
+            },
+            case.stage,
+            &council.slug,
+            policy.version,
+        );
+        rows.push(
+            deadline::Model {
+                id: Uuid::now_v7(),
+                council_id: council.id,
+                case_id: case.id,
+                stage: spec.stage,
+                kind: spec.kind,
+                due: spec.due,
+                met_at: None,
+                breach_recorded_at: None,
+                superseded_at: None,
+                policy_version: policy.version,
+                explanation: spec.explanation,
+                created_at: now,
+            }
+            .into_active_model()
+            .reset_all(),
+        );
+    }
+    let scheduled = rows.len() as u64;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(ROWS_PER_INSERT).collect();
+        deadline::Entity::insert_many(chunk)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    if scheduled > 0 {
+        // `next_due` is the earliest open duty: a holding response due
+        // sooner than what the case already waits for moves it forward.
+        txn.execute_raw(Statement::from_string(
+            backend,
+            format!(
+                "UPDATE cases SET next_due = (SELECT MIN(h.due) FROM deadlines h \
+                 WHERE h.case_id = cases.id AND h.kind = 'holding_response' \
+                 AND h.met_at IS NULL AND h.superseded_at IS NULL) \
+                 WHERE id IN ({respond}) AND EXISTS (SELECT 1 FROM deadlines h \
+                 WHERE h.case_id = cases.id AND h.kind = 'holding_response' \
+                 AND h.met_at IS NULL AND h.superseded_at IS NULL \
+                 AND (cases.next_due IS NULL OR h.due < cases.next_due))"
+            ),
+        ))
+        .await?;
+    }
+    Ok(scheduled)
+}
+
+/// What the policy is told about a case: the same view case actions give it.
+fn facts(
+    case: &CaseRow,
+    services: &HashMap<Uuid, String>,
+    learning: &HashMap<Uuid, i64>,
+    today: NaiveDate,
+) -> CaseFacts {
+    CaseFacts {
+        contact: Contact {
+            kind: case.kind,
+            channel: case.channel,
+            received: local_date(case.received_at),
+            today,
+            service: case.service_id.and_then(|id| services.get(&id).cloned()),
+            anonymous: case.anonymous,
+            discrimination: case.discrimination,
+            about_staff: case.about_staff,
+            multi_service: case.multi_service,
+            via_councillor: case.via_councillor.is_some(),
+            issue_date: None,
+            exceptional: false,
+            exclusion: None,
+        },
+        stage: case.stage,
+        status: case.status,
+        stage_received: case.stage_started_at.map(local_date),
+        acknowledged: case.acknowledged_at.map(local_date),
+        responded: case.responded_at.map(local_date),
+        last_update: case.last_update_at.map(local_date),
+        learning_points: learning.get(&case.id).copied().unwrap_or(0),
+    }
+}

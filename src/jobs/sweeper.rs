@@ -1,0 +1,411 @@
+//! The deadline sweep. Each pass, for every council, on the council's local
+//! "today" (Europe/London):
+//!
+//! - every open council duty (`DeadlineKind::is_council_duty`, not yet met,
+//!   superseded or reported) whose date is before today, on an open case, is
+//!   marked `breach_recorded_at` and gets one `deadline_breached` event;
+//! - a missed `respond` deadline asks the council's policy when the holding
+//!   response is due (`holding_response` hook) and stores that deadline when
+//!   none is open;
+//! - a `holding_response` deadline that has reached its date (due today or
+//!   earlier) gets one `holding_response_due` event. Its `breach_recorded_at`
+//!   then means "reported as due", so it is reported once; whether it was
+//!   in fact missed is still `due < metAt` or, while open, `due < today`.
+//!
+//! The work is set-based: a batch of deadlines is chosen into a temporary
+//! table in one statement, marked in one, numbered after each case's last
+//! timeline step in one and written to the timeline in one. On PostgreSQL
+//! the batch locks its deadline and case rows with `SKIP LOCKED`, so a case
+//! an officer is working on right now is left for the next pass, and a case
+//! action that comes after waits for the batch's commit, then numbers its
+//! step after the sweeper's: no step is lost or duplicated. A transaction
+//! advisory lock keeps a cluster's processes from sweeping side by side.
+//! SQLite serialises writers, so there it just runs.
+//!
+//! The sweeper never bumps a case's `version`: it records facts about the
+//! clock, not a change to the case's own data, so an officer who read the
+//! case before a breach was recorded can still act on it.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::enums::{CaseStatus, DeadlineKind, Stage};
+use sea_orm::{
+    ActiveEnum, ConnectionTrait, DatabaseBackend, DatabaseTransaction, FromQueryResult, Iterable,
+    Statement, Value,
+};
+use uuid::Uuid;
+
+use super::holding;
+use crate::{
+    db,
+    domain::{
+        councils::Council,
+        events::EventKind,
+        feed::{CaseChanged, DeadlineBreach},
+        intake::local_date,
+    },
+    error::Result,
+    state::AppState,
+};
+
+/// Who the timeline names for what the sweeper records.
+pub const SWEEPER_SUBJECT: &str = "system:sweeper";
+pub const SWEEPER_ROLE: &str = "system";
+/// Deadlines per transaction.
+const BATCH: i64 = 50_000;
+/// `pg_try_advisory_xact_lock` key: "redress!" in ASCII.
+const LOCK_KEY: i64 = 0x7265_6472_6573_7321;
+
+/// What one pass recorded.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Sweep {
+    /// `deadline_breached` events written.
+    pub breaches: u64,
+    /// `holding_response_due` events written.
+    pub holding_due: u64,
+    /// Holding-response deadlines the councils' policies set.
+    pub holding_scheduled: u64,
+    /// Another process was sweeping, so this one stood back.
+    pub stood_back: bool,
+}
+
+impl Sweep {
+    pub fn is_empty(&self) -> bool {
+        self.breaches == 0 && self.holding_due == 0 && self.holding_scheduled == 0
+    }
+}
+
+/// One full pass over every council. Callable directly (tests, tools); the
+/// server runs it every `REDRESS_SWEEP_MS`.
+pub async fn pass(state: &AppState) -> Result<Sweep> {
+    let now = state.clock.now();
+    let mut total = Sweep::default();
+    let slugs: Vec<String> = state.councils.slugs().map(str::to_owned).collect();
+    for slug in slugs {
+        let Some(council) = state.councils.by_slug(&slug) else {
+            continue;
+        };
+        let sweep = sweep_council(state, council, now).await?;
+        total.breaches += sweep.breaches;
+        total.holding_due += sweep.holding_due;
+        total.holding_scheduled += sweep.holding_scheduled;
+        if sweep.stood_back {
+            total.stood_back = true;
+            break;
+        }
+    }
+    Ok(total)
+}
+
+async fn sweep_council(state: &AppState, council: &Council, now: DateTime<Utc>) -> Result<Sweep> {
+    let today = local_date(now);
+    let mut sweep = Sweep::default();
+    loop {
+        let txn = db::begin_write(&state.db).await?;
+        let sql = Sql::new(txn.get_database_backend());
+        if sql.pg && !sql.try_lock(&txn).await? {
+            txn.rollback().await?;
+            sweep.stood_back = true;
+            return Ok(sweep);
+        }
+        let found = sql.choose(&txn, council.id, today).await?;
+        if found == 0 {
+            sql.drop_batch(&txn).await?;
+            txn.commit().await?;
+            return Ok(sweep);
+        }
+        sql.mark(&txn, now).await?;
+        let scheduled = holding::schedule(&txn, state, council, today, now).await?;
+        sql.number(&txn).await?;
+        sql.record(&txn, now).await?;
+        let recorded = if state.feed.has_listeners() {
+            sql.recorded(&txn).await?
+        } else {
+            Vec::new()
+        };
+        let (breaches, holding_due) = sql.counts(&txn).await?;
+        sql.drop_batch(&txn).await?;
+        txn.commit().await?;
+
+        sweep.breaches += breaches;
+        sweep.holding_due += holding_due;
+        sweep.holding_scheduled += scheduled;
+        for row in recorded {
+            publish(state, row);
+        }
+        // A holding response set by this batch may already be due: the next
+        // batch picks it up, in this same pass.
+    }
+}
+
+/// A timeline event the sweeper wrote, with where its case stands.
+#[derive(Debug, FromQueryResult)]
+struct Recorded {
+    council_id: Uuid,
+    case_id: Uuid,
+    kind: DeadlineKind,
+    due: NaiveDate,
+    seq: i32,
+    reference: String,
+    status: CaseStatus,
+    stage: Option<Stage>,
+    version: i32,
+    assignee_id: Option<Uuid>,
+    customer_id: Option<Uuid>,
+    councillor_subject: Option<String>,
+}
+
+fn publish(state: &AppState, row: Recorded) {
+    let (event, summary) = event_for(row.kind, row.due);
+    let change = CaseChanged {
+        council_id: row.council_id,
+        case_id: row.case_id,
+        reference: row.reference,
+        seq: row.seq,
+        event_kind: event.as_str().to_owned(),
+        summary,
+        status: row.status,
+        stage: row.stage,
+        version: row.version,
+        assignee_id: row.assignee_id,
+        customer_id: row.customer_id,
+        councillor_subject: row.councillor_subject,
+    };
+    state.feed.publish(change.clone());
+    state.feed.publish_breach(DeadlineBreach {
+        change,
+        kind: row.kind,
+        due: row.due,
+    });
+}
+
+/// The event and summary for a deadline the sweeper reports; the SQL in
+/// `Sql::record` writes the same words.
+pub fn event_for(kind: DeadlineKind, due: NaiveDate) -> (EventKind, String) {
+    if kind == DeadlineKind::HoldingResponse {
+        (
+            EventKind::HoldingResponseDue,
+            format!("holding response due on {due}"),
+        )
+    } else {
+        (
+            EventKind::DeadlineBreached,
+            format!(
+                "{} deadline of {due} missed",
+                kind.to_value().replace('_', " ")
+            ),
+        )
+    }
+}
+
+/// The batch statements, written once for both backends.
+struct Sql {
+    pg: bool,
+    backend: DatabaseBackend,
+}
+
+impl Sql {
+    fn new(backend: DatabaseBackend) -> Self {
+        Self {
+            pg: backend == DatabaseBackend::Postgres,
+            backend,
+        }
+    }
+
+    /// `$1`-style placeholders as the backend writes them (`?1` on SQLite).
+    fn statement(&self, sql: &str, values: Vec<Value>) -> Statement {
+        let sql = if self.pg {
+            sql.to_owned()
+        } else {
+            sql.replace('$', "?")
+        };
+        Statement::from_sql_and_values(self.backend, sql, values)
+    }
+
+    async fn exec(&self, txn: &DatabaseTransaction, sql: &str, values: Vec<Value>) -> Result<u64> {
+        Ok(txn
+            .execute_raw(self.statement(sql, values))
+            .await?
+            .rows_affected())
+    }
+
+    async fn try_lock(&self, txn: &DatabaseTransaction) -> Result<bool> {
+        let row = txn
+            .query_one_raw(self.statement(
+                "SELECT pg_try_advisory_xact_lock($1) AS locked",
+                vec![LOCK_KEY.into()],
+            ))
+            .await?;
+        Ok(match row {
+            Some(row) => row.try_get::<bool>("", "locked")?,
+            None => false,
+        })
+    }
+
+    /// Chooses the batch into `sweep_batch`; returns how many deadlines.
+    async fn choose(
+        &self,
+        txn: &DatabaseTransaction,
+        council_id: Uuid,
+        today: NaiveDate,
+    ) -> Result<u64> {
+        self.drop_batch(txn).await?;
+        let create = if self.pg {
+            "CREATE TEMPORARY TABLE sweep_batch (deadline_id uuid PRIMARY KEY, \
+             case_id uuid NOT NULL, council_id uuid NOT NULL, kind varchar(24) NOT NULL, \
+             due date NOT NULL, explanation text NOT NULL, policy_version integer NOT NULL, \
+             seq integer) ON COMMIT DROP"
+        } else {
+            "CREATE TEMPORARY TABLE sweep_batch (deadline_id PRIMARY KEY, case_id NOT NULL, \
+             council_id NOT NULL, kind NOT NULL, due NOT NULL, explanation NOT NULL, \
+             policy_version NOT NULL, seq INTEGER)"
+        };
+        self.exec(txn, create, vec![]).await?;
+        let lock = if self.pg {
+            "FOR UPDATE OF d, c SKIP LOCKED"
+        } else {
+            ""
+        };
+        let choose = format!(
+            "INSERT INTO sweep_batch \
+             (deadline_id, case_id, council_id, kind, due, explanation, policy_version) \
+             SELECT d.id, d.case_id, d.council_id, d.kind, d.due, d.explanation, d.policy_version \
+             FROM deadlines d JOIN cases c ON c.id = d.case_id \
+             WHERE d.council_id = $1 AND c.council_id = $1 \
+             AND d.met_at IS NULL AND d.superseded_at IS NULL AND d.breach_recorded_at IS NULL \
+             AND ((d.kind IN ({duties}) AND d.due < $2) OR (d.kind = '{holding}' AND d.due <= $2)) \
+             AND c.status IN ({open}) \
+             LIMIT $3 {lock}",
+            duties = quoted(
+                DeadlineKind::iter()
+                    .filter(|k| k.is_council_duty() && *k != DeadlineKind::HoldingResponse)
+                    .map(|k| k.to_value())
+            ),
+            holding = DeadlineKind::HoldingResponse.to_value(),
+            open = quoted(CaseStatus::open_values().iter().map(|s| s.to_value())),
+        );
+        let found = self
+            .exec(
+                txn,
+                &choose,
+                vec![council_id.into(), today.into(), BATCH.into()],
+            )
+            .await?;
+        if self.pg && found > 0 {
+            // The planner has no statistics for a fresh temporary table.
+            self.exec(txn, "ANALYZE sweep_batch", vec![]).await?;
+        }
+        Ok(found)
+    }
+
+    async fn mark(&self, txn: &DatabaseTransaction, now: DateTime<Utc>) -> Result<u64> {
+        self.exec(
+            txn,
+            "UPDATE deadlines SET breach_recorded_at = $1 \
+             WHERE id IN (SELECT deadline_id FROM sweep_batch)",
+            vec![now.into()],
+        )
+        .await
+    }
+
+    /// Numbers each event after its case's last timeline step. The case rows
+    /// are locked (PostgreSQL) or the database is (SQLite), so no action can
+    /// append in between.
+    async fn number(&self, txn: &DatabaseTransaction) -> Result<u64> {
+        self.exec(
+            txn,
+            "UPDATE sweep_batch AS t SET seq = n.seq FROM ( \
+               SELECT b.deadline_id AS deadline_id, COALESCE(m.last, 0) + ROW_NUMBER() OVER \
+                 (PARTITION BY b.case_id ORDER BY b.due, b.kind, b.deadline_id) AS seq \
+               FROM sweep_batch b LEFT JOIN ( \
+                 SELECT e.case_id AS case_id, MAX(e.seq) AS last FROM case_events e \
+                 WHERE e.case_id IN (SELECT case_id FROM sweep_batch) GROUP BY e.case_id \
+               ) m ON m.case_id = b.case_id \
+             ) AS n WHERE n.deadline_id = t.deadline_id",
+            vec![],
+        )
+        .await
+    }
+
+    async fn record(&self, txn: &DatabaseTransaction, now: DateTime<Utc>) -> Result<u64> {
+        let (id, due, data) = if self.pg {
+            (
+                "gen_random_uuid()",
+                "to_char(t.due, 'YYYY-MM-DD')",
+                "json_build_object('kind', t.kind, 'due', t.due, 'explanation', t.explanation)",
+            )
+        } else {
+            (
+                "randomblob(16)",
+                "t.due",
+                "json_object('kind', t.kind, 'due', t.due, 'explanation', t.explanation)",
+            )
+        };
+        let holding = DeadlineKind::HoldingResponse.to_value();
+        let sql = format!(
+            "INSERT INTO case_events (id, council_id, case_id, seq, kind, actor_subject, \
+             actor_role, occurred_at, recorded_at, policy_version, summary, data) \
+             SELECT {id}, t.council_id, t.case_id, t.seq, \
+             CASE WHEN t.kind = '{holding}' THEN '{due_event}' ELSE '{breach_event}' END, \
+             $1, $2, $3, $3, t.policy_version, \
+             CASE WHEN t.kind = '{holding}' THEN 'holding response due on ' || {due} \
+             ELSE replace(t.kind, '_', ' ') || ' deadline of ' || {due} || ' missed' END, \
+             {data} FROM sweep_batch t",
+            due_event = EventKind::HoldingResponseDue.as_str(),
+            breach_event = EventKind::DeadlineBreached.as_str(),
+        );
+        self.exec(
+            txn,
+            &sql,
+            vec![SWEEPER_SUBJECT.into(), SWEEPER_ROLE.into(), now.into()],
+        )
+        .await
+    }
+
+    async fn recorded(&self, txn: &DatabaseTransaction) -> Result<Vec<Recorded>> {
+        Ok(Recorded::find_by_statement(self.statement(
+            "SELECT c.council_id, t.case_id, t.kind, t.due, t.seq, c.reference, c.status, \
+             c.stage, c.version, c.assignee_id, c.customer_id, c.councillor_subject \
+             FROM sweep_batch t JOIN cases c ON c.id = t.case_id ORDER BY t.case_id, t.seq",
+            vec![],
+        ))
+        .all(txn)
+        .await?)
+    }
+
+    /// (breaches, holding responses due) in the batch.
+    async fn counts(&self, txn: &DatabaseTransaction) -> Result<(u64, u64)> {
+        let row = txn
+            .query_one_raw(self.statement(
+                &format!(
+                    "SELECT COUNT(*) AS total, \
+                     COALESCE(SUM(CASE WHEN kind = '{}' THEN 1 ELSE 0 END), 0) AS holding \
+                     FROM sweep_batch",
+                    DeadlineKind::HoldingResponse.to_value()
+                ),
+                vec![],
+            ))
+            .await?;
+        let Some(row) = row else {
+            return Ok((0, 0));
+        };
+        let total: i64 = row.try_get("", "total")?;
+        let holding: i64 = row.try_get("", "holding")?;
+        Ok(((total - holding) as u64, holding as u64))
+    }
+
+    /// PostgreSQL drops the table at commit; SQLite keeps it per connection.
+    async fn drop_batch(&self, txn: &DatabaseTransaction) -> Result<()> {
+        if !self.pg {
+            self.exec(txn, "DROP TABLE IF EXISTS temp.sweep_batch", vec![])
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+fn quoted(values: impl Iterator<Item = String>) -> String {
+    values
+        .map(|v| format!("'{v}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

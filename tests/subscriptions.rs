@@ -1,0 +1,251 @@
+//! Live updates over websocket (`graphql-transport-ws`): signed in with the
+//! `connection_init` payload, each subscriber sees only what their council
+//! and role may read.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use entity::case;
+use futures::{SinkExt, StreamExt};
+use redress::{domain::officers, jobs::sweeper};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::{
+    MaybeTlsStream, WebSocketStream, connect_async,
+    tungstenite::{Message, client::IntoClientRequest},
+};
+use uuid::Uuid;
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+const UPDATES: &str = "subscription($id: ID) { caseUpdates(caseId: $id) { caseId reference eventKind summary seq status stage version } }";
+const BREACHES: &str = "subscription { deadlineBreaches { caseId reference eventKind summary seq kind due status version } }";
+const ACK: &str = "mutation($id: ID!) { acknowledgeCase(caseId: $id) { version } }";
+
+/// Opens a websocket on /graphql and sends `connection_init` with `init`.
+async fn open(app: &TestApp, init: Value) -> Ws {
+    let url = format!("{}/graphql", app.address.replace("http://", "ws://"));
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut ws, _) = connect_async(request)
+        .await
+        .expect("the upgrade is accepted");
+    ws.send(Message::text(
+        json!({ "type": "connection_init", "payload": init }).to_string(),
+    ))
+    .await
+    .unwrap();
+    ws
+}
+
+/// The next message: `Some(json)` for text, `None` once the server closed.
+async fn next(ws: &mut Ws) -> Option<Value> {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(20), ws.next())
+            .await
+            .expect("a message within 20 s");
+        match message {
+            Some(Ok(Message::Text(text))) => return Some(serde_json::from_str(&text).unwrap()),
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return None,
+            Some(Ok(_)) => continue,
+        }
+    }
+}
+
+/// Signs in and starts one subscription.
+async fn subscribe(app: &TestApp, token: &str, query: &str, variables: Value) -> Ws {
+    let mut ws = open(app, json!({ "Authorization": format!("Bearer {token}") })).await;
+    assert_eq!(next(&mut ws).await.unwrap()["type"], "connection_ack");
+    ws.send(Message::text(
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": variables } })
+            .to_string(),
+    ))
+    .await
+    .unwrap();
+    ws
+}
+
+/// The next item of subscription "1".
+async fn item(ws: &mut Ws, field: &str) -> Value {
+    let message = next(ws).await.expect("the connection stays open");
+    assert_eq!(message["type"], "next", "{message}");
+    assert!(message["payload"].get("errors").is_none(), "{message}");
+    message["payload"]["data"][field].clone()
+}
+
+/// Waits until the server has registered this many live subscriptions, so
+/// nothing published afterwards can be missed.
+async fn listening(app: &TestApp, n: usize) {
+    for _ in 0..400 {
+        if app.state.feed.listeners() >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("{} subscriptions, expected {n}", app.state.feed.listeners());
+}
+
+/// Logs a contact as the token's holder; (id, reference).
+async fn logged(app: &TestApp, _council: &str, token: &str, input: Value) -> (String, String) {
+    let case = app
+        .graphql(Some(token), LOG_CONTACT, json!({ "input": input }))
+        .await;
+    let case = &case.data()["logContact"];
+    (
+        case["id"].as_str().unwrap().to_owned(),
+        case["reference"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn acknowledge(app: &TestApp, council: &str, id: &str) {
+    let token = app.token(council, &["frontline"], "fo");
+    app.graphql(Some(&token), ACK, json!({ "id": id }))
+        .await
+        .data();
+}
+
+async fn assign(app: &TestApp, council: &str, case_id: &str, officer: &str) {
+    let council_id = app.state.councils.by_slug(council).unwrap().id;
+    let officer = officers::ensure(&app.state.db, council_id, officer, app.state.clock.now())
+        .await
+        .unwrap();
+    let id: Uuid = case_id.parse().unwrap();
+    case::Entity::update_many()
+        .col_expr(case::Column::AssigneeId, Expr::value(officer.id))
+        .filter(case::Column::Id.eq(id))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+}
+
+on_both_databases! {
+    async fn each_subscriber_sees_only_what_their_council_and_role_may_read(app: TestApp) {
+        let staff = app.token("leeds", &["frontline"], "fo");
+        let (unassigned, unassigned_ref) = logged(&app, "leeds", &staff, complaint_input("Not assigned")).await;
+        let (assigned, assigned_ref) = logged(&app, "leeds", &staff, complaint_input("Assigned to Ivy")).await;
+        assign(&app, "leeds", &assigned, "ivy").await;
+        let leicester_staff = app.token("leicester", &["frontline"], "fo");
+        let (theirs, theirs_ref) = logged(&app, "leicester", &leicester_staff, complaint_input("Leicester's")).await;
+        // A customer's own case, logged through the portal, and a councillor's.
+        let customer = app.token("leeds", &["customer"], "ann-portal");
+        let mut own = complaint_input("My own complaint");
+        own["channel"] = json!("WEB");
+        let (owned, owned_ref) = logged(&app, "leeds", &customer, own).await;
+        let councillor = app.token("leeds", &["councillor"], "cllr-bob");
+        let mut raised = complaint_input("Raised for a constituent");
+        raised["channel"] = json!("COUNCILLOR");
+        raised["viaCouncillor"] = json!("Cllr Bob");
+        let (raised_id, raised_ref) = logged(&app, "leeds", &councillor, raised).await;
+
+        let mut all = subscribe(&app, &app.token("leeds", &["dcro"], "d"), UPDATES, json!({})).await;
+        let mut ivy = subscribe(&app, &app.token("leeds", &["investigating_officer"], "ivy"), UPDATES, json!({})).await;
+        let mut other_io = subscribe(&app, &app.token("leeds", &["investigating_officer"], "olga"), UPDATES, json!({})).await;
+        let mut one = subscribe(&app, &staff, UPDATES, json!({ "id": assigned })).await;
+        let mut elsewhere = subscribe(&app, &app.token("leicester", &["dcro"], "d"), UPDATES, json!({})).await;
+        let mut ann = subscribe(&app, &customer, UPDATES, json!({})).await;
+        let mut other_customer = subscribe(&app, &app.token("leeds", &["customer"], "zed"), UPDATES, json!({})).await;
+        let mut bob = subscribe(&app, &councillor, UPDATES, json!({})).await;
+        listening(&app, 8).await;
+
+        for id in [&unassigned, &assigned, &owned, &raised_id] {
+            acknowledge(&app, "leeds", id).await;
+        }
+        acknowledge(&app, "leicester", &theirs).await;
+
+        let first = item(&mut all, "caseUpdates").await;
+        assert_eq!(first["reference"], unassigned_ref.as_str());
+        assert_eq!(first["caseId"], unassigned.as_str());
+        assert_eq!(first["eventKind"], "acknowledged");
+        assert_eq!((first["seq"].as_i64(), first["version"].as_i64()), (Some(2), Some(2)));
+        assert_eq!(first["status"], "ACKNOWLEDGED");
+        assert_eq!(first["stage"], "STAGE_1");
+        for expected in [&assigned_ref, &owned_ref, &raised_ref] {
+            assert_eq!(item(&mut all, "caseUpdates").await["reference"], expected.as_str());
+        }
+        // The first thing each narrower subscriber gets is its own case.
+        assert_eq!(item(&mut ivy, "caseUpdates").await["reference"], assigned_ref.as_str());
+        assert_eq!(item(&mut one, "caseUpdates").await["reference"], assigned_ref.as_str());
+        assert_eq!(item(&mut ann, "caseUpdates").await["reference"], owned_ref.as_str());
+        assert_eq!(item(&mut bob, "caseUpdates").await["reference"], raised_ref.as_str());
+        assert_eq!(item(&mut elsewhere, "caseUpdates").await["reference"], theirs_ref.as_str());
+
+        // Olga and Zed have seen nothing: the next thing they get is a case
+        // of their own, made theirs after all of the above.
+        let (later, later_ref) = logged(&app, "leeds", &customer, complaint_input("Another")).await;
+        assign(&app, "leeds", &later, "olga").await;
+        let zed = app.token("leeds", &["customer"], "zed");
+        let (zeds, zeds_ref) = logged(&app, "leeds", &zed, complaint_input("Zed's")).await;
+        acknowledge(&app, "leeds", &later).await;
+        acknowledge(&app, "leeds", &zeds).await;
+        assert_eq!(item(&mut other_io, "caseUpdates").await["reference"], later_ref.as_str());
+        assert_eq!(item(&mut other_customer, "caseUpdates").await["reference"], zeds_ref.as_str());
+    }
+
+    async fn a_bad_or_missing_token_is_refused(app: TestApp) {
+        let forged = token_with(json!({ "sub": "x", "council": "leeds", "roles": ["dcro"], "exp": now() + 3600 }))
+            .replace('.', ".x");
+        for init in [
+            json!({ "Authorization": "Bearer not-a-token" }),
+            json!({ "authorization": format!("Bearer {forged}") }),
+            json!({ "token": app.token("nowhere", &["dcro"], "d") }),
+            json!({}),
+        ] {
+            let mut ws = open(&app, init.clone()).await;
+            assert_eq!(next(&mut ws).await, None, "refused: {init}");
+        }
+        // A policy admin has no case access, so no live case updates either.
+        let admin = app.token("leeds", &["policy_admin"], "pa");
+        let mut ws = subscribe(&app, &admin, UPDATES, json!({})).await;
+        let message = next(&mut ws).await.unwrap();
+        assert_eq!(message["type"], "next", "{message}");
+        assert_eq!(message["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN", "{message}");
+        // The token keys the brief promises are all accepted.
+        let token = app.token("leeds", &["frontline"], "fo");
+        for init in [json!({ "authorization": format!("Bearer {token}") }), json!({ "token": token })] {
+            let mut ws = open(&app, init).await;
+            assert_eq!(next(&mut ws).await.unwrap()["type"], "connection_ack");
+        }
+    }
+
+    async fn breaches_the_sweeper_records_reach_the_right_subscribers(app: TestApp) {
+        let staff = app.token("leeds", &["frontline"], "fo");
+        let (_, leeds_ref) = logged(&app, "leeds", &staff, complaint_input("Late")).await;
+        let mut leeds = subscribe(&app, &staff, BREACHES, json!({})).await;
+        let mut leicester = subscribe(&app, &app.token("leicester", &["dcro"], "d"), BREACHES, json!({})).await;
+        let mut unassigned_io = subscribe(&app, &app.token("leeds", &["investigating_officer"], "ivy"), BREACHES, json!({})).await;
+        listening(&app, 3).await;
+        let sweep = sweeper::pass(&app.state).await.unwrap();
+        assert_eq!((sweep.breaches, sweep.holding_due), (2, 1));
+
+        let mut got = Vec::new();
+        for _ in 0..3 {
+            let b = item(&mut leeds, "deadlineBreaches").await;
+            assert_eq!(b["reference"], leeds_ref.as_str());
+            assert_eq!(b["version"], 1);
+            got.push((b["eventKind"].as_str().unwrap().to_owned(), b["kind"].as_str().unwrap().to_owned(), b["seq"].as_i64().unwrap()));
+        }
+        got.sort_by_key(|g| g.2);
+        assert_eq!(
+            got.iter().map(|g| (g.0.as_str(), g.1.as_str())).collect::<Vec<_>>(),
+            [("deadline_breached", "ACKNOWLEDGE"), ("deadline_breached", "RESPOND"), ("holding_response_due", "HOLDING_RESPONSE")]
+        );
+        assert_eq!(got.iter().map(|g| g.2).collect::<Vec<_>>(), [2, 3, 4]);
+
+        let leicester_staff = app.token("leicester", &["frontline"], "fo");
+        let (_, theirs_ref) = logged(&app, "leicester", &leicester_staff, complaint_input("Leicester late")).await;
+        let (mine, mine_ref) = logged(&app, "leeds", &staff, complaint_input("Ivy's late one")).await;
+        assign(&app, "leeds", &mine, "ivy").await;
+        sweeper::pass(&app.state).await.unwrap();
+        let b = item(&mut leicester, "deadlineBreaches").await;
+        assert_eq!(b["reference"], theirs_ref.as_str());
+        let b = item(&mut unassigned_io, "deadlineBreaches").await;
+        assert_eq!(b["reference"], mine_ref.as_str(), "only the case assigned to Ivy");
+        assert!(b["summary"].as_str().unwrap().contains("missed") || b["eventKind"] == "holding_response_due");
+    }
+}
