@@ -56,7 +56,8 @@ const LOG: &str = "mutation($i: LogContactInput!) { logContact(input: $i) { id v
 const ACK: &str = "mutation($id: ID!, $v: Int) { acknowledgeCase(caseId: $id, expectedVersion: $v) { version status } }";
 const ASSIGN: &str = "mutation($id: ID!, $o: String!, $v: Int) { assignInvestigator(caseId: $id, officer: $o, expectedVersion: $v) { version } }";
 const RESPOND: &str = "mutation($id: ID!, $v: Int) { respondToCase(caseId: $id, expectedVersion: $v, input: { outcome: PARTLY_UPHELD, summary: \"Put right and apologised\", remedies: [{ kind: APOLOGY, description: \"Apology\" }] }) { version status escalateBy } }";
-const QUEUE: &str = "{ cases(first: 20, filter: { assignedToMe: true, statuses: [RECEIVED, ACKNOWLEDGED, IN_PROGRESS] }) { edges { node { id reference status respondBy overdue } } } }";
+const QUEUE: &str =
+    "{ myQueue(first: 20, dueWithinDays: 30) { id reference status respondBy overdue } }";
 const READ: &str = "query($id: ID!) { case(id: $id) { reference status stage version respondBy escalateBy deadlines { kind due metAt missed explanation } timeline { seq kind summary occurredAt actorRole } } }";
 
 struct Client {
