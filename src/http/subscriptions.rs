@@ -43,11 +43,11 @@ fn token(init: &Value) -> Option<String> {
         .iter()
         .find_map(|key| init.get(key).and_then(Value::as_str))?;
     let raw = raw.trim();
-    let token = raw
-        .strip_prefix("Bearer ")
-        .or_else(|| raw.strip_prefix("bearer "))
-        .unwrap_or(raw)
-        .trim();
+    let token = match raw.split_once(char::is_whitespace) {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
+        None if raw.eq_ignore_ascii_case("bearer") => "",
+        _ => raw,
+    };
     (!token.is_empty()).then(|| token.to_owned())
 }
 

@@ -3,7 +3,7 @@
 //! (`holding_response` hook), and that deadline is stored unless one is
 //! already open.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
@@ -49,6 +49,7 @@ struct CaseRow {
     acknowledged_at: Option<DateTime<Utc>>,
     responded_at: Option<DateTime<Utc>>,
     last_update_at: Option<DateTime<Utc>>,
+    holding_open: bool,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -71,19 +72,25 @@ pub(super) async fn schedule(
     };
     let backend = txn.get_database_backend();
     let respond = "SELECT case_id FROM sweep_batch WHERE kind = 'respond'";
-    let cases = CaseRow::find_by_statement(Statement::from_string(
+    // Whether a holding response is already open is asked per case, in the
+    // select list: one index probe each, never a join planned on the stale
+    // statistics of rows this very pass wrote.
+    let mut seen = HashSet::new();
+    let cases: Vec<CaseRow> = CaseRow::find_by_statement(Statement::from_string(
         backend,
-        format!(
-            "SELECT c.id, c.kind, c.channel, c.received_at, c.service_id, c.anonymous, \
-             c.discrimination, c.about_staff, c.multi_service, c.via_councillor, c.stage, \
-             c.status, c.stage_started_at, c.acknowledged_at, c.responded_at, c.last_update_at \
-             FROM cases c WHERE c.id IN ({respond}) AND NOT EXISTS (SELECT 1 FROM deadlines h \
-             WHERE h.case_id = c.id AND h.kind = 'holding_response' \
-             AND h.met_at IS NULL AND h.superseded_at IS NULL)"
-        ),
+        "SELECT c.id, c.kind, c.channel, c.received_at, c.service_id, c.anonymous, \
+         c.discrimination, c.about_staff, c.multi_service, c.via_councillor, c.stage, \
+         c.status, c.stage_started_at, c.acknowledged_at, c.responded_at, c.last_update_at, \
+         EXISTS (SELECT 1 FROM deadlines h WHERE h.case_id = c.id \
+           AND h.kind = 'holding_response' AND h.met_at IS NULL \
+           AND h.superseded_at IS NULL) AS holding_open \
+         FROM sweep_batch t JOIN cases c ON c.id = t.case_id WHERE t.kind = 'respond'",
     ))
     .all(txn)
-    .await?;
+    .await?
+    .into_iter()
+    .filter(|c| !c.holding_open && seen.insert(c.id))
+    .collect();
     if cases.is_empty() {
         return Ok(0);
     }
@@ -185,10 +192,10 @@ pub(super) async fn schedule(
                 "UPDATE cases SET next_due = (SELECT MIN(h.due) FROM deadlines h \
                  WHERE h.case_id = cases.id AND h.kind = 'holding_response' \
                  AND h.met_at IS NULL AND h.superseded_at IS NULL) \
-                 WHERE id IN ({respond}) AND EXISTS (SELECT 1 FROM deadlines h \
-                 WHERE h.case_id = cases.id AND h.kind = 'holding_response' \
-                 AND h.met_at IS NULL AND h.superseded_at IS NULL \
-                 AND (cases.next_due IS NULL OR h.due < cases.next_due))"
+                 WHERE id IN ({respond}) AND (next_due IS NULL OR next_due > \
+                 (SELECT MIN(h.due) FROM deadlines h WHERE h.case_id = cases.id \
+                 AND h.kind = 'holding_response' AND h.met_at IS NULL \
+                 AND h.superseded_at IS NULL))"
             ),
         ))
         .await?;
