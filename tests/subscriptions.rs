@@ -185,6 +185,10 @@ on_both_databases! {
         acknowledge(&app, "leeds", &zeds).await;
         assert_eq!(item(&mut other_io, "caseUpdates").await["reference"], later_ref.as_str());
         assert_eq!(item(&mut other_customer, "caseUpdates").await["reference"], zeds_ref.as_str());
+        // A newly logged contact is an update too.
+        let logged_next = item(&mut all, "caseUpdates").await;
+        assert_eq!(logged_next["reference"], later_ref.as_str());
+        assert_eq!((logged_next["eventKind"].as_str(), logged_next["seq"].as_i64()), (Some("contact_logged"), Some(1)));
     }
 
     async fn a_bad_or_missing_token_is_refused(app: TestApp) {

@@ -33,6 +33,26 @@ pub struct DeadlineBreach {
     pub due: NaiveDate,
 }
 
+impl CaseChanged {
+    /// The case as committed, and the timeline step that changed it.
+    pub fn new(case: &entity::case::Model, event: &entity::case_event::Model) -> Self {
+        Self {
+            council_id: case.council_id,
+            case_id: case.id,
+            reference: case.reference.clone(),
+            seq: event.seq,
+            event_kind: event.kind.clone(),
+            summary: event.summary.clone(),
+            status: case.status,
+            stage: case.stage,
+            version: case.version,
+            assignee_id: case.assignee_id,
+            customer_id: case.customer_id,
+            councillor_subject: case.councillor_subject.clone(),
+        }
+    }
+}
+
 pub struct CaseFeed {
     sender: broadcast::Sender<CaseChanged>,
     breaches: broadcast::Sender<DeadlineBreach>,

@@ -16,6 +16,7 @@ use super::{
     councils::Council,
     deadlines,
     events::{self, EventKind, NewEvent},
+    feed::{CaseChanged, CaseFeed},
     persistent, reference,
 };
 use crate::{
@@ -39,6 +40,7 @@ pub const MAY_LOG: &[Role] = &[
 #[instrument(skip_all, fields(council = %council.slug))]
 pub async fn log_contact(
     db: &DatabaseConnection,
+    feed: &CaseFeed,
     council: &Council,
     actor: &Actor,
     policies: &PolicyRegistry,
@@ -165,7 +167,7 @@ pub async fn log_contact(
         (false, Some(reason)) => format!("{:?} logged, out of scope: {reason}", model.kind),
         _ => format!("{:?} logged via {:?}", model.kind, model.channel),
     };
-    events::insert_at(
+    let logged = events::insert_at(
         &txn,
         NewEvent {
             case_id: model.id,
@@ -209,6 +211,7 @@ pub async fn log_contact(
         .exec(&txn)
         .await?;
     txn.commit().await?;
+    feed.publish(CaseChanged::new(&model, &logged));
     Ok(model)
 }
 

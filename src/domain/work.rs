@@ -253,20 +253,7 @@ impl<'a> CaseWork<'a> {
         )
         .await?;
         txn.commit().await?;
-        self.state.feed.publish(CaseChanged {
-            council_id: after.council_id,
-            case_id: after.id,
-            reference: after.reference.clone(),
-            seq: event.seq,
-            event_kind: event.kind,
-            summary: event.summary,
-            status: after.status,
-            stage: after.stage,
-            version: after.version,
-            assignee_id: after.assignee_id,
-            customer_id: after.customer_id,
-            councillor_subject: after.councillor_subject.clone(),
-        });
+        self.state.feed.publish(CaseChanged::new(&after, &event));
         Ok(after)
     }
 }
