@@ -105,8 +105,10 @@ struct RunArgs {
 enum Scenario {
     /// Log a complaint (`logContact`).
     Intake,
-    /// Read the newest page of the council's cases; every fifth request filters overdue ones.
+    /// Read the newest page of the council's cases (`cases(first: 50)`).
     List,
+    /// The same page filtered to open overdue cases.
+    Overdue,
     /// Half the clients on each.
     Both,
 }
@@ -883,6 +885,7 @@ const MAX_FAILURE_SAMPLES: usize = 3;
 enum Load {
     Intake,
     List,
+    Overdue,
 }
 
 impl Load {
@@ -890,6 +893,7 @@ impl Load {
         match self {
             Load::Intake => "intake",
             Load::List => "list",
+            Load::Overdue => "overdue",
         }
     }
 
@@ -921,8 +925,8 @@ impl Load {
                     }},
                 })
             }
-            Load::List if n % 5 == 4 => json!({ "query": LIST_OVERDUE }),
             Load::List => json!({ "query": LIST }),
+            Load::Overdue => json!({ "query": LIST_OVERDUE }),
         };
         serde_json::to_vec(&request).expect("a JSON value serialises")
     }
@@ -1015,6 +1019,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         .map(|i| match args.scenario {
             Scenario::Intake => Load::Intake,
             Scenario::List => Load::List,
+            Scenario::Overdue => Load::Overdue,
             Scenario::Both if i % 2 == 0 => Load::Intake,
             Scenario::Both => Load::List,
         })

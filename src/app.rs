@@ -55,10 +55,10 @@ impl Application {
             db,
             councils,
             verifier: TokenVerifier::new(&jwt),
-            metrics: Metrics::new(),
-            policies: PolicyRegistry::default(),
+            metrics: Arc::new(Metrics::new()),
+            policies: Arc::new(PolicyRegistry::default()),
             clock: settings.fixed_now.map_or(Clock::System, Clock::Fixed),
-            feed: CaseFeed::new(),
+            feed: Arc::new(CaseFeed::new()),
         });
         if let Some(at) = settings.fixed_now {
             tracing::warn!(%at, "the clock is fixed: every action happens at this instant");
@@ -92,21 +92,26 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)
             .with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
-        let schema = graphql::schema(Some(state.clone()));
         let body_limit = BodyLimit(settings.max_body_bytes);
+        let workers = settings.workers.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
+        let pools = db::WorkerPools::new(&settings.database, &state.db, workers)?;
         let app_state = state.clone();
-        let mut server = HttpServer::new(move || {
+        let server = HttpServer::new(move || {
+            // Runs on each worker's own thread: its pool's connections are
+            // opened and polled there, never handed across threads.
+            let worker = Arc::new(app_state.for_worker(pools.connection()));
+            let schema = graphql::schema(Some(worker.clone()));
             App::new()
                 .wrap(TracingLogger::default())
-                .app_data(web::Data::new(app_state.clone()))
-                .app_data(web::Data::new(schema.clone()))
+                .app_data(web::Data::new(worker))
+                .app_data(web::Data::new(schema))
                 .app_data(web::Data::new(body_limit))
                 .configure(http::routes)
         })
+        .workers(workers)
         .listen(listener)?;
-        if let Some(workers) = settings.workers {
-            server = server.workers(workers);
-        }
         let server = server.run();
         tracing::info!(port, "Redress is listening");
         Ok(Self {

@@ -6,8 +6,12 @@ use std::time::Duration;
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, SqlxPostgresConnector, TransactionOptions, TransactionTrait,
+    sqlx::{
+        ConnectOptions as _,
+        postgres::{PgConnectOptions, PgPoolOptions},
+    },
 };
 
 use crate::config::DatabaseArgs;
@@ -41,6 +45,55 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)
         .await
         .context("running database migrations")
+}
+
+/// Database pools for the HTTP workers. Each actix worker runs its own
+/// single-threaded runtime; a connection is driven by the runtime that opened
+/// it, so a pool shared between workers makes every statement hop threads.
+/// On PostgreSQL each worker therefore gets a pool of its own, opened lazily
+/// from its thread, with an equal share of `REDRESS_DB_MAX_CONNECTIONS`.
+/// SQLite runs its connections on their own threads anyway; there the workers
+/// share the one pool.
+#[derive(Clone)]
+pub struct WorkerPools {
+    shared: DatabaseConnection,
+    postgres: Option<(PgConnectOptions, u32)>,
+}
+
+impl WorkerPools {
+    pub fn new(
+        args: &DatabaseArgs,
+        shared: &DatabaseConnection,
+        workers: usize,
+    ) -> anyhow::Result<Self> {
+        let postgres = if shared.get_database_backend() == DatabaseBackend::Postgres {
+            let options: PgConnectOptions = args
+                .database_url
+                .parse()
+                .with_context(|| format!("reading {}", redact(&args.database_url)))?;
+            let per_worker = (args.db_max_connections / workers.max(1) as u32).max(2);
+            Some((options.disable_statement_logging(), per_worker))
+        } else {
+            None
+        };
+        Ok(Self {
+            shared: shared.clone(),
+            postgres,
+        })
+    }
+
+    /// A pool for the calling worker.
+    pub fn connection(&self) -> DatabaseConnection {
+        match &self.postgres {
+            Some((options, max)) => SqlxPostgresConnector::from_sqlx_postgres_pool(
+                PgPoolOptions::new()
+                    .max_connections(*max)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_lazy_with(options.clone()),
+            ),
+            None => self.shared.clone(),
+        }
+    }
 }
 
 /// A transaction that will write. On SQLite it takes the write lock at BEGIN,

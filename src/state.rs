@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
@@ -25,14 +27,31 @@ impl Clock {
     }
 }
 
-/// Shared by every request and background job.
+/// What every request and background job works with. Each HTTP worker
+/// holds its own copy (`for_worker`) that differs only in its database pool;
+/// everything else is shared.
 pub struct AppState {
     pub db: DatabaseConnection,
     pub councils: CouncilDirectory,
     pub verifier: TokenVerifier,
-    pub metrics: Metrics,
-    pub policies: PolicyRegistry,
+    pub metrics: Arc<Metrics>,
+    pub policies: Arc<PolicyRegistry>,
     pub clock: Clock,
     /// Committed case changes, for subscriptions.
-    pub feed: CaseFeed,
+    pub feed: Arc<CaseFeed>,
+}
+
+impl AppState {
+    /// The same state over another pool of the same database.
+    pub fn for_worker(&self, db: DatabaseConnection) -> Self {
+        Self {
+            db,
+            councils: self.councils.clone(),
+            verifier: self.verifier.clone(),
+            metrics: self.metrics.clone(),
+            policies: self.policies.clone(),
+            clock: self.clock,
+            feed: self.feed.clone(),
+        }
+    }
 }

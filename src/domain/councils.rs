@@ -15,6 +15,15 @@ pub struct Council {
     pub slug: String,
     pub name: String,
     pub reference_prefix: String,
+    /// Service slug to id. Services, like councils, change only by
+    /// deployment, so intake and filters resolve them without a query.
+    pub services: HashMap<String, Uuid>,
+}
+
+impl Council {
+    pub fn service_id(&self, slug: &str) -> Option<Uuid> {
+        self.services.get(slug).copied()
+    }
 }
 
 /// Councils are few and change only by deployment, so they are held in memory
@@ -27,6 +36,13 @@ pub struct CouncilDirectory {
 impl CouncilDirectory {
     pub async fn load(db: &DatabaseConnection) -> Result<Self> {
         let rows = council::Entity::find().all(db).await?;
+        let mut services: HashMap<Uuid, HashMap<String, Uuid>> = HashMap::new();
+        for row in service::Entity::find().all(db).await? {
+            services
+                .entry(row.council_id)
+                .or_default()
+                .insert(row.slug, row.id);
+        }
         let by_slug = rows
             .into_iter()
             .map(|row| {
@@ -35,6 +51,7 @@ impl CouncilDirectory {
                     slug: row.slug.clone(),
                     name: row.name,
                     reference_prefix: row.reference_prefix,
+                    services: services.remove(&row.id).unwrap_or_default(),
                 };
                 (row.slug, council)
             })

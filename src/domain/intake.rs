@@ -2,10 +2,10 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Europe::London;
-use entity::{case, customer, enums::CaseStatus, service};
+use entity::{case, customer, enums::CaseStatus};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, sea_query::Expr,
+    IntoActiveModel, QueryFilter,
 };
 use serde_json::json;
 use tracing::instrument;
@@ -48,7 +48,9 @@ pub async fn log_contact(
     now: DateTime<Utc>,
 ) -> Result<case::Model> {
     let service_id = match &contact.service {
-        Some(slug) => Some(service_id(db, council.id, slug).await?),
+        Some(slug) => Some(council.service_id(slug).ok_or_else(|| {
+            AppError::bad_input("service", format!("this council has no service `{slug}`"))
+        })?),
         None => None,
     };
     let acting_as_customer = actor.has(Role::Customer) && !actor.is_case_staff();
@@ -69,7 +71,9 @@ pub async fn log_contact(
     let decision = decide(policies, council, &contact, via_councillor.is_some(), now)?;
 
     let txn = db::begin_write(db).await?;
-    let customer_id = if contact.anonymous {
+    // Whether the customer was already on record: only a known customer can
+    // carry a persistent-complainant designation.
+    let customer = if contact.anonymous {
         None
     } else if acting_as_customer {
         Some(
@@ -88,6 +92,8 @@ pub async fn log_contact(
             None => None,
         }
     };
+    let customer_id = customer.map(|c| c.id);
+    let known_customer = customer.is_some_and(|c| c.known);
 
     let year = now.with_timezone(&London).year();
     let id = Uuid::now_v7();
@@ -142,7 +148,9 @@ pub async fn log_contact(
     case::Entity::insert(model.clone().into_active_model().reset_all())
         .exec_without_returning(&txn)
         .await?;
-    persistent::restrict_new_contact(&txn, &mut model, now).await?;
+    if known_customer {
+        persistent::restrict_new_contact(&txn, &mut model, now).await?;
+    }
     if let Some(version) = decision.policy_version {
         deadlines::insert(
             &txn,
@@ -194,23 +202,30 @@ pub async fn log_contact(
     )
     .await?;
 
-    // Last, so the council's counter row is held only for these statements
-    // and the commit; a rollback before the commit returns the number.
-    let number = reference::next_number(&txn, council.id, year).await?;
-    model.reference = reference::format(&council.reference_prefix, year, number);
-    model.reference_year = Some(year);
-    model.reference_seq = Some(number);
-    case::Entity::update_many()
-        .col_expr(
-            case::Column::Reference,
-            Expr::value(model.reference.clone()),
-        )
-        .col_expr(case::Column::ReferenceYear, Expr::value(year))
-        .col_expr(case::Column::ReferenceSeq, Expr::value(number))
-        .filter(case::Column::Id.eq(model.id))
-        .exec(&txn)
-        .await?;
     txn.commit().await?;
+
+    // Numbered once committed; see `reference::assign` for why. Should it
+    // fail, the case is logged all the same and the sweeper numbers it.
+    match reference::assign(db, council.id, &council.reference_prefix, year, model.id).await {
+        Ok(Some(number)) => {
+            model.reference = reference::format(&council.reference_prefix, year, number);
+            model.reference_year = Some(year);
+            model.reference_seq = Some(number);
+        }
+        // Numbered meanwhile by the sweeper: read what it wrote.
+        Ok(None) => {
+            if let Some(numbered) = case::Entity::find_by_id(model.id).one(db).await? {
+                model.reference = numbered.reference;
+                model.reference_year = numbered.reference_year;
+                model.reference_seq = numbered.reference_seq;
+            }
+        }
+        Err(err) => tracing::warn!(
+            case = %model.id,
+            error = %err,
+            "case logged but not yet numbered; the sweeper will number it"
+        ),
+    }
     feed.publish(CaseChanged::new(&model, &logged));
     Ok(model)
 }
@@ -287,16 +302,22 @@ pub fn local_date(at: DateTime<Utc>) -> chrono::NaiveDate {
     at.with_timezone(&London).date_naive()
 }
 
-async fn service_id(db: &impl ConnectionTrait, council_id: Uuid, slug: &str) -> Result<Uuid> {
-    service::Entity::find()
-        .filter(service::Column::CouncilId.eq(council_id))
-        .filter(service::Column::Slug.eq(slug))
-        .one(db)
-        .await?
-        .map(|s| s.id)
-        .ok_or_else(|| {
-            AppError::bad_input("service", format!("this council has no service `{slug}`"))
-        })
+/// The customer a contact is filed under, and whether they were on record
+/// before it.
+#[derive(Debug, Clone, Copy)]
+struct FiledUnder {
+    id: Uuid,
+    known: bool,
+}
+
+impl FiledUnder {
+    fn known(id: Uuid) -> Self {
+        Self { id, known: true }
+    }
+
+    fn new(id: Uuid) -> Self {
+        Self { id, known: false }
+    }
 }
 
 /// A signed-in customer always files under their own record.
@@ -306,20 +327,22 @@ async fn portal_customer(
     actor: &Actor,
     details: CustomerDetails,
     now: DateTime<Utc>,
-) -> Result<Uuid> {
+) -> Result<FiledUnder> {
     let existing = customer::Entity::find()
         .filter(customer::Column::CouncilId.eq(council_id))
         .filter(customer::Column::PortalSubject.eq(actor.subject.clone()))
         .one(txn)
         .await?;
     if let Some(found) = existing {
-        return Ok(found.id);
+        return Ok(FiledUnder::known(found.id));
     }
     let details = CustomerDetails {
         name: details.name.or_else(|| actor.name.clone()),
         ..details
     };
-    insert_customer(txn, council_id, Some(actor.subject.clone()), details, now).await
+    insert_customer(txn, council_id, Some(actor.subject.clone()), details, now)
+        .await
+        .map(FiledUnder::new)
 }
 
 /// Staff entering a contact for a known email reuse that customer's record,
@@ -331,7 +354,7 @@ async fn staff_entered_customer(
     council_id: Uuid,
     details: CustomerDetails,
     now: DateTime<Utc>,
-) -> Result<Uuid> {
+) -> Result<FiledUnder> {
     if let Some(email) = &details.email {
         let existing = customer::Entity::find()
             .filter(customer::Column::CouncilId.eq(council_id))
@@ -340,10 +363,12 @@ async fn staff_entered_customer(
             .one(txn)
             .await?;
         if let Some(found) = existing {
-            return Ok(found.id);
+            return Ok(FiledUnder::known(found.id));
         }
     }
-    insert_customer(txn, council_id, None, details, now).await
+    insert_customer(txn, council_id, None, details, now)
+        .await
+        .map(FiledUnder::new)
 }
 
 async fn insert_customer(

@@ -42,6 +42,7 @@ use crate::{
         events::EventKind,
         feed::{CaseChanged, DeadlineBreach},
         intake::local_date,
+        reference,
     },
     error::Result,
     state::AppState,
@@ -64,13 +65,19 @@ pub struct Sweep {
     pub holding_due: u64,
     /// Holding-response deadlines the councils' policies set.
     pub holding_scheduled: u64,
+    /// Cases logged but left unnumbered (their intake stopped after its
+    /// commit) that this pass gave a reference.
+    pub numbered: u64,
     /// Another process was sweeping, so this one stood back.
     pub stood_back: bool,
 }
 
 impl Sweep {
     pub fn is_empty(&self) -> bool {
-        self.breaches == 0 && self.holding_due == 0 && self.holding_scheduled == 0
+        self.breaches == 0
+            && self.holding_due == 0
+            && self.holding_scheduled == 0
+            && self.numbered == 0
     }
 }
 
@@ -88,6 +95,7 @@ pub async fn pass(state: &AppState) -> Result<Sweep> {
         total.breaches += sweep.breaches;
         total.holding_due += sweep.holding_due;
         total.holding_scheduled += sweep.holding_scheduled;
+        total.numbered += sweep.numbered;
         if sweep.stood_back {
             total.stood_back = true;
             break;
@@ -98,7 +106,16 @@ pub async fn pass(state: &AppState) -> Result<Sweep> {
 
 async fn sweep_council(state: &AppState, council: &Council, now: DateTime<Utc>) -> Result<Sweep> {
     let today = local_date(now);
-    let mut sweep = Sweep::default();
+    let mut sweep = Sweep {
+        numbered: reference::number_pending(
+            &state.db,
+            council.id,
+            &council.reference_prefix,
+            now - chrono::Duration::minutes(1),
+        )
+        .await?,
+        ..Sweep::default()
+    };
     loop {
         let txn = db::begin_write(&state.db).await?;
         let sql = Sql::new(txn.get_database_backend());
