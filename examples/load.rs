@@ -11,6 +11,8 @@
 //!     --database-url postgres://postgres@127.0.0.1:5432/redress_sweep --cases 100000
 //! ```
 
+#[path = "support/pace.rs"]
+mod pace;
 #[path = "load/sweep.rs"]
 mod sweep;
 
@@ -85,7 +87,8 @@ struct RunArgs {
     url: String,
     #[arg(long, default_value = "leeds")]
     council: String,
-    /// Concurrent clients, each sending its next request as soon as the last is answered.
+    /// Concurrent clients, each sending its next request as soon as the last is answered
+    /// (or, with --rate, when it is due).
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=1000))]
     clients: u16,
     /// Measured duration, after the warm-up.
@@ -96,6 +99,11 @@ struct RunArgs {
     warmup: u64,
     #[arg(long, value_enum, default_value = "both")]
     scenario: Scenario,
+    /// Requests per second across all clients, sent on a fixed schedule (open loop), with
+    /// latency counted from when each request was due. Without it, each client sends as
+    /// fast as it is answered (closed loop: the most the server can take).
+    #[arg(long)]
+    rate: Option<f64>,
     /// The server's HS256 secret (REDRESS_JWT_SECRET), used to mint frontline tokens.
     #[arg(long, env = "REDRESS_JWT_SECRET", hide_env_values = true)]
     secret: String,
@@ -1041,13 +1049,30 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         )?;
         let client = client.clone();
         let endpoint = endpoint.clone();
+        let pacer = pace::Pacer::new(args.rate, clients, i, start.into());
         workers.push(tokio::spawn(async move {
-            drive(client, endpoint, token, load, i, measure_from, deadline).await
+            drive(
+                client,
+                endpoint,
+                token,
+                load,
+                i,
+                pacer,
+                measure_from,
+                deadline,
+            )
+            .await
         }));
     }
     println!(
-        "{} clients on {endpoint} for {} s after {} s of warm-up",
-        clients, args.seconds, args.warmup
+        "{} clients on {endpoint} for {} s after {} s of warm-up, {}",
+        clients,
+        args.seconds,
+        args.warmup,
+        match args.rate {
+            Some(rate) => format!("{rate} requests/s in all on a fixed schedule"),
+            None => "each as fast as it is answered".to_owned(),
+        }
     );
 
     let mut tallies: BTreeMap<&'static str, Tally> = BTreeMap::new();
@@ -1100,21 +1125,23 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One client: sends its next request as soon as the last one is answered,
-/// until the deadline. Requests started during the warm-up are not counted.
+/// One client: sends its next request when the pacer says it is due, until
+/// the deadline. Requests due during the warm-up are not counted.
+#[allow(clippy::too_many_arguments)]
 async fn drive(
     client: reqwest::Client,
     endpoint: Arc<reqwest::Url>,
     token: String,
     load: Load,
     index: usize,
+    mut pacer: pace::Pacer,
     measure_from: Instant,
     deadline: Instant,
 ) -> Tally {
     let mut tally = Tally::new();
     let mut n: u64 = 0;
     loop {
-        let sent = Instant::now();
+        let sent = pacer.due().await.into_std();
         if sent >= deadline {
             break;
         }

@@ -23,6 +23,9 @@ use redress::{
 };
 use serde_json::{Value, json};
 
+#[path = "support/pace.rs"]
+mod pace;
+
 #[derive(Parser)]
 #[command(name = "mixed", about = "Load-test case work on a running Redress")]
 struct Args {
@@ -37,6 +40,11 @@ struct Args {
     seconds: u64,
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(0..=300))]
     warmup: u64,
+    /// Requests per second across all clients, sent on a fixed schedule (open loop), with
+    /// latency counted from when each was due. Without it, each client sends its next
+    /// request as soon as the last is answered (closed loop: the most the server can take).
+    #[arg(long)]
+    rate: Option<f64>,
     /// The server's HS256 secret (REDRESS_JWT_SECRET), used to mint tokens.
     #[arg(long, env = "REDRESS_JWT_SECRET", hide_env_values = true)]
     secret: String,
@@ -139,16 +147,25 @@ impl Tally {
     }
 }
 
-/// Times one operation when it started inside the measured window.
+/// The measured window.
+#[derive(Clone, Copy)]
+struct Window {
+    from: Instant,
+    until: Instant,
+}
+
+/// Sends one operation when the pacer says it is due and times it from then,
+/// when it was due inside the measured window.
 async fn timed<T>(
     tally: &mut Tally,
-    measure_from: Instant,
+    pacer: &mut pace::Pacer,
+    window: Window,
     op: &'static str,
     call: impl std::future::Future<Output = Result<T, String>>,
 ) -> Option<T> {
-    let started = Instant::now();
+    let started = pacer.due().await.into_std();
     let result = call.await;
-    if started >= measure_from {
+    if started >= window.from && started < window.until {
         let ok = result.as_ref().map(|_| ()).map_err(Clone::clone);
         tally.record(op, started.elapsed(), ok);
     }
@@ -163,12 +180,12 @@ async fn walk(
     client: Client,
     tokens: Tokens,
     index: usize,
-    measure_from: Instant,
-    deadline: Instant,
+    mut pacer: pace::Pacer,
+    window: Window,
 ) -> Tally {
     let mut tally = Tally::default();
     let mut n = 0u64;
-    while Instant::now() < deadline {
+    while Instant::now() < window.until {
         n += 1;
         let input = json!({
             "kind": "COMPLAINT", "channel": "EMAIL", "receivedAt": "2026-11-20T10:00:00Z",
@@ -179,7 +196,8 @@ async fn walk(
         let t = &mut tally;
         let Some(logged) = timed(
             t,
-            measure_from,
+            &mut pacer,
+            window,
             "intake",
             client.call(&tokens.frontline, LOG, json!({ "i": input })),
         )
@@ -190,7 +208,8 @@ async fn walk(
         let id = logged["logContact"]["id"].clone();
         let Some(acked) = timed(
             t,
-            measure_from,
+            &mut pacer,
+            window,
             "acknowledge",
             client.call(&tokens.frontline, ACK, json!({ "id": id, "v": 1 })),
         )
@@ -201,7 +220,8 @@ async fn walk(
         let v = version(&acked, "acknowledgeCase");
         let Some(assigned) = timed(
             t,
-            measure_from,
+            &mut pacer,
+            window,
             "assign",
             client.call(
                 &tokens.dcro,
@@ -217,21 +237,24 @@ async fn walk(
         // The queue is read while the case is on it, the answer sent after.
         timed(
             t,
-            measure_from,
+            &mut pacer,
+            window,
             "queue",
             client.call(&tokens.investigator, QUEUE, json!({})),
         )
         .await;
         timed(
             t,
-            measure_from,
+            &mut pacer,
+            window,
             "respond",
             client.call(&tokens.investigator, RESPOND, json!({ "id": id, "v": v })),
         )
         .await;
         timed(
             t,
-            measure_from,
+            &mut pacer,
+            window,
             "read",
             client.call(&tokens.investigator, READ, json!({ "id": id })),
         )
@@ -281,17 +304,26 @@ async fn main() -> anyhow::Result<()> {
             http: http.clone(),
             endpoint: endpoint.clone(),
         };
+        let pacer = pace::Pacer::new(args.rate, clients, i, start.into());
         workers.push(tokio::spawn(walk(
             client,
             tokens,
             i,
-            measure_from,
-            deadline,
+            pacer,
+            Window {
+                from: measure_from,
+                until: deadline,
+            },
         )));
     }
     println!(
-        "{clients} clients on {endpoint} for {} s after {} s of warm-up",
-        args.seconds, args.warmup
+        "{clients} clients on {endpoint} for {} s after {} s of warm-up, {}",
+        args.seconds,
+        args.warmup,
+        match args.rate {
+            Some(rate) => format!("{rate} requests/s in all on a fixed schedule"),
+            None => "each as fast as it is answered".to_owned(),
+        }
     );
     let mut total = Tally::default();
     for worker in workers {

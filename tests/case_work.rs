@@ -85,7 +85,14 @@ on_both_databases! {
         let case = app.logged("leicester", complaint_input("Council tax letter")).await;
         let id = case["id"].as_str().unwrap();
         let case = app.acted(&dcro, "acknowledgeCase", id, json!({ "at": "2026-11-23T10:00:00Z" })).await;
-        let answer = |summary: &str| json!({ "input": { "outcome": "UPHELD", "summary": summary } });
+        // Both read the case at the same version; whichever commits second
+        // finds it changed, however the two interleave.
+        let answer = |summary: &str| {
+            json!({
+                "expectedVersion": case["version"],
+                "input": { "outcome": "UPHELD", "summary": summary },
+            })
+        };
         let (first, second) = tokio::join!(
             app.act(&dcro, "respondToCase", id, answer("first")),
             app.act(&other, "respondToCase", id, answer("second")),

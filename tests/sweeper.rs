@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use entity::{case, enums::CaseStatus, reference_counter};
-use redress::jobs::sweeper;
+use redress::{domain::reference, jobs::sweeper};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
 
@@ -54,7 +54,7 @@ on_both_databases! {
         // numbering: the case is stored, unnumbered, and the counter never moved.
         let logged_at = app.state.clock.now() - chrono::Duration::minutes(5);
         case::Entity::update_many()
-            .col_expr(case::Column::Reference, Expr::value(format!("PENDING-{second_id}")))
+            .col_expr(case::Column::Reference, Expr::value(reference::placeholder(second_id)))
             .col_expr(case::Column::ReferenceYear, Expr::value(Option::<i32>::None))
             .col_expr(case::Column::ReferenceSeq, Expr::value(Option::<i64>::None))
             .col_expr(case::Column::CreatedAt, Expr::value(logged_at))
