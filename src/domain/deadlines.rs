@@ -4,7 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{deadline, enums::DeadlineKind};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Iterable,
-    QueryFilter, QueryOrder, QuerySelect, UpdateMany, sea_query::Expr,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, UpdateMany,
+    sea_query::{Expr, InsertStatement},
 };
 use uuid::Uuid;
 
@@ -20,8 +21,23 @@ pub async fn insert(
     specs: &[DeadlineSpec],
     now: DateTime<Utc>,
 ) -> Result<()> {
+    if let Some(insert) = insert_statement(council_id, case_id, policy_version, specs, now) {
+        txn.execute(&insert).await?;
+    }
+    Ok(())
+}
+
+/// The statement `insert` runs, for callers that send it together with
+/// others; `None` when there is nothing to store.
+pub fn insert_statement(
+    council_id: Uuid,
+    case_id: Uuid,
+    policy_version: i32,
+    specs: &[DeadlineSpec],
+    now: DateTime<Utc>,
+) -> Option<InsertStatement> {
     if specs.is_empty() {
-        return Ok(());
+        return None;
     }
     let rows = specs.iter().map(|spec| {
         deadline::Model {
@@ -41,10 +57,7 @@ pub async fn insert(
         .into_active_model()
         .reset_all()
     });
-    deadline::Entity::insert_many(rows)
-        .exec_without_returning(txn)
-        .await?;
-    Ok(())
+    Some(deadline::Entity::insert_many(rows).into_query())
 }
 
 /// Marks the case's open deadlines of these kinds as met at `at`.

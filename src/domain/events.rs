@@ -113,7 +113,16 @@ pub async fn insert_at(
     seq: i32,
     now: DateTime<Utc>,
 ) -> Result<case_event::Model> {
-    let model = case_event::Model {
+    let model = row(event, seq, now);
+    case_event::Entity::insert(model.clone().into_active_model().reset_all())
+        .exec_without_returning(txn)
+        .await?;
+    Ok(model)
+}
+
+/// The row `insert_at` writes, for callers that send it with other statements.
+pub fn row(event: NewEvent<'_>, seq: i32, now: DateTime<Utc>) -> case_event::Model {
+    case_event::Model {
         id: Uuid::now_v7(),
         council_id: event.actor.council_id,
         case_id: event.case_id,
@@ -126,11 +135,7 @@ pub async fn insert_at(
         policy_version: event.policy_version,
         summary: event.summary,
         data: event.data,
-    };
-    case_event::Entity::insert(model.clone().into_active_model().reset_all())
-        .exec_without_returning(txn)
-        .await?;
-    Ok(model)
+    }
 }
 
 pub async fn timeline(

@@ -2,10 +2,11 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Europe::London;
-use entity::{case, customer, enums::CaseStatus};
+use entity::{case, case_event, customer, enums::CaseStatus};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbBackend, EntityTrait, IntoActiveModel, QueryFilter, QueryTrait,
+    sea_query::{Alias, CommonTableExpression, InsertStatement, WithClause},
 };
 use serde_json::json;
 use tracing::instrument;
@@ -93,7 +94,10 @@ pub async fn log_contact(
         }
     };
     let customer_id = customer.map(|c| c.id);
-    let known_customer = customer.is_some_and(|c| c.known);
+    let restriction = match customer {
+        Some(c) if c.known => persistent::restriction(&txn, council.id, c.id).await?,
+        _ => None,
+    };
 
     let year = now.with_timezone(&London).year();
     let id = Uuid::now_v7();
@@ -145,38 +149,14 @@ pub async fn log_contact(
         restricted_customer: false,
         version: 1,
     };
-    case::Entity::insert(model.clone().into_active_model().reset_all())
-        .exec_without_returning(&txn)
-        .await?;
-    if known_customer {
-        persistent::restrict_new_contact(&txn, &mut model, now).await?;
-    }
-    if let Some(version) = decision.policy_version {
-        deadlines::insert(
-            &txn,
-            council.id,
-            model.id,
-            version,
-            &decision.deadlines,
-            now,
-        )
-        .await?;
-        super::escalate::insert_requirements(
-            &txn,
-            council.id,
-            model.id,
-            version,
-            &decision.requirements,
-            now,
-        )
-        .await?;
+    if let Some(restriction) = &restriction {
+        restriction.apply(&mut model);
     }
     let summary = match (&decision.in_scope, &model.scope_reason) {
         (false, Some(reason)) => format!("{:?} logged, out of scope: {reason}", model.kind),
         _ => format!("{:?} logged via {:?}", model.kind, model.channel),
     };
-    let logged = events::insert_at(
-        &txn,
+    let logged = events::row(
         NewEvent {
             case_id: model.id,
             kind: EventKind::ContactLogged,
@@ -199,8 +179,36 @@ pub async fn log_contact(
         },
         1,
         now,
-    )
-    .await?;
+    );
+    let mut inserts =
+        vec![case::Entity::insert(model.clone().into_active_model().reset_all()).into_query()];
+    if let Some(version) = decision.policy_version {
+        inserts.extend(deadlines::insert_statement(
+            council.id,
+            model.id,
+            version,
+            &decision.deadlines,
+            now,
+        ));
+    }
+    inserts.push(
+        case_event::Entity::insert(logged.clone().into_active_model().reset_all()).into_query(),
+    );
+    insert_together(&txn, inserts).await?;
+    if let Some(version) = decision.policy_version {
+        super::escalate::insert_requirements(
+            &txn,
+            council.id,
+            model.id,
+            version,
+            &decision.requirements,
+            now,
+        )
+        .await?;
+    }
+    if let Some(restriction) = &restriction {
+        restriction.require_check(&txn, &model, now).await?;
+    }
 
     txn.commit().await?;
 
@@ -228,6 +236,34 @@ pub async fn log_contact(
     }
     feed.publish(CaseChanged::new(&model, &logged));
     Ok(model)
+}
+
+/// Writes a new case's rows, in order. PostgreSQL takes them as one statement
+/// (each round trip is a large share of an intake's cost there; foreign keys
+/// are checked at the end of the statement, so the case's own rows may come
+/// with it); SQLite, in process, takes them one by one.
+async fn insert_together(
+    txn: &DatabaseTransaction,
+    mut inserts: Vec<InsertStatement>,
+) -> Result<()> {
+    if txn.get_database_backend() != DbBackend::Postgres || inserts.len() < 2 {
+        for insert in &inserts {
+            txn.execute(insert).await?;
+        }
+        return Ok(());
+    }
+    let last = inserts.pop().expect("two or more statements");
+    let mut with = WithClause::new();
+    for (i, insert) in inserts.into_iter().enumerate() {
+        with.cte(
+            CommonTableExpression::new()
+                .query(insert)
+                .table_name(Alias::new(format!("step{i}")))
+                .to_owned(),
+        );
+    }
+    txn.execute(&with.query(last)).await?;
+    Ok(())
 }
 
 /// Asks the council's active policy (or the documented default) what this

@@ -439,35 +439,50 @@ pub async fn reviews(
         .await?)
 }
 
-/// Called by intake, inside its transaction, once the case row exists: a
-/// contact from a customer under restrictions is flagged, routed to their
-/// single point of contact and must be checked for new issues before the
-/// council replies.
-pub async fn restrict_new_contact(
+/// What intake must do for a contact from a customer under restrictions: flag
+/// it, route it to their single point of contact and have it checked for new
+/// issues before the council replies.
+#[derive(Debug, Clone)]
+pub struct Restriction {
+    single_point_of_contact: Option<Uuid>,
+    policy_version: i32,
+}
+
+/// The restriction on a customer's new contacts, if their active designation
+/// restricts them. Read inside intake's transaction, before the case is built.
+pub async fn restriction(
     txn: &impl ConnectionTrait,
-    case: &mut case::Model,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    let Some(customer_id) = case.customer_id else {
-        return Ok(());
-    };
-    let Some(designation) = active(txn, case.council_id, customer_id)
+    council_id: Uuid,
+    customer_id: Uuid,
+) -> Result<Option<Restriction>> {
+    Ok(active(txn, council_id, customer_id)
         .await?
         .filter(|d| d.level == DesignationLevel::Restricted)
-    else {
-        return Ok(());
-    };
-    case.restricted_customer = true;
-    if let Some(spoc) = designation.single_point_of_contact_id {
-        case.assignee_id = Some(spoc);
+        .map(|d| Restriction {
+            single_point_of_contact: d.single_point_of_contact_id,
+            policy_version: d.policy_version.unwrap_or(0),
+        }))
+}
+
+impl Restriction {
+    /// Flags and routes the case about to be stored.
+    pub fn apply(&self, case: &mut case::Model) {
+        case.restricted_customer = true;
+        if let Some(spoc) = self.single_point_of_contact {
+            case.assignee_id = Some(spoc);
+        }
     }
-    case::Entity::update_many()
-        .col_expr(case::Column::RestrictedCustomer, Expr::value(true))
-        .col_expr(case::Column::AssigneeId, Expr::value(case.assignee_id))
-        .filter(case::Column::Id.eq(case.id))
-        .exec(txn)
-        .await?;
-    if case.status.is_open() {
+
+    /// The "new issues checked" step, once the case row exists.
+    pub async fn require_check(
+        &self,
+        txn: &impl ConnectionTrait,
+        case: &case::Model,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if !case.status.is_open() {
+            return Ok(());
+        }
         case_requirement::Entity::insert(
             case_requirement::Model {
                 id: Uuid::now_v7(),
@@ -478,7 +493,7 @@ pub async fn restrict_new_contact(
                 blocks: json!(NEW_ISSUES_BLOCK),
                 met_at: None,
                 met_by: None,
-                policy_version: designation.policy_version.unwrap_or(0),
+                policy_version: self.policy_version,
                 created_at: now,
             }
             .into_active_model()
@@ -486,6 +501,6 @@ pub async fn restrict_new_contact(
         )
         .exec_without_returning(txn)
         .await?;
+        Ok(())
     }
-    Ok(())
 }
