@@ -7,10 +7,18 @@
 # Builds release, seeds a fresh database with 100,000 cases of one council,
 # starts `redress serve` on 127.0.0.1:18080, then measures intake, the case
 # list and mixed case work (examples/mixed.rs), one after the other (50
-# clients, 20 s each), and stops the server. BENCH_SCENARIOS (e.g. "mixed"),
-# BENCH_CASES, BENCH_CLIENTS, BENCH_SECONDS and BENCH_POSTGRES_URL (server URL
-# without a database, default postgres://postgres@127.0.0.1:5432) change the
-# defaults.
+# clients, 20 s each), and stops the server.
+#
+# A scenario alone ("list") runs closed loop: every client sends its next
+# request as soon as the last is answered, which finds the most the server
+# can take. "list@600" runs open loop at 600 requests/s in all, latency
+# counted from when each request was due: what a client sees at that load.
+#
+# BENCH_SCENARIOS (default "intake list list@600 mixed mixed@400"),
+# BENCH_CASES, BENCH_CLIENTS, BENCH_SECONDS, BENCH_DB_CONNECTIONS (the
+# server's pool, default 8: the best of 4 to 32 on two cores) and
+# BENCH_POSTGRES_URL (server URL without a database, default
+# postgres://postgres@127.0.0.1:5432) change the defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -91,6 +99,7 @@ echo "== seed $cases cases for $council"
 echo "== start the server on 127.0.0.1:$port (log: $server_log)"
 REDRESS_BIND="127.0.0.1:$port" \
   DATABASE_URL="$database_url" \
+  REDRESS_DB_MAX_CONNECTIONS="${BENCH_DB_CONNECTIONS:-8}" \
   REDRESS_JWT_SECRET="$secret" \
   REDRESS_LOG_FORMAT=json \
   "$release/redress" serve >"$server_log" 2>&1 &
@@ -113,17 +122,23 @@ if [ -z "$ready" ]; then
 fi
 
 run_scenario() {
-  local scenario=$1 started ended server_before server_after busy_before idle_before busy_after idle_after
-  echo "== $scenario: $clients clients, $duration s ($backend)"
+  local scenario=${1%@*} rate= started ended server_before server_after busy_before idle_before busy_after idle_after
+  local pacing=()
+  if [ "$1" != "$scenario" ]; then
+    rate=${1#*@}
+    pacing=(--rate "$rate")
+  fi
+  echo "== $scenario: $clients clients, $duration s, ${rate:-as fast as answered}${rate:+ requests/s} ($backend)"
   started=$(now_ms)
   server_before=$(process_ticks "$server_pid")
   read -r busy_before idle_before < <(machine_ticks)
   if [ "$scenario" = mixed ]; then
     "$release/examples/mixed" --url "http://127.0.0.1:$port" --council "$council" \
-      --clients "$clients" --seconds "$duration" --secret "$secret"
+      --clients "$clients" --seconds "$duration" --secret "$secret" "${pacing[@]}"
   else
     "$release/examples/load" run --url "http://127.0.0.1:$port" --council "$council" \
-      --clients "$clients" --seconds "$duration" --scenario "$scenario" --secret "$secret"
+      --clients "$clients" --seconds "$duration" --scenario "$scenario" --secret "$secret" \
+      "${pacing[@]}"
   fi
   ended=$(now_ms)
   server_after=$(process_ticks "$server_pid")
@@ -139,7 +154,7 @@ run_scenario() {
     }'
 }
 
-for scenario in ${BENCH_SCENARIOS:-intake list mixed}; do
+for scenario in ${BENCH_SCENARIOS:-intake list list@600 mixed mixed@400}; do
   run_scenario "$scenario"
 done
 
