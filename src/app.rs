@@ -96,7 +96,7 @@ impl Application {
         let workers = settings.workers.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         });
-        let pools = db::WorkerPools::new(&settings.database, &state.db, workers)?;
+        let pools = Arc::new(db::WorkerPools::new(&settings.database, &state.db, workers).await?);
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             // Runs on each worker's own thread: its pool's connections are

@@ -1,28 +1,41 @@
 //! Connecting, migrating and starting write transactions, the same way on
 //! SQLite and PostgreSQL.
 
-use std::time::Duration;
+use std::{
+    sync::atomic::{AtomicUsize, Ordering},
+    time::Duration,
+};
 
 use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, SqlxPostgresConnector, TransactionOptions, TransactionTrait,
-    sqlx::{
-        ConnectOptions as _,
-        postgres::{PgConnectOptions, PgPoolOptions},
-    },
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 use crate::config::DatabaseArgs;
 
+/// A connection idle this long is checked before it is handed out. A check
+/// on every checkout would add a round trip to every request.
+const CHECK_IF_IDLE_FOR: Duration = Duration::from_secs(30);
+
 pub async fn connect(args: &DatabaseArgs) -> anyhow::Result<DatabaseConnection> {
+    open(args, args.db_max_connections, false).await
+}
+
+async fn open(
+    args: &DatabaseArgs,
+    max_connections: u32,
+    lazy: bool,
+) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(args.database_url.clone());
     options
-        .max_connections(args.db_max_connections)
-        .min_connections(1)
+        .max_connections(max_connections)
+        .min_connections(u32::from(!lazy))
+        .connect_lazy(lazy)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30))
+        .test_before_acquire_if_idle_for(CHECK_IF_IDLE_FOR)
         .sqlx_logging(false)
         // WAL lets readers run beside the single writer; the busy timeout
         // makes concurrent writers queue instead of failing.
@@ -50,49 +63,41 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
 /// Database pools for the HTTP workers. Each actix worker runs its own
 /// single-threaded runtime; a connection is driven by the runtime that opened
 /// it, so a pool shared between workers makes every statement hop threads.
-/// On PostgreSQL each worker therefore gets a pool of its own, opened lazily
-/// from its thread, with an equal share of `REDRESS_DB_MAX_CONNECTIONS`.
-/// SQLite runs its connections on their own threads anyway; there the workers
-/// share the one pool.
-#[derive(Clone)]
+/// On PostgreSQL each worker therefore gets a lazy pool of its own, whose
+/// connections its own thread opens, with an equal share of
+/// `REDRESS_DB_MAX_CONNECTIONS`. SQLite runs its connections on threads of
+/// their own anyway; there the workers share the one pool.
 pub struct WorkerPools {
-    shared: DatabaseConnection,
-    postgres: Option<(PgConnectOptions, u32)>,
+    pools: Vec<DatabaseConnection>,
+    next: AtomicUsize,
 }
 
 impl WorkerPools {
-    pub fn new(
+    pub async fn new(
         args: &DatabaseArgs,
         shared: &DatabaseConnection,
         workers: usize,
     ) -> anyhow::Result<Self> {
-        let postgres = if shared.get_database_backend() == DatabaseBackend::Postgres {
-            let options: PgConnectOptions = args
-                .database_url
-                .parse()
-                .with_context(|| format!("reading {}", redact(&args.database_url)))?;
+        let pools = if shared.get_database_backend() == DatabaseBackend::Postgres {
             let per_worker = (args.db_max_connections / workers.max(1) as u32).max(2);
-            Some((options.disable_statement_logging(), per_worker))
+            let mut pools = Vec::with_capacity(workers);
+            for _ in 0..workers.max(1) {
+                pools.push(open(args, per_worker, true).await?);
+            }
+            pools
         } else {
-            None
+            vec![shared.clone()]
         };
         Ok(Self {
-            shared: shared.clone(),
-            postgres,
+            pools,
+            next: AtomicUsize::new(0),
         })
     }
 
-    /// A pool for the calling worker.
+    /// The next worker's pool.
     pub fn connection(&self) -> DatabaseConnection {
-        match &self.postgres {
-            Some((options, max)) => SqlxPostgresConnector::from_sqlx_postgres_pool(
-                PgPoolOptions::new()
-                    .max_connections(*max)
-                    .acquire_timeout(Duration::from_secs(30))
-                    .connect_lazy_with(options.clone()),
-            ),
-            None => self.shared.clone(),
-        }
+        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.pools.len();
+        self.pools[i].clone()
     }
 }
 
