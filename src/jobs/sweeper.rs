@@ -18,8 +18,10 @@
 //! the batch locks its deadline and case rows with `SKIP LOCKED`, so a case
 //! an officer is working on right now is left for the next pass, and a case
 //! action that comes after waits for the batch's commit, then numbers its
-//! step after the sweeper's: no step is lost or duplicated. A transaction
-//! advisory lock keeps a cluster's processes from sweeping side by side.
+//! step after the sweeper's: no step is lost or duplicated. The cases are
+//! swept in two disjoint parts at once, each under a transaction advisory
+//! lock of its own, so the database works on both parts side by side while
+//! a cluster's processes never sweep the same part together.
 //! SQLite serialises writers, so there it just runs.
 //!
 //! The sweeper never bumps a case's `version`: it records facts about the
@@ -28,6 +30,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{CaseStatus, DeadlineKind, Stage};
+use futures_util::future::try_join_all;
 use sea_orm::{
     ActiveEnum, ConnectionTrait, DatabaseBackend, DatabaseTransaction, FromQueryResult, Iterable,
     Statement, Value,
@@ -53,7 +56,7 @@ pub const SWEEPER_SUBJECT: &str = "system:sweeper";
 pub const SWEEPER_ROLE: &str = "system";
 /// Deadlines per transaction.
 const BATCH: i64 = 50_000;
-/// `pg_try_advisory_xact_lock` key: "redress!" in ASCII.
+/// `pg_try_advisory_xact_lock` key: "redress!" in ASCII, plus the part.
 const LOCK_KEY: i64 = 0x7265_6472_6573_7321;
 
 /// What one pass recorded.
@@ -68,7 +71,8 @@ pub struct Sweep {
     /// Cases logged but left unnumbered (their intake stopped after its
     /// commit) that this pass gave a reference.
     pub numbered: u64,
-    /// Another process was sweeping, so this one stood back.
+    /// Another process was sweeping some of the cases, so this one left
+    /// those to it.
     pub stood_back: bool,
 }
 
@@ -96,29 +100,66 @@ pub async fn pass(state: &AppState) -> Result<Sweep> {
         total.holding_due += sweep.holding_due;
         total.holding_scheduled += sweep.holding_scheduled;
         total.numbered += sweep.numbered;
-        if sweep.stood_back {
-            total.stood_back = true;
-            break;
-        }
+        // Parts another process holds are its to sweep; the rest are still ours.
+        total.stood_back |= sweep.stood_back;
     }
     Ok(total)
 }
 
 async fn sweep_council(state: &AppState, council: &Council, now: DateTime<Utc>) -> Result<Sweep> {
-    let today = local_date(now);
+    let numbered = reference::number_pending(
+        &state.db,
+        council.id,
+        &council.reference_prefix,
+        now - chrono::Duration::minutes(1),
+    )
+    .await?;
+    let parts: Vec<Option<Part>> = if state.db.get_database_backend() == DatabaseBackend::Postgres {
+        (0..PARTS).map(|index| Some(Part { index })).collect()
+    } else {
+        vec![None]
+    };
+    let swept = try_join_all(
+        parts
+            .into_iter()
+            .map(|part| sweep_part(state, council, now, part)),
+    )
+    .await?;
     let mut sweep = Sweep {
-        numbered: reference::number_pending(
-            &state.db,
-            council.id,
-            &council.reference_prefix,
-            now - chrono::Duration::minutes(1),
-        )
-        .await?,
+        numbered,
         ..Sweep::default()
     };
+    for part in swept {
+        sweep.breaches += part.breaches;
+        sweep.holding_due += part.holding_due;
+        sweep.holding_scheduled += part.holding_scheduled;
+        sweep.stood_back |= part.stood_back;
+    }
+    Ok(sweep)
+}
+
+/// On PostgreSQL the council's cases are swept in `PARTS` disjoint parts
+/// (by a byte of the case id, which is random), each in its own transactions
+/// on its own connection, so the database works on them side by side. A case
+/// and all its deadlines fall in one part.
+const PARTS: i32 = 2;
+
+#[derive(Debug, Clone, Copy)]
+struct Part {
+    index: i32,
+}
+
+async fn sweep_part(
+    state: &AppState,
+    council: &Council,
+    now: DateTime<Utc>,
+    part: Option<Part>,
+) -> Result<Sweep> {
+    let today = local_date(now);
+    let mut sweep = Sweep::default();
     loop {
         let txn = db::begin_write(&state.db).await?;
-        let sql = Sql::new(txn.get_database_backend());
+        let sql = Sql::new(txn.get_database_backend(), part);
         if sql.pg && !sql.try_lock(&txn).await? {
             txn.rollback().await?;
             sweep.stood_back = true;
@@ -218,13 +259,15 @@ pub fn event_for(kind: DeadlineKind, due: NaiveDate) -> (EventKind, String) {
 struct Sql {
     pg: bool,
     backend: DatabaseBackend,
+    part: Option<Part>,
 }
 
 impl Sql {
-    fn new(backend: DatabaseBackend) -> Self {
+    fn new(backend: DatabaseBackend, part: Option<Part>) -> Self {
         Self {
             pg: backend == DatabaseBackend::Postgres,
             backend,
+            part,
         }
     }
 
@@ -249,7 +292,7 @@ impl Sql {
         let row = txn
             .query_one_raw(self.statement(
                 "SELECT pg_try_advisory_xact_lock($1) AS locked",
-                vec![LOCK_KEY.into()],
+                vec![(LOCK_KEY + i64::from(self.part.map_or(0, |p| p.index))).into()],
             ))
             .await?;
         Ok(match row {
@@ -282,6 +325,13 @@ impl Sql {
         } else {
             ""
         };
+        let part = match self.part {
+            Some(part) => format!(
+                "AND get_byte(uuid_send(d.case_id), 15) % {PARTS} = {}",
+                part.index
+            ),
+            None => String::new(),
+        };
         let choose = format!(
             "INSERT INTO sweep_batch \
              (deadline_id, case_id, council_id, kind, due, explanation, policy_version) \
@@ -290,7 +340,7 @@ impl Sql {
              WHERE d.council_id = $1 AND c.council_id = $1 \
              AND d.met_at IS NULL AND d.superseded_at IS NULL AND d.breach_recorded_at IS NULL \
              AND ((d.kind IN ({duties}) AND d.due < $2) OR (d.kind = '{holding}' AND d.due <= $2)) \
-             AND c.status IN ({open}) \
+             AND c.status IN ({open}) {part} \
              LIMIT $3 {lock}",
             duties = quoted(
                 DeadlineKind::iter()
