@@ -7,7 +7,7 @@
 use std::{path::PathBuf, time::Instant};
 
 use anyhow::Context;
-use chrono::{Duration, Utc};
+use chrono::{Datelike, Duration, Utc};
 use chrono_tz::Europe::London;
 use clap::Args;
 use entity::{
@@ -19,10 +19,11 @@ use redress::{
     app::Application,
     config::{DatabaseArgs, JwtArgs, LogFormat, ServeArgs},
     db,
+    domain::reference,
     jobs::sweeper,
 };
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -82,7 +83,30 @@ pub async fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let now = Utc::now();
     let today = now.with_timezone(&London).date_naive();
-    let run = Uuid::now_v7().simple().to_string()[..8].to_owned();
+    // Numbered like every logged case, after the council's last number this
+    // year, so the sweeper finds nothing to number and only sweeps deadlines.
+    let year = now.with_timezone(&London).year();
+    let backend = state.db.get_database_backend();
+    let last_number: i64 = state
+        .db
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            "SELECT COALESCE(MAX(last), 0) AS last FROM reference_counters \
+             WHERE council_id = $1 AND year = $2"
+                .replace(
+                    '$',
+                    if backend == DbBackend::Postgres {
+                        "$"
+                    } else {
+                        "?"
+                    },
+                ),
+            [council.id.into(), year.into()],
+        ))
+        .await?
+        .map(|row| row.try_get::<i64>("", "last"))
+        .transpose()?
+        .unwrap_or(0);
     let mut done = 0;
     while done < args.cases {
         let size = SEED_BATCH.min(args.cases - done);
@@ -96,13 +120,14 @@ pub async fn sweep(args: SweepArgs) -> anyhow::Result<()> {
             let received = received_at.with_timezone(&London).date_naive();
             let acknowledged = i % 2 == 1;
             let id = Uuid::now_v7();
-            let reference = format!("{}-SWEEP-{run}-{i:06}", council.reference_prefix);
+            let number = last_number + i as i64 + 1;
+            let reference = reference::format(&council.reference_prefix, year, number);
             cases.push(case::ActiveModel {
                 id: Set(id),
                 council_id: Set(council.id),
                 reference: Set(reference.clone()),
-                reference_year: Set(None),
-                reference_seq: Set(None),
+                reference_year: Set(Some(year)),
+                reference_seq: Set(Some(number)),
                 kind: Set(ContactKind::Complaint),
                 channel: Set(if i % 3 == 0 {
                     Channel::Phone
@@ -188,6 +213,27 @@ pub async fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         txn.commit().await?;
         done += size;
     }
+    state
+        .db
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            "INSERT INTO reference_counters (council_id, year, last) VALUES ($1, $2, $3) \
+             ON CONFLICT (council_id, year) DO UPDATE SET last = excluded.last"
+                .replace(
+                    '$',
+                    if backend == DbBackend::Postgres {
+                        "$"
+                    } else {
+                        "?"
+                    },
+                ),
+            [
+                council.id.into(),
+                year.into(),
+                (last_number + args.cases as i64).into(),
+            ],
+        ))
+        .await?;
     if state.db.get_database_backend() == DbBackend::Postgres {
         state
             .db
@@ -205,10 +251,11 @@ pub async fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     let first = sweeper::pass(&state).await?;
     let took = started.elapsed();
     println!(
-        "sweep: {} breaches, {} holding responses scheduled, {} due, in {:.3} s ({:.0} breaches/s)",
+        "sweep: {} breaches, {} holding responses scheduled, {} due, {} numbered, in {:.3} s ({:.0} breaches/s)",
         first.breaches,
         first.holding_scheduled,
         first.holding_due,
+        first.numbered,
         took.as_secs_f64(),
         first.breaches as f64 / took.as_secs_f64()
     );

@@ -396,7 +396,12 @@ impl Sql {
     async fn record(&self, txn: &DatabaseTransaction, now: DateTime<Utc>) -> Result<u64> {
         let (id, due, data) = if self.pg {
             (
-                "gen_random_uuid()",
+                // A version 7 id (milliseconds, then random bits), like every
+                // id the application makes: the new rows go to the end of the
+                // primary key index instead of into random pages of it.
+                "encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid()) placing \
+                 substring(int8send((extract(epoch from clock_timestamp()) * 1000)::bigint) \
+                 from 3) from 1 for 6), 52, 1), 53, 1), 'hex')::uuid",
                 "to_char(t.due, 'YYYY-MM-DD')",
                 "json_build_object('kind', t.kind, 'due', t.due, 'explanation', t.explanation)",
             )
@@ -416,7 +421,7 @@ impl Sql {
              $1, $2, $3, $3, t.policy_version, \
              CASE WHEN t.kind = '{holding}' THEN 'holding response due on ' || {due} \
              ELSE replace(t.kind, '_', ' ') || ' deadline of ' || {due} || ' missed' END, \
-             {data} FROM sweep_batch t",
+             {data} FROM sweep_batch t ORDER BY t.case_id, t.seq",
             due_event = EventKind::HoldingResponseDue.as_str(),
             breach_event = EventKind::DeadlineBreached.as_str(),
         );
