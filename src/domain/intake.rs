@@ -210,11 +210,24 @@ pub async fn log_contact(
         restriction.require_check(&txn, &model, now).await?;
     }
 
+    let numbered = if txn.get_database_backend() == DbBackend::Postgres {
+        None
+    } else {
+        Some(
+            reference::assign_within(&txn, council.id, &council.reference_prefix, year, model.id)
+                .await?,
+        )
+    };
     txn.commit().await?;
 
-    // Numbered once committed; see `reference::assign` for why. Should it
-    // fail, the case is logged all the same and the sweeper numbers it.
-    match reference::assign(db, council.id, &council.reference_prefix, year, model.id).await {
+    // On PostgreSQL, numbered once committed; see `reference::assign` for
+    // why. Should it fail, the case is logged all the same and the sweeper
+    // numbers it.
+    let numbered = match numbered {
+        Some(number) => Ok(number),
+        None => reference::assign(db, council.id, &council.reference_prefix, year, model.id).await,
+    };
+    match numbered {
         Ok(Some(number)) => {
             model.reference = reference::format(&council.reference_prefix, year, number);
             model.reference_year = Some(year);

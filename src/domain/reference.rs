@@ -5,8 +5,8 @@ use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Europe::London;
 use entity::case;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 use uuid::Uuid;
 
@@ -59,8 +59,23 @@ pub async fn assign(
             None => Ok(None),
         };
     }
-    // SQLite has one writer at a time: the write transaction is the lock.
     let txn = db::begin_write(db).await?;
+    let number = assign_within(&txn, council_id, prefix, year, case_id).await?;
+    txn.commit().await?;
+    Ok(number)
+}
+
+/// `assign` inside the caller's SQLite transaction. SQLite has one writer at
+/// a time, so there the write transaction is the lock whatever it holds, and
+/// intake numbers its case before committing rather than paying for a second
+/// write transaction.
+pub async fn assign_within(
+    txn: &DatabaseTransaction,
+    council_id: Uuid,
+    prefix: &str,
+    year: i32,
+    case_id: Uuid,
+) -> Result<Option<i64>, DbErr> {
     let backend = txn.get_database_backend();
     let pending = txn
         .query_one_raw(Statement::from_sql_and_values(
@@ -70,7 +85,6 @@ pub async fn assign(
         ))
         .await?;
     if pending.is_none() {
-        txn.rollback().await?;
         return Ok(None);
     }
     let number = txn
@@ -95,7 +109,6 @@ pub async fn assign(
         ],
     ))
     .await?;
-    txn.commit().await?;
     Ok(Some(number))
 }
 
