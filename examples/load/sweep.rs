@@ -91,16 +91,11 @@ pub async fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         .db
         .query_one_raw(Statement::from_sql_and_values(
             backend,
-            "SELECT COALESCE(MAX(last), 0) AS last FROM reference_counters \
-             WHERE council_id = $1 AND year = $2"
-                .replace(
-                    '$',
-                    if backend == DbBackend::Postgres {
-                        "$"
-                    } else {
-                        "?"
-                    },
-                ),
+            numbered_params(
+                backend,
+                "SELECT COALESCE(MAX(last), 0) AS last FROM reference_counters \
+                 WHERE council_id = $1 AND year = $2",
+            ),
             [council.id.into(), year.into()],
         ))
         .await?
@@ -217,16 +212,11 @@ pub async fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         .db
         .execute_raw(Statement::from_sql_and_values(
             backend,
-            "INSERT INTO reference_counters (council_id, year, last) VALUES ($1, $2, $3) \
-             ON CONFLICT (council_id, year) DO UPDATE SET last = excluded.last"
-                .replace(
-                    '$',
-                    if backend == DbBackend::Postgres {
-                        "$"
-                    } else {
-                        "?"
-                    },
-                ),
+            numbered_params(
+                backend,
+                "INSERT INTO reference_counters (council_id, year, last) VALUES ($1, $2, $3) \
+                 ON CONFLICT (council_id, year) DO UPDATE SET last = excluded.last",
+            ),
             [
                 council.id.into(),
                 year.into(),
@@ -267,4 +257,13 @@ pub async fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// `$1`-style parameters as the backend writes them (`?1` on SQLite).
+fn numbered_params(backend: DbBackend, sql: &str) -> String {
+    if backend == DbBackend::Postgres {
+        sql.to_owned()
+    } else {
+        sql.replace('$', "?")
+    }
 }
