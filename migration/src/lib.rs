@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_initial;
 mod m20261123_000002_case_work;
 mod m20261123_000004_people;
+mod m20261123_000005_customer_lookup;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261123_000002_case_work::Migration),
             Box::new(m20261123_000004_people::Migration),
+            Box::new(m20261123_000005_customer_lookup::Migration),
         ]
     }
 }
