@@ -1051,17 +1051,11 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         let endpoint = endpoint.clone();
         let pacer = pace::Pacer::new(args.rate, clients, i, start.into());
         workers.push(tokio::spawn(async move {
-            drive(
-                client,
-                endpoint,
-                token,
-                load,
-                i,
-                pacer,
-                measure_from,
-                deadline,
-            )
-            .await
+            let window = pace::Window {
+                from: measure_from,
+                until: deadline,
+            };
+            drive(client, endpoint, token, (load, i), pacer, window).await
         }));
     }
     println!(
@@ -1125,19 +1119,18 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One client: sends its next request when the pacer says it is due, until
-/// the deadline. Requests due during the warm-up are not counted.
-#[allow(clippy::too_many_arguments)]
+/// One client (`load` sent as client number `index`): sends its next request
+/// when the pacer says it is due, until the window closes. Requests due
+/// during the warm-up are not counted.
 async fn drive(
     client: reqwest::Client,
     endpoint: Arc<reqwest::Url>,
     token: String,
-    load: Load,
-    index: usize,
+    (load, index): (Load, usize),
     mut pacer: pace::Pacer,
-    measure_from: Instant,
-    deadline: Instant,
+    window: pace::Window,
 ) -> Tally {
+    let (measure_from, deadline) = (window.from, window.until);
     let mut tally = Tally::new();
     let mut n: u64 = 0;
     loop {

@@ -26,6 +26,8 @@ use serde_json::{Value, json};
 #[path = "support/pace.rs"]
 mod pace;
 
+use pace::Window;
+
 #[derive(Parser)]
 #[command(name = "mixed", about = "Load-test case work on a running Redress")]
 struct Args {
@@ -145,13 +147,6 @@ impl Tally {
         }
         self.samples.extend(other.samples.into_iter().take(2));
     }
-}
-
-/// The measured window.
-#[derive(Clone, Copy)]
-struct Window {
-    from: Instant,
-    until: Instant,
 }
 
 /// Sends one operation when the pacer says it is due and times it from then,

@@ -6,7 +6,7 @@
 //! request was due, not when it was sent, so a slow answer that delays the
 //! next requests is charged to them too (no coordinated omission).
 
-use std::time::Duration;
+use std::time::{Duration, Instant as StdInstant};
 
 use tokio::time::Instant;
 
@@ -41,4 +41,12 @@ impl Pacer {
         tokio::time::sleep_until(due).await;
         due
     }
+}
+
+/// The measured part of a run: requests due from `from` (after the warm-up)
+/// until `until` count.
+#[derive(Clone, Copy)]
+pub struct Window {
+    pub from: StdInstant,
+    pub until: StdInstant,
 }
