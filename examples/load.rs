@@ -11,6 +11,8 @@
 //!     --database-url postgres://postgres@127.0.0.1:5432/redress_sweep --cases 100000
 //! ```
 
+#[path = "support/drive.rs"]
+mod drive;
 #[path = "support/pace.rs"]
 mod pace;
 #[path = "load/sweep.rs"]
@@ -82,31 +84,10 @@ struct SeedArgs {
 
 #[derive(Args)]
 struct RunArgs {
-    /// Base URL of the server; only loopback addresses are accepted.
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    url: String,
-    #[arg(long, default_value = "leeds")]
-    council: String,
-    /// Concurrent clients, each sending its next request as soon as the last is answered
-    /// (or, with --rate, when it is due).
-    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=1000))]
-    clients: u16,
-    /// Measured duration, after the warm-up.
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
-    seconds: u64,
-    /// Seconds of load before measuring starts, so connection pools and caches are warm.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(0..=300))]
-    warmup: u64,
+    #[command(flatten)]
+    drive: drive::DriveArgs,
     #[arg(long, value_enum, default_value = "both")]
     scenario: Scenario,
-    /// Requests per second across all clients, sent on a fixed schedule (open loop), with
-    /// latency counted from when each request was due. Without it, each client sends as
-    /// fast as it is answered (closed loop: the most the server can take).
-    #[arg(long)]
-    rate: Option<f64>,
-    /// The server's HS256 secret (REDRESS_JWT_SECRET), used to mint frontline tokens.
-    #[arg(long, env = "REDRESS_JWT_SECRET", hide_env_values = true)]
-    secret: String,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -996,17 +977,17 @@ fn loopback_endpoint(url: &str) -> anyhow::Result<reqwest::Url> {
 }
 
 async fn run(args: RunArgs) -> anyhow::Result<()> {
-    let base = loopback_endpoint(&args.url)?;
+    let base = loopback_endpoint(&args.drive.url)?;
     let endpoint = base.join("graphql")?;
     let jwt = JwtConfig::from_args(&JwtArgs {
-        jwt_secret: Some(args.secret.clone()),
+        jwt_secret: Some(args.drive.secret.clone()),
         jwt_public_key: None,
         jwt_issuer: None,
         jwt_audience: None,
         jwt_leeway_secs: 30,
     })?;
     let minter = TokenMinter::new(&jwt)?;
-    let clients = usize::from(args.clients);
+    let clients = usize::from(args.drive.clients);
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(clients * 2)
         .tcp_nodelay(true)
@@ -1032,16 +1013,16 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
             Scenario::Both => Load::List,
         })
         .collect();
-    let token_ttl = Duration::from_secs(args.warmup + args.seconds + 3600);
+    let token_ttl = Duration::from_secs(args.drive.warmup + args.drive.seconds + 3600);
     let start = Instant::now();
-    let measure_from = start + Duration::from_secs(args.warmup);
-    let deadline = measure_from + Duration::from_secs(args.seconds);
+    let measure_from = start + Duration::from_secs(args.drive.warmup);
+    let deadline = measure_from + Duration::from_secs(args.drive.seconds);
     let endpoint = Arc::new(endpoint);
 
     let mut workers = Vec::with_capacity(clients);
     for (i, load) in loads.iter().copied().enumerate() {
         let token = minter.mint(
-            &args.council,
+            &args.drive.council,
             &["frontline".to_owned()],
             &format!("load-client-{i}"),
             Some(format!("Load Client {i}")),
@@ -1049,7 +1030,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         )?;
         let client = client.clone();
         let endpoint = endpoint.clone();
-        let pacer = pace::Pacer::new(args.rate, clients, i, start.into());
+        let pacer = pace::Pacer::new(args.drive.rate, clients, i, start.into());
         workers.push(tokio::spawn(async move {
             let window = pace::Window {
                 from: measure_from,
@@ -1061,9 +1042,9 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     println!(
         "{} clients on {endpoint} for {} s after {} s of warm-up, {}",
         clients,
-        args.seconds,
-        args.warmup,
-        match args.rate {
+        args.drive.seconds,
+        args.drive.warmup,
+        match args.drive.rate {
             Some(rate) => format!("{rate} requests/s in all on a fixed schedule"),
             None => "each as fast as it is answered".to_owned(),
         }
@@ -1082,7 +1063,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         }
     }
 
-    let seconds = args.seconds as f64;
+    let seconds = args.drive.seconds as f64;
     println!(
         "{:<8} {:>7} {:>9} {:>8} {:>9} {:>8} {:>8} {:>8} {:>8}",
         "scenario",

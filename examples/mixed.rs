@@ -23,6 +23,8 @@ use redress::{
 };
 use serde_json::{Value, json};
 
+#[path = "support/drive.rs"]
+mod drive;
 #[path = "support/pace.rs"]
 mod pace;
 
@@ -31,25 +33,8 @@ use pace::Window;
 #[derive(Parser)]
 #[command(name = "mixed", about = "Load-test case work on a running Redress")]
 struct Args {
-    /// Base URL of the server; only loopback addresses are accepted.
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    url: String,
-    #[arg(long, default_value = "leeds")]
-    council: String,
-    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=1000))]
-    clients: u16,
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
-    seconds: u64,
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(0..=300))]
-    warmup: u64,
-    /// Requests per second across all clients, sent on a fixed schedule (open loop), with
-    /// latency counted from when each was due. Without it, each client sends its next
-    /// request as soon as the last is answered (closed loop: the most the server can take).
-    #[arg(long)]
-    rate: Option<f64>,
-    /// The server's HS256 secret (REDRESS_JWT_SECRET), used to mint tokens.
-    #[arg(long, env = "REDRESS_JWT_SECRET", hide_env_values = true)]
-    secret: String,
+    #[command(flatten)]
+    drive: drive::DriveArgs,
 }
 
 /// The operations, in the order a client performs them.
@@ -261,32 +246,32 @@ async fn walk(
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let base = reqwest::Url::parse(&args.url).context("--url")?;
+    let base = reqwest::Url::parse(&args.drive.url).context("--url")?;
     if !matches!(base.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")) {
         bail!("only a server on this machine may be loaded");
     }
     let endpoint = base.join("/graphql")?;
     let minter = TokenMinter::new(&JwtConfig::from_args(&JwtArgs {
-        jwt_secret: Some(args.secret.clone()),
+        jwt_secret: Some(args.drive.secret.clone()),
         jwt_public_key: None,
         jwt_issuer: None,
         jwt_audience: None,
         jwt_leeway_secs: 30,
     })?)?;
-    let clients = usize::from(args.clients);
+    let clients = usize::from(args.drive.clients);
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(clients * 2)
         .tcp_nodelay(true)
         .timeout(Duration::from_secs(10))
         .build()?;
-    let ttl = Duration::from_secs(args.warmup + args.seconds + 3600);
+    let ttl = Duration::from_secs(args.drive.warmup + args.drive.seconds + 3600);
     let start = Instant::now();
-    let measure_from = start + Duration::from_secs(args.warmup);
-    let deadline = measure_from + Duration::from_secs(args.seconds);
+    let measure_from = start + Duration::from_secs(args.drive.warmup);
+    let deadline = measure_from + Duration::from_secs(args.drive.seconds);
     let mut workers = Vec::new();
     for i in 0..clients {
         let mint = |role: &str, sub: String| {
-            minter.mint(&args.council, &[role.to_owned()], &sub, None, ttl)
+            minter.mint(&args.drive.council, &[role.to_owned()], &sub, None, ttl)
         };
         let officer = format!("mixed-io-{i}");
         let tokens = Tokens {
@@ -299,7 +284,7 @@ async fn main() -> anyhow::Result<()> {
             http: http.clone(),
             endpoint: endpoint.clone(),
         };
-        let pacer = pace::Pacer::new(args.rate, clients, i, start.into());
+        let pacer = pace::Pacer::new(args.drive.rate, clients, i, start.into());
         workers.push(tokio::spawn(walk(
             client,
             tokens,
@@ -313,9 +298,9 @@ async fn main() -> anyhow::Result<()> {
     }
     println!(
         "{clients} clients on {endpoint} for {} s after {} s of warm-up, {}",
-        args.seconds,
-        args.warmup,
-        match args.rate {
+        args.drive.seconds,
+        args.drive.warmup,
+        match args.drive.rate {
             Some(rate) => format!("{rate} requests/s in all on a fixed schedule"),
             None => "each as fast as it is answered".to_owned(),
         }
@@ -340,7 +325,7 @@ async fn main() -> anyhow::Result<()> {
             op,
             h.len() + failures,
             failures,
-            h.len() as f64 / args.seconds as f64,
+            h.len() as f64 / args.drive.seconds as f64,
             ms(h.value_at_quantile(0.5)),
             ms(h.value_at_quantile(0.99)),
             ms(h.max())
