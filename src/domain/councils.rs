@@ -24,6 +24,13 @@ impl Council {
     pub fn service_id(&self, slug: &str) -> Option<Uuid> {
         self.services.get(slug).copied()
     }
+
+    pub fn service_slug(&self, id: Uuid) -> Option<&str> {
+        self.services
+            .iter()
+            .find(|(_, known)| **known == id)
+            .map(|(slug, _)| slug.as_str())
+    }
 }
 
 /// Councils are few and change only by deployment, so they are held in memory

@@ -4,6 +4,7 @@
 pub mod acknowledge;
 pub mod anonymous;
 pub mod assign;
+pub mod case_view;
 pub mod cases;
 pub mod checklist;
 pub mod contact;

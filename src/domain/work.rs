@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     case, case_requirement,
     enums::{CaseStatus, DeadlineKind},
-    learning_point, service,
+    learning_point,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
+    case_view::CaseView,
     cases, contact,
     councils::Council,
     deadlines,
@@ -36,7 +37,7 @@ use crate::{
     error::{AppError, Result},
     policy::{
         CompiledPolicy, DeadlineSpec, Problem,
-        hooks::{CaseFacts, Contact, DeadlineOut},
+        hooks::{CaseFacts, DeadlineOut},
     },
     state::AppState,
 };
@@ -173,43 +174,16 @@ impl<'a> CaseWork<'a> {
 
     /// What policy hooks are told about the case.
     pub async fn facts(&self, case: &case::Model) -> Result<CaseFacts> {
-        let db = &self.state.db;
-        let service = match case.service_id {
-            Some(id) => service::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .map(|s| s.slug),
-            None => None,
-        };
         let learning_points = learning_point::Entity::find()
             .filter(learning_point::Column::CouncilId.eq(case.council_id))
             .filter(learning_point::Column::CaseId.eq(case.id))
-            .count(db)
+            .count(&self.state.db)
             .await?;
-        Ok(CaseFacts {
-            contact: Contact {
-                kind: case.kind,
-                channel: case.channel,
-                received: local_date(case.received_at),
-                today: local_date(self.now),
-                service,
-                anonymous: case.anonymous,
-                discrimination: case.discrimination,
-                about_staff: case.about_staff,
-                multi_service: case.multi_service,
-                via_councillor: case.via_councillor.is_some(),
-                issue_date: None,
-                exceptional: false,
-                exclusion: None,
-            },
-            stage: case.stage,
-            status: case.status,
-            stage_received: case.stage_started_at.map(local_date),
-            acknowledged: case.acknowledged_at.map(local_date),
-            responded: case.responded_at.map(local_date),
-            last_update: case.last_update_at.map(local_date),
-            learning_points: i64::try_from(learning_points).unwrap_or(i64::MAX),
-        })
+        Ok(CaseView::from(case).facts(
+            self.council,
+            i64::try_from(learning_points).unwrap_or(i64::MAX),
+            local_date(self.now),
+        ))
     }
 
     pub async fn begin(&self) -> Result<DatabaseTransaction> {

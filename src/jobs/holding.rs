@@ -6,23 +6,19 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{
-    deadline,
-    enums::{CaseStatus, Channel, ContactKind, DeadlineKind, Stage},
-    service,
-};
+use entity::{deadline, enums::DeadlineKind};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    FromQueryResult, IntoActiveModel, QueryFilter, Statement,
+    ActiveModelTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult,
+    IntoActiveModel, Statement,
 };
 use uuid::Uuid;
 
 use crate::{
-    domain::{councils::Council, intake::local_date},
+    domain::{case_view::CaseView, councils::Council},
     error::Result,
     policy::{
         DeadlineSpec,
-        hooks::{CaseFacts, Contact, DeadlineOut, DueOut},
+        hooks::{DeadlineOut, DueOut},
     },
     state::AppState,
 };
@@ -30,25 +26,12 @@ use crate::{
 /// Rows per insert statement, well under both backends' parameter limits.
 const ROWS_PER_INSERT: usize = 2_000;
 
-/// The case columns the policy's view of a case is built from.
+/// A case of the batch, as the policy sees it, and whether it already waits
+/// for a holding response.
 #[derive(Debug, FromQueryResult)]
 struct CaseRow {
-    id: Uuid,
-    kind: ContactKind,
-    channel: Channel,
-    received_at: DateTime<Utc>,
-    service_id: Option<Uuid>,
-    anonymous: bool,
-    discrimination: bool,
-    about_staff: bool,
-    multi_service: bool,
-    via_councillor: Option<String>,
-    stage: Option<Stage>,
-    status: CaseStatus,
-    stage_started_at: Option<DateTime<Utc>>,
-    acknowledged_at: Option<DateTime<Utc>>,
-    responded_at: Option<DateTime<Utc>>,
-    last_update_at: Option<DateTime<Utc>>,
+    #[sea_orm(nested)]
+    view: CaseView,
     holding_open: bool,
 }
 
@@ -89,7 +72,7 @@ pub(super) async fn schedule(
     .all(txn)
     .await?
     .into_iter()
-    .filter(|c| !c.holding_open && seen.insert(c.id))
+    .filter(|c| !c.holding_open && seen.insert(c.view.id))
     .collect();
     if cases.is_empty() {
         return Ok(0);
@@ -106,21 +89,14 @@ pub(super) async fn schedule(
     .into_iter()
     .map(|row| (row.case_id, row.n))
     .collect();
-    let services: HashMap<Uuid, String> = service::Entity::find()
-        .filter(service::Column::CouncilId.eq(council.id))
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.slug))
-        .collect();
-
     // A hook is a pure function of the facts it is given, and many cases
     // share theirs (same kind, stage and dates): ask once per distinct view.
     let mut answers: HashMap<String, Option<DueOut>> = HashMap::new();
     let mut failures = 0usize;
     let mut rows = Vec::new();
     for case in cases {
-        let facts = facts(&case, &services, &learning, today);
+        let learning_points = learning.get(&case.view.id).copied().unwrap_or(0);
+        let facts = case.view.facts(council, learning_points, today);
         let received = facts.contact.received;
         let key = format!("{facts:?}");
         let answer = match answers.get(&key) {
@@ -152,7 +128,7 @@ pub(super) async fn schedule(
                 due: due.due,
                 explanation: due.explanation,
             },
-            case.stage,
+            case.view.stage,
             &council.slug,
             policy.version,
         );
@@ -160,7 +136,7 @@ pub(super) async fn schedule(
             deadline::Model {
                 id: Uuid::now_v7(),
                 council_id: council.id,
-                case_id: case.id,
+                case_id: case.view.id,
                 stage: spec.stage,
                 kind: spec.kind,
                 due: spec.due,
@@ -201,37 +177,4 @@ pub(super) async fn schedule(
         .await?;
     }
     Ok(scheduled)
-}
-
-/// What the policy is told about a case: the same view case actions give it.
-fn facts(
-    case: &CaseRow,
-    services: &HashMap<Uuid, String>,
-    learning: &HashMap<Uuid, i64>,
-    today: NaiveDate,
-) -> CaseFacts {
-    CaseFacts {
-        contact: Contact {
-            kind: case.kind,
-            channel: case.channel,
-            received: local_date(case.received_at),
-            today,
-            service: case.service_id.and_then(|id| services.get(&id).cloned()),
-            anonymous: case.anonymous,
-            discrimination: case.discrimination,
-            about_staff: case.about_staff,
-            multi_service: case.multi_service,
-            via_councillor: case.via_councillor.is_some(),
-            issue_date: None,
-            exceptional: false,
-            exclusion: None,
-        },
-        stage: case.stage,
-        status: case.status,
-        stage_received: case.stage_started_at.map(local_date),
-        acknowledged: case.acknowledged_at.map(local_date),
-        responded: case.responded_at.map(local_date),
-        last_update: case.last_update_at.map(local_date),
-        learning_points: learning.get(&case.id).copied().unwrap_or(0),
-    }
 }
