@@ -11,11 +11,11 @@ use crate::{
     auth::{JwtConfig, TokenVerifier},
     config::ServeArgs,
     db,
-    domain::feed::CaseFeed,
     domain::{
         councils::{self, CouncilDirectory},
         policies,
     },
+    domain::{feed::CaseFeed, intake_writer::IntakeWriter},
     graphql,
     http::{self, BodyLimit},
     jobs,
@@ -52,6 +52,7 @@ impl Application {
             .context("loading councils")?;
 
         let state = Arc::new(AppState {
+            intake: IntakeWriter::start(db.clone()),
             db,
             councils,
             verifier: TokenVerifier::new(&jwt),

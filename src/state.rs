@@ -5,7 +5,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     auth::TokenVerifier,
-    domain::{councils::CouncilDirectory, feed::CaseFeed},
+    domain::{councils::CouncilDirectory, feed::CaseFeed, intake_writer::IntakeWriter},
     metrics::Metrics,
     policy::PolicyRegistry,
 };
@@ -39,6 +39,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Committed case changes, for subscriptions.
     pub feed: Arc<CaseFeed>,
+    /// Where logged contacts are stored, in groups.
+    pub intake: IntakeWriter,
 }
 
 impl AppState {
@@ -52,6 +54,7 @@ impl AppState {
             policies: self.policies.clone(),
             clock: self.clock,
             feed: self.feed.clone(),
+            intake: self.intake.clone(),
         }
     }
 }

@@ -5,8 +5,8 @@
 mod common;
 
 use common::*;
-use entity::{case, enums::CaseStatus, reference_counter};
-use redress::{domain::reference, jobs::sweeper};
+use entity::{case, enums::CaseStatus};
+use redress::jobs::sweeper;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
 
@@ -43,49 +43,6 @@ fn assert_contiguous(case: &Value) {
 }
 
 on_both_databases! {
-    async fn a_case_committed_but_never_numbered_is_numbered_without_a_gap(app: TestApp) {
-        let first = app.log_complaint("leeds", "First").await;
-        let second = app.log_complaint("leeds", "Second").await;
-        let second_id: uuid::Uuid = second["id"].as_str().unwrap().parse().unwrap();
-        let second_ref = second["reference"].as_str().unwrap().to_owned();
-        assert!(first["reference"].as_str().unwrap().ends_with("-000001"), "{first}");
-        assert!(second_ref.ends_with("-000002"), "{second}");
-        // As if the process stopped between the intake's commit and its
-        // numbering: the case is stored, unnumbered, and the counter never moved.
-        let logged_at = app.state.clock.now() - chrono::Duration::minutes(5);
-        case::Entity::update_many()
-            .col_expr(case::Column::Reference, Expr::value(reference::placeholder(second_id)))
-            .col_expr(case::Column::ReferenceYear, Expr::value(Option::<i32>::None))
-            .col_expr(case::Column::ReferenceSeq, Expr::value(Option::<i64>::None))
-            .col_expr(case::Column::CreatedAt, Expr::value(logged_at))
-            .filter(case::Column::Id.eq(second_id))
-            .exec(&app.state.db)
-            .await
-            .unwrap();
-        reference_counter::Entity::update_many()
-            .col_expr(reference_counter::Column::Last, Expr::value(1i64))
-            .exec(&app.state.db)
-            .await
-            .unwrap();
-
-        let sweep = sweeper::pass(&app.state).await.unwrap();
-        assert_eq!(sweep.numbered, 1, "{sweep:?}");
-        let case = read(&app, "leeds", &second_id.to_string()).await;
-        let token = app.token("leeds", &["dcro"], "reader");
-        let found = app
-            .graphql(
-                Some(&token),
-                "query($r: String!) { caseByReference(reference: $r) { id } }",
-                json!({ "r": second_ref }),
-            )
-            .await;
-        assert_eq!(found.data()["caseByReference"]["id"], second["id"], "{case}");
-        // The next intake carries on from the repaired number.
-        let third = app.log_complaint("leeds", "Third").await;
-        assert!(third["reference"].as_str().unwrap().ends_with("-000003"), "{third}");
-        assert_eq!(sweeper::pass(&app.state).await.unwrap().numbered, 0);
-    }
-
     async fn a_missed_deadline_is_recorded_once_over_two_passes(app: TestApp) {
         // Received Friday 20 November 2026; "now" is 1 June 2027, so Leeds'
         // acknowledgement (3 working days) and response (15) are both missed.

@@ -12,9 +12,8 @@ pub struct Model {
     pub council_id: Uuid,
     /// Human reference, unique per council: `LEE-2026-000042`.
     pub reference: String,
-    /// Year and number of the reference; empty only inside the intake
-    /// transaction, which takes the number last to hold the council's
-    /// counter as briefly as possible.
+    /// Year and number of the reference, taken from the council's counter
+    /// in the statement that stores the case.
     pub reference_year: Option<i32>,
     pub reference_seq: Option<i64>,
     pub kind: ContactKind,

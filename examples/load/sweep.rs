@@ -84,7 +84,7 @@ pub async fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     let now = Utc::now();
     let today = now.with_timezone(&London).date_naive();
     // Numbered like every logged case, after the council's last number this
-    // year, so the sweeper finds nothing to number and only sweeps deadlines.
+    // year.
     let year = now.with_timezone(&London).year();
     let backend = state.db.get_database_backend();
     let last_number: i64 = state
@@ -241,11 +241,10 @@ pub async fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     let first = sweeper::pass(&state).await?;
     let took = started.elapsed();
     println!(
-        "sweep: {} breaches, {} holding responses scheduled, {} due, {} numbered, in {:.3} s ({:.0} breaches/s)",
+        "sweep: {} breaches, {} holding responses scheduled, {} due, in {:.3} s ({:.0} breaches/s)",
         first.breaches,
         first.holding_scheduled,
         first.holding_due,
-        first.numbered,
         took.as_secs_f64(),
         first.breaches as f64 / took.as_secs_f64()
     );

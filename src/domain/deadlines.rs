@@ -27,9 +27,8 @@ pub async fn insert(
     Ok(())
 }
 
-/// The statement `insert` runs, for callers that send it together with
-/// others; `None` when there is nothing to store.
-pub fn insert_statement(
+/// The statement `insert` runs; `None` when there is nothing to store.
+fn insert_statement(
     council_id: Uuid,
     case_id: Uuid,
     policy_version: i32,
@@ -39,8 +38,23 @@ pub fn insert_statement(
     if specs.is_empty() {
         return None;
     }
-    let rows = specs.iter().map(|spec| {
-        deadline::Model {
+    let rows = rows(council_id, case_id, policy_version, specs, now)
+        .into_iter()
+        .map(|row| row.into_active_model().reset_all());
+    Some(deadline::Entity::insert_many(rows).into_query())
+}
+
+/// `specs` as the open deadline rows of the case.
+pub fn rows(
+    council_id: Uuid,
+    case_id: Uuid,
+    policy_version: i32,
+    specs: &[DeadlineSpec],
+    now: DateTime<Utc>,
+) -> Vec<deadline::Model> {
+    specs
+        .iter()
+        .map(|spec| deadline::Model {
             id: Uuid::now_v7(),
             council_id,
             case_id,
@@ -53,11 +67,8 @@ pub fn insert_statement(
             policy_version,
             explanation: spec.explanation.clone(),
             created_at: now,
-        }
-        .into_active_model()
-        .reset_all()
-    });
-    Some(deadline::Entity::insert_many(rows).into_query())
+        })
+        .collect()
 }
 
 /// Marks the case's open deadlines of these kinds as met at `at`.

@@ -271,20 +271,9 @@ pub async fn insert_requirements(
         return Ok(());
     }
     let rows = requirements.iter().map(|r| {
-        case_requirement::Model {
-            id: Uuid::now_v7(),
-            council_id,
-            case_id,
-            key: r.key.clone(),
-            label: r.label.clone(),
-            blocks: json!(r.before),
-            met_at: None,
-            met_by: None,
-            policy_version,
-            created_at: now,
-        }
-        .into_active_model()
-        .reset_all()
+        requirement_row(council_id, case_id, policy_version, r, now)
+            .into_active_model()
+            .reset_all()
     });
     let inserted = case_requirement::Entity::insert_many(rows)
         .on_conflict(
@@ -300,6 +289,28 @@ pub async fn insert_requirements(
     match inserted {
         Ok(_) | Err(DbErr::RecordNotInserted) => Ok(()),
         Err(err) => Err(err.into()),
+    }
+}
+
+/// A checklist item the policy set, as stored.
+pub fn requirement_row(
+    council_id: Uuid,
+    case_id: Uuid,
+    policy_version: i32,
+    requirement: &RequirementOut,
+    now: DateTime<Utc>,
+) -> case_requirement::Model {
+    case_requirement::Model {
+        id: Uuid::now_v7(),
+        council_id,
+        case_id,
+        key: requirement.key.clone(),
+        label: requirement.label.clone(),
+        blocks: json!(requirement.before),
+        met_at: None,
+        met_by: None,
+        policy_version,
+        created_at: now,
     }
 }
 

@@ -2,12 +2,8 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Europe::London;
-use entity::{case, case_event, customer, enums::CaseStatus};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, EntityTrait, IntoActiveModel, QueryFilter, QueryTrait,
-    sea_query::{Alias, CommonTableExpression, InsertStatement, WithClause},
-};
+use entity::{case, customer, enums::CaseStatus};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
@@ -17,14 +13,15 @@ use super::{
     councils::Council,
     deadlines,
     events::{self, EventKind, NewEvent},
-    feed::{CaseChanged, CaseFeed},
+    feed::CaseChanged,
+    intake_writer::NewCase,
     persistent, reference,
 };
 use crate::{
     auth::{Actor, Role},
-    db,
     error::{AppError, Result},
     policy::{self, IntakeDecision, PolicyRegistry},
+    state::AppState,
 };
 
 /// Who may log a contact: staff who receive them, councillors for their
@@ -40,14 +37,13 @@ pub const MAY_LOG: &[Role] = &[
 
 #[instrument(skip_all, fields(council = %council.slug))]
 pub async fn log_contact(
-    db: &DatabaseConnection,
-    feed: &CaseFeed,
+    state: &AppState,
     council: &Council,
     actor: &Actor,
-    policies: &PolicyRegistry,
     contact: NewContact,
     now: DateTime<Utc>,
 ) -> Result<case::Model> {
+    let db = &state.db;
     let service_id = match &contact.service {
         Some(slug) => Some(council.service_id(slug).ok_or_else(|| {
             AppError::bad_input("service", format!("this council has no service `{slug}`"))
@@ -69,17 +65,22 @@ pub async fn log_contact(
     });
 
     // The policy runs before the transaction opens: no lock waits on a script.
-    let decision = decide(policies, council, &contact, via_councillor.is_some(), now)?;
+    let decision = decide(
+        &state.policies,
+        council,
+        &contact,
+        via_councillor.is_some(),
+        now,
+    )?;
 
-    let txn = db::begin_write(db).await?;
-    // Whether the customer was already on record: only a known customer can
-    // carry a persistent-complainant designation.
+    // Who the contact is from is read before anything is written: a new
+    // customer is stored together with the case, below.
     let customer = if contact.anonymous {
         None
     } else if acting_as_customer {
         Some(
             portal_customer(
-                &txn,
+                db,
                 council.id,
                 actor,
                 contact.customer.clone().unwrap_or_default(),
@@ -89,13 +90,15 @@ pub async fn log_contact(
         )
     } else {
         match contact.customer.clone() {
-            Some(details) => Some(staff_entered_customer(&txn, council.id, details, now).await?),
+            Some(details) => Some(staff_entered_customer(db, council.id, details, now).await?),
             None => None,
         }
     };
-    let customer_id = customer.map(|c| c.id);
-    let restriction = match customer {
-        Some(c) if c.known => persistent::restriction(&txn, council.id, c.id).await?,
+    let customer_id = customer.as_ref().map(FiledUnder::id);
+    // Only a customer already on record can carry a persistent-complainant
+    // designation.
+    let restriction = match &customer {
+        Some(FiledUnder::Known(id)) => persistent::restriction(db, council.id, *id).await?,
         _ => None,
     };
 
@@ -110,7 +113,8 @@ pub async fn log_contact(
     let mut model = case::Model {
         id,
         council_id: council.id,
-        reference: reference::placeholder(id),
+        // Numbered as it is stored, below.
+        reference: String::new(),
         reference_year: None,
         reference_seq: None,
         kind: contact.kind,
@@ -180,103 +184,44 @@ pub async fn log_contact(
         1,
         now,
     );
-    let mut inserts =
-        vec![case::Entity::insert(model.clone().into_active_model().reset_all()).into_query()];
-    if let Some(version) = decision.policy_version {
-        inserts.extend(deadlines::insert_statement(
-            council.id,
-            model.id,
-            version,
-            &decision.deadlines,
-            now,
-        ));
-    }
-    inserts.push(
-        case_event::Entity::insert(logged.clone().into_active_model().reset_all()).into_query(),
-    );
-    insert_together(&txn, inserts).await?;
-    if let Some(version) = decision.policy_version {
-        super::escalate::insert_requirements(
-            &txn,
-            council.id,
-            model.id,
-            version,
-            &decision.requirements,
-            now,
+    let deadlines = decision
+        .policy_version
+        .map(|version| deadlines::rows(council.id, model.id, version, &decision.deadlines, now))
+        .unwrap_or_default();
+    let checklist = decision
+        .policy_version
+        .map(|version| {
+            decision.requirements.iter().map(move |r| {
+                super::escalate::requirement_row(council.id, model.id, version, r, now)
+            })
+        })
+        .into_iter()
+        .flatten()
+        .chain(restriction.as_ref().and_then(|r| r.check_row(&model, now)))
+        .collect();
+    let number = state
+        .intake
+        .store(
+            &council.reference_prefix,
+            year,
+            NewCase {
+                customer: match customer {
+                    Some(FiledUnder::New(row)) => Some(row),
+                    _ => None,
+                },
+                case: model.clone(),
+                deadlines,
+                event: logged.clone(),
+                checklist,
+            },
         )
         .await?;
-    }
-    if let Some(restriction) = &restriction {
-        restriction.require_check(&txn, &model, now).await?;
-    }
 
-    let numbered = if txn.get_database_backend() == DbBackend::Postgres {
-        None
-    } else {
-        Some(
-            reference::assign_within(&txn, council.id, &council.reference_prefix, year, model.id)
-                .await?,
-        )
-    };
-    txn.commit().await?;
-
-    // On PostgreSQL, numbered once committed; see `reference::assign` for
-    // why. Should it fail, the case is logged all the same and the sweeper
-    // numbers it.
-    let numbered = match numbered {
-        Some(number) => Ok(number),
-        None => reference::assign(db, council.id, &council.reference_prefix, year, model.id).await,
-    };
-    match numbered {
-        Ok(Some(number)) => {
-            model.reference = reference::format(&council.reference_prefix, year, number);
-            model.reference_year = Some(year);
-            model.reference_seq = Some(number);
-        }
-        // Numbered meanwhile by the sweeper: read what it wrote.
-        Ok(None) => {
-            if let Some(numbered) = case::Entity::find_by_id(model.id).one(db).await? {
-                model.reference = numbered.reference;
-                model.reference_year = numbered.reference_year;
-                model.reference_seq = numbered.reference_seq;
-            }
-        }
-        Err(err) => tracing::warn!(
-            case = %model.id,
-            error = %err,
-            "case logged but not yet numbered; the sweeper will number it"
-        ),
-    }
-    feed.publish(CaseChanged::new(&model, &logged));
+    model.reference = reference::format(&council.reference_prefix, year, number);
+    model.reference_year = Some(year);
+    model.reference_seq = Some(number);
+    state.feed.publish(CaseChanged::new(&model, &logged));
     Ok(model)
-}
-
-/// Writes a new case's rows, in order. PostgreSQL takes them as one statement
-/// (each round trip is a large share of an intake's cost there; foreign keys
-/// are checked at the end of the statement, so the case's own rows may come
-/// with it); SQLite, in process, takes them one by one.
-async fn insert_together(
-    txn: &DatabaseTransaction,
-    mut inserts: Vec<InsertStatement>,
-) -> Result<()> {
-    if txn.get_database_backend() != DbBackend::Postgres || inserts.len() < 2 {
-        for insert in &inserts {
-            txn.execute(insert).await?;
-        }
-        return Ok(());
-    }
-    let last = inserts.pop().expect("two or more statements");
-    let mut with = WithClause::new();
-    for (i, insert) in inserts.into_iter().enumerate() {
-        with.cte(
-            CommonTableExpression::new()
-                .query(insert)
-                .table_name(Alias::new(format!("step{i}")))
-                .to_owned(),
-        );
-    }
-    txn.execute(&with.query(last)).await?;
-    Ok(())
 }
 
 /// Asks the council's active policy (or the documented default) what this
@@ -351,27 +296,26 @@ pub fn local_date(at: DateTime<Utc>) -> chrono::NaiveDate {
     at.with_timezone(&London).date_naive()
 }
 
-/// The customer a contact is filed under, and whether they were on record
-/// before it.
-#[derive(Debug, Clone, Copy)]
-struct FiledUnder {
-    id: Uuid,
-    known: bool,
+/// The customer a contact is filed under: one already on record, or a new
+/// one to store with the case.
+#[derive(Debug, Clone)]
+enum FiledUnder {
+    Known(Uuid),
+    New(customer::Model),
 }
 
 impl FiledUnder {
-    fn known(id: Uuid) -> Self {
-        Self { id, known: true }
-    }
-
-    fn new(id: Uuid) -> Self {
-        Self { id, known: false }
+    fn id(&self) -> Uuid {
+        match self {
+            Self::Known(id) => *id,
+            Self::New(row) => row.id,
+        }
     }
 }
 
 /// A signed-in customer always files under their own record.
 async fn portal_customer(
-    txn: &impl ConnectionTrait,
+    db: &impl ConnectionTrait,
     council_id: Uuid,
     actor: &Actor,
     details: CustomerDetails,
@@ -380,18 +324,21 @@ async fn portal_customer(
     let existing = customer::Entity::find()
         .filter(customer::Column::CouncilId.eq(council_id))
         .filter(customer::Column::PortalSubject.eq(actor.subject.clone()))
-        .one(txn)
+        .one(db)
         .await?;
     if let Some(found) = existing {
-        return Ok(FiledUnder::known(found.id));
+        return Ok(FiledUnder::Known(found.id));
     }
     let details = CustomerDetails {
         name: details.name.or_else(|| actor.name.clone()),
         ..details
     };
-    insert_customer(txn, council_id, Some(actor.subject.clone()), details, now)
-        .await
-        .map(FiledUnder::new)
+    Ok(FiledUnder::New(new_customer(
+        council_id,
+        Some(actor.subject.clone()),
+        details,
+        now,
+    )))
 }
 
 /// Staff entering a contact for a known email reuse that customer's record,
@@ -399,7 +346,7 @@ async fn portal_customer(
 /// email: a portal user can type any address, and matching would show them
 /// someone else's cases.
 async fn staff_entered_customer(
-    txn: &impl ConnectionTrait,
+    db: &impl ConnectionTrait,
     council_id: Uuid,
     details: CustomerDetails,
     now: DateTime<Utc>,
@@ -409,25 +356,24 @@ async fn staff_entered_customer(
             .filter(customer::Column::CouncilId.eq(council_id))
             .filter(customer::Column::Email.eq(email.clone()))
             .filter(customer::Column::PortalSubject.is_null())
-            .one(txn)
+            .one(db)
             .await?;
         if let Some(found) = existing {
-            return Ok(FiledUnder::known(found.id));
+            return Ok(FiledUnder::Known(found.id));
         }
     }
-    insert_customer(txn, council_id, None, details, now)
-        .await
-        .map(FiledUnder::new)
+    Ok(FiledUnder::New(new_customer(
+        council_id, None, details, now,
+    )))
 }
 
-async fn insert_customer(
-    txn: &impl ConnectionTrait,
+fn new_customer(
     council_id: Uuid,
     portal_subject: Option<String>,
     details: CustomerDetails,
     now: DateTime<Utc>,
-) -> Result<Uuid> {
-    let row = customer::Model {
+) -> customer::Model {
+    customer::Model {
         id: Uuid::now_v7(),
         council_id,
         portal_subject,
@@ -438,10 +384,5 @@ async fn insert_customer(
         preferred_channel: details.preferred_channel,
         reasonable_adjustments: details.reasonable_adjustments,
         created_at: now,
-    };
-    let id = row.id;
-    customer::Entity::insert(row.into_active_model().reset_all())
-        .exec_without_returning(txn)
-        .await?;
-    Ok(id)
+    }
 }

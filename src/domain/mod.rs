@@ -14,6 +14,7 @@ pub mod escalate;
 pub mod events;
 pub mod feed;
 pub mod intake;
+pub mod intake_writer;
 pub mod lifecycle;
 pub mod officers;
 pub mod ombudsman;

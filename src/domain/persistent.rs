@@ -473,34 +473,24 @@ impl Restriction {
         }
     }
 
-    /// The "new issues checked" step, once the case row exists.
-    pub async fn require_check(
+    /// The "new issues checked" step the case about to be stored must carry,
+    /// if it is open.
+    pub fn check_row(
         &self,
-        txn: &impl ConnectionTrait,
         case: &case::Model,
         now: DateTime<Utc>,
-    ) -> Result<()> {
-        if !case.status.is_open() {
-            return Ok(());
-        }
-        case_requirement::Entity::insert(
-            case_requirement::Model {
-                id: Uuid::now_v7(),
-                council_id: case.council_id,
-                case_id: case.id,
-                key: NEW_ISSUES_CHECKED.to_owned(),
-                label: NEW_ISSUES_LABEL.to_owned(),
-                blocks: json!(NEW_ISSUES_BLOCK),
-                met_at: None,
-                met_by: None,
-                policy_version: self.policy_version,
-                created_at: now,
-            }
-            .into_active_model()
-            .reset_all(),
-        )
-        .exec_without_returning(txn)
-        .await?;
-        Ok(())
+    ) -> Option<case_requirement::Model> {
+        case.status.is_open().then(|| case_requirement::Model {
+            id: Uuid::now_v7(),
+            council_id: case.council_id,
+            case_id: case.id,
+            key: NEW_ISSUES_CHECKED.to_owned(),
+            label: NEW_ISSUES_LABEL.to_owned(),
+            blocks: json!(NEW_ISSUES_BLOCK),
+            met_at: None,
+            met_by: None,
+            policy_version: self.policy_version,
+            created_at: now,
+        })
     }
 }

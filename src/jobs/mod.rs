@@ -21,7 +21,6 @@ pub async fn run_sweeper(state: Arc<AppState>, every: Duration) {
                 breaches = sweep.breaches,
                 holding_due = sweep.holding_due,
                 holding_scheduled = sweep.holding_scheduled,
-                numbered = sweep.numbered,
                 "deadline sweep"
             ),
             Err(err) => tracing::warn!(error = %err, "deadline sweep failed; retrying next pass"),

@@ -45,7 +45,6 @@ use crate::{
         events::EventKind,
         feed::{CaseChanged, DeadlineBreach},
         intake::local_date,
-        reference,
     },
     error::Result,
     state::AppState,
@@ -68,9 +67,6 @@ pub struct Sweep {
     pub holding_due: u64,
     /// Holding-response deadlines the councils' policies set.
     pub holding_scheduled: u64,
-    /// Cases logged but left unnumbered (their intake stopped after its
-    /// commit) that this pass gave a reference.
-    pub numbered: u64,
     /// Another process was sweeping some of the cases, so this one left
     /// those to it.
     pub stood_back: bool,
@@ -78,10 +74,7 @@ pub struct Sweep {
 
 impl Sweep {
     pub fn is_empty(&self) -> bool {
-        self.breaches == 0
-            && self.holding_due == 0
-            && self.holding_scheduled == 0
-            && self.numbered == 0
+        self.breaches == 0 && self.holding_due == 0 && self.holding_scheduled == 0
     }
 }
 
@@ -99,7 +92,6 @@ pub async fn pass(state: &AppState) -> Result<Sweep> {
         total.breaches += sweep.breaches;
         total.holding_due += sweep.holding_due;
         total.holding_scheduled += sweep.holding_scheduled;
-        total.numbered += sweep.numbered;
         // Parts another process holds are its to sweep; the rest are still ours.
         total.stood_back |= sweep.stood_back;
     }
@@ -107,13 +99,6 @@ pub async fn pass(state: &AppState) -> Result<Sweep> {
 }
 
 async fn sweep_council(state: &AppState, council: &Council, now: DateTime<Utc>) -> Result<Sweep> {
-    let numbered = reference::number_pending(
-        &state.db,
-        council.id,
-        &council.reference_prefix,
-        now - chrono::Duration::minutes(1),
-    )
-    .await?;
     let parts: Vec<Option<Part>> = if state.db.get_database_backend() == DatabaseBackend::Postgres {
         (0..PARTS).map(|index| Some(Part { index })).collect()
     } else {
@@ -125,10 +110,7 @@ async fn sweep_council(state: &AppState, council: &Council, now: DateTime<Utc>) 
             .map(|part| sweep_part(state, council, now, part)),
     )
     .await?;
-    let mut sweep = Sweep {
-        numbered,
-        ..Sweep::default()
-    };
+    let mut sweep = Sweep::default();
     for part in swept {
         sweep.breaches += part.breaches;
         sweep.holding_due += part.holding_due;

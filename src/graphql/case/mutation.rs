@@ -31,16 +31,7 @@ impl CaseMutation {
         let now = ctx.now();
         let contact = NewContact::parse(input.into(), now)?;
         let state = ctx.state();
-        let model = intake::log_contact(
-            &state.db,
-            &state.feed,
-            council,
-            actor,
-            &state.policies,
-            contact,
-            now,
-        )
-        .await?;
+        let model = intake::log_contact(state, council, actor, contact, now).await?;
         state
             .metrics
             .contacts_logged
