@@ -32,3 +32,56 @@ on_both_databases! {
         assert_eq!(app.case_count("leeds").await, 200);
     }
 }
+
+/// A logged contact copied under new ids, as intake would build it.
+fn copy_of(
+    case: &entity::case::Model,
+    event: &entity::case_event::Model,
+) -> redress::domain::intake_writer::NewCase {
+    let id = uuid::Uuid::now_v7();
+    redress::domain::intake_writer::NewCase {
+        customer: None,
+        case: entity::case::Model { id, ..case.clone() },
+        deadlines: Vec::new(),
+        event: entity::case_event::Model {
+            id: uuid::Uuid::now_v7(),
+            case_id: id,
+            ..event.clone()
+        },
+        checklist: Vec::new(),
+    }
+}
+
+on_both_databases! {
+    async fn a_contact_that_cannot_be_stored_fails_alone_and_leaves_no_gap(app: TestApp) {
+        use entity::{case, case_event};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+        let first = app.log_complaint("leeds", "First").await;
+        let id: uuid::Uuid = first["id"].as_str().unwrap().parse().unwrap();
+        let stored = case::Entity::find_by_id(id).one(&app.state.db).await.unwrap().unwrap();
+        let logged = case_event::Entity::find()
+            .filter(case_event::Column::CaseId.eq(id))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let good = copy_of(&stored, &logged);
+        // Its timeline step reuses the first case's event id: the insert fails.
+        let mut bad = copy_of(&stored, &logged);
+        bad.event.id = logged.id;
+        let bad_id = bad.case.id;
+
+        // Sent together, so the writer takes them in one group when it can;
+        // either way the outcome is the same.
+        let writer = &app.state.intake;
+        let year = stored.reference_year.unwrap();
+        let (bad, good) = tokio::join!(writer.store("LEE", year, bad), writer.store("LEE", year, good));
+        assert!(bad.is_err(), "{bad:?}");
+        assert_eq!(good.unwrap(), 2, "the good contact takes the next number");
+        assert!(case::Entity::find_by_id(bad_id).one(&app.state.db).await.unwrap().is_none(), "nothing of the failed contact is stored");
+
+        let third = app.log_complaint("leeds", "Third").await;
+        assert!(third["reference"].as_str().unwrap().ends_with("-000003"), "{third}");
+    }
+}
