@@ -21,9 +21,11 @@ use redress::{
     db,
     domain::reference,
     jobs::sweeper,
+    state::Clock,
 };
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, Statement,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -35,9 +37,15 @@ pub struct SweepArgs {
     database_url: String,
     #[arg(long, default_value = "leeds")]
     council: String,
-    /// Open cases with missed deadlines to seed before sweeping.
+    /// Open cases to seed before sweeping.
     #[arg(long, default_value_t = 100_000)]
     cases: usize,
+    /// The daily pass instead of the catch-up: cases received evenly over the
+    /// last 60 days, a first pass that records everything missed so far,
+    /// then the timed pass of the next day, which finds what fell due
+    /// overnight among all the open cases.
+    #[arg(long)]
+    daily: bool,
 }
 
 /// Cases per seeding transaction.
@@ -109,11 +117,12 @@ pub async fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         let mut events = Vec::with_capacity(size);
         let mut deadlines = Vec::with_capacity(2 * size);
         for i in done..done + size {
-            // Received 20 to 80 days ago; every date is long missed.
-            let received_at =
-                now - Duration::days(20 + (i % 60) as i64) - Duration::minutes(i as i64 % 600);
+            // Received 20 to 80 days ago, every date long missed; or, for the
+            // daily pass, 0 to 60 days ago.
+            let days_ago = if args.daily { 0 } else { 20 } + (i % 60) as i64;
+            let received_at = now - Duration::days(days_ago) - Duration::minutes(i as i64 % 600);
             let received = received_at.with_timezone(&London).date_naive();
-            let acknowledged = i % 2 == 1;
+            let acknowledged = i % 2 == 1 && days_ago >= 1;
             let id = Uuid::now_v7();
             let number = last_number + i as i64 + 1;
             let reference = reference::format(&council.reference_prefix, year, number);
@@ -231,7 +240,7 @@ pub async fn sweep(args: SweepArgs) -> anyhow::Result<()> {
             .await?;
     }
     println!(
-        "seeded {} open cases with missed deadlines for {} in {:.1} s (today {today})",
+        "seeded {} open cases for {} in {:.1} s (today {today})",
         args.cases,
         council.slug,
         started.elapsed().as_secs_f64()
@@ -241,7 +250,12 @@ pub async fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     let first = sweeper::pass(&state).await?;
     let took = started.elapsed();
     println!(
-        "sweep: {} breaches, {} holding responses scheduled, {} due, in {:.3} s ({:.0} breaches/s)",
+        "{}: {} breaches, {} holding responses scheduled, {} due, in {:.3} s ({:.0} breaches/s)",
+        if args.daily {
+            "catch-up sweep"
+        } else {
+            "sweep"
+        },
         first.breaches,
         first.holding_scheduled,
         first.holding_due,
@@ -251,10 +265,28 @@ pub async fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let second = sweeper::pass(&state).await?;
     println!(
-        "second sweep: {} breaches in {:.3} s",
+        "second sweep the same day: {} breaches in {:.3} s",
         second.breaches,
         started.elapsed().as_secs_f64()
     );
+    if args.daily {
+        let mut tomorrow = state.for_worker(state.db.clone());
+        tomorrow.clock = Clock::Fixed(now + Duration::days(1));
+        let open = case::Entity::find()
+            .filter(case::Column::CouncilId.eq(council.id))
+            .filter(case::Column::ClosedAt.is_null())
+            .count(&state.db)
+            .await?;
+        let started = Instant::now();
+        let next = sweeper::pass(&tomorrow).await?;
+        println!(
+            "next day's sweep over {open} open cases: {} breaches, {} holding responses scheduled, {} due, in {:.3} s",
+            next.breaches,
+            next.holding_scheduled,
+            next.holding_due,
+            started.elapsed().as_secs_f64()
+        );
+    }
     Ok(())
 }
 
