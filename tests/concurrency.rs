@@ -78,7 +78,7 @@ on_both_databases! {
         let year = stored.reference_year.unwrap();
         let (bad, good) = tokio::join!(writer.store("LEE", year, bad), writer.store("LEE", year, good));
         assert!(bad.is_err(), "{bad:?}");
-        assert_eq!(good.unwrap(), 2, "the good contact takes the next number");
+        assert_eq!(good.unwrap().reference_seq, Some(2), "the good contact takes the next number");
         assert!(case::Entity::find_by_id(bad_id).one(&app.state.db).await.unwrap().is_none(), "nothing of the failed contact is stored");
 
         let third = app.log_complaint("leeds", "Third").await;

@@ -4,8 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{deadline, enums::DeadlineKind};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Iterable,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, UpdateMany,
-    sea_query::{Expr, InsertStatement},
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, UpdateMany, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -21,27 +20,15 @@ pub async fn insert(
     specs: &[DeadlineSpec],
     now: DateTime<Utc>,
 ) -> Result<()> {
-    if let Some(insert) = insert_statement(council_id, case_id, policy_version, specs, now) {
-        txn.execute(&insert).await?;
-    }
-    Ok(())
-}
-
-/// The statement `insert` runs; `None` when there is nothing to store.
-fn insert_statement(
-    council_id: Uuid,
-    case_id: Uuid,
-    policy_version: i32,
-    specs: &[DeadlineSpec],
-    now: DateTime<Utc>,
-) -> Option<InsertStatement> {
     if specs.is_empty() {
-        return None;
+        return Ok(());
     }
     let rows = rows(council_id, case_id, policy_version, specs, now)
         .into_iter()
         .map(|row| row.into_active_model().reset_all());
-    Some(deadline::Entity::insert_many(rows).into_query())
+    txn.execute(&deadline::Entity::insert_many(rows).into_query())
+        .await?;
+    Ok(())
 }
 
 /// `specs` as the open deadline rows of the case.

@@ -15,7 +15,7 @@ use super::{
     events::{self, EventKind, NewEvent},
     feed::CaseChanged,
     intake_writer::NewCase,
-    persistent, reference,
+    persistent,
 };
 use crate::{
     auth::{Actor, Role},
@@ -199,7 +199,7 @@ pub async fn log_contact(
         .flatten()
         .chain(restriction.as_ref().and_then(|r| r.check_row(&model, now)))
         .collect();
-    let number = state
+    let model = state
         .intake
         .store(
             &council.reference_prefix,
@@ -209,7 +209,7 @@ pub async fn log_contact(
                     Some(FiledUnder::New(row)) => Some(row),
                     _ => None,
                 },
-                case: model.clone(),
+                case: model,
                 deadlines,
                 event: logged.clone(),
                 checklist,
@@ -217,9 +217,6 @@ pub async fn log_contact(
         )
         .await?;
 
-    model.reference = reference::format(&council.reference_prefix, year, number);
-    model.reference_year = Some(year);
-    model.reference_seq = Some(number);
     state.feed.publish(CaseChanged::new(&model, &logged));
     Ok(model)
 }

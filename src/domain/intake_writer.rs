@@ -46,7 +46,7 @@ struct Job {
     prefix: String,
     year: i32,
     rows: NewCase,
-    reply: oneshot::Sender<std::result::Result<i64, DbErr>>,
+    reply: oneshot::Sender<std::result::Result<case::Model, DbErr>>,
 }
 
 /// The handle intake sends new cases to; cheap to clone.
@@ -65,8 +65,8 @@ impl IntakeWriter {
     }
 
     /// Stores the case under the council's next number for `year` and
-    /// returns that number once it is committed.
-    pub async fn store(&self, prefix: &str, year: i32, rows: NewCase) -> Result<i64> {
+    /// returns it, numbered, once it is committed.
+    pub async fn store(&self, prefix: &str, year: i32, rows: NewCase) -> Result<case::Model> {
         let (reply, answer) = oneshot::channel();
         let job = Job {
             prefix: prefix.to_owned(),
@@ -102,15 +102,15 @@ async fn run(db: DatabaseConnection, mut queue: mpsc::Receiver<Job>) {
 }
 
 async fn write(db: &DatabaseConnection, group: Vec<Job>) {
-    let first = {
+    let stored = {
         let rows: Vec<&NewCase> = group.iter().map(|job| &job.rows).collect();
         store_group(db, &group[0].prefix, group[0].year, &rows).await
     };
-    match first {
-        Ok(first) => {
-            for (number, job) in (first..).zip(group) {
+    match stored {
+        Ok(cases) => {
+            for (case, job) in cases.into_iter().zip(group) {
                 // The caller may have gone; its case is stored all the same.
-                let _ = job.reply.send(Ok(number));
+                let _ = job.reply.send(Ok(case));
             }
         }
         Err(err) if group.len() == 1 => {
@@ -121,40 +121,40 @@ async fn write(db: &DatabaseConnection, group: Vec<Job>) {
             tracing::warn!(error = %err, cases = group.len(), "a group of new cases failed; storing each on its own");
             for job in group {
                 let alone = store_group(db, &job.prefix, job.year, &[&job.rows]).await;
-                let _ = job.reply.send(alone);
+                let _ = job.reply.send(alone.map(|mut cases| cases.remove(0)));
             }
         }
     }
 }
 
 /// One transaction: the group's customers, its numbers, its cases and their
-/// rows. Returns the first case's number; the rest follow in order.
+/// rows. Returns the cases as stored, numbered, in the group's order.
 async fn store_group(
     db: &DatabaseConnection,
     prefix: &str,
     year: i32,
     rows: &[&NewCase],
-) -> std::result::Result<i64, DbErr> {
+) -> std::result::Result<Vec<case::Model>, DbErr> {
     let council_id = rows[0].case.council_id;
     let txn = db::begin_write(db).await?;
     // Before the counter: nothing of theirs depends on the numbers.
     insert_all(&txn, rows.iter().filter_map(|r| r.customer.clone())).await?;
     let first = reference::take(&txn, council_id, year, rows.len() as i64).await?;
-    insert_all(
-        &txn,
-        (first..).zip(rows).map(|(number, r)| case::Model {
+    let cases: Vec<case::Model> = (first..)
+        .zip(rows)
+        .map(|(number, r)| case::Model {
             reference: reference::format(prefix, year, number),
             reference_year: Some(year),
             reference_seq: Some(number),
             ..r.case.clone()
-        }),
-    )
-    .await?;
+        })
+        .collect();
+    insert_all(&txn, cases.iter().cloned()).await?;
     insert_all(&txn, rows.iter().flat_map(|r| r.deadlines.clone())).await?;
     insert_all(&txn, rows.iter().map(|r| r.event.clone())).await?;
     insert_all(&txn, rows.iter().flat_map(|r| r.checklist.clone())).await?;
     txn.commit().await?;
-    Ok(first)
+    Ok(cases)
 }
 
 /// One multi-row insert; nothing when there are no rows.
