@@ -15,7 +15,7 @@ use crate::{
         councils::{self, CouncilDirectory},
         policies,
     },
-    domain::{feed::CaseFeed, intake_writer::IntakeWriter},
+    domain::{feed::CaseFeed, feed_relay, intake_writer::IntakeWriter},
     graphql,
     http::{self, BodyLimit},
     jobs,
@@ -64,6 +64,9 @@ impl Application {
         if let Some(at) = settings.fixed_now {
             tracing::warn!(%at, "the clock is fixed: every action happens at this instant");
         }
+        feed_relay::start(&state.db, state.feed.clone())
+            .await
+            .context("relaying live updates between processes")?;
         let watching = settings.watching_policies();
         policies::bootstrap(
             &state.db,

@@ -253,3 +253,57 @@ on_both_databases! {
         assert!(b["summary"].as_str().unwrap().contains("missed") || b["eventKind"] == "holding_response_due");
     }
 }
+
+/// Two server processes on one PostgreSQL database: a subscriber on one
+/// hears of a contact logged through the other, and of the breaches the
+/// other's sweeper records. (SQLite serves one process.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_hears_of_changes_made_through_another_process() {
+    let Some(first) = TestApp::spawn_postgres().await else {
+        return;
+    };
+    let second = TestApp::start(
+        serve_args(first.database_url.clone()),
+        Backend::Postgres,
+        None,
+    )
+    .await;
+    let reader = second.token("leeds", &["dcro"], "reader");
+    let mut updates = subscribe(&second, &reader, UPDATES, json!({})).await;
+    let mut breaches = subscribe(&second, &reader, BREACHES, json!({})).await;
+    let mut elsewhere = subscribe(
+        &second,
+        &second.token("leicester", &["dcro"], "d"),
+        UPDATES,
+        json!({}),
+    )
+    .await;
+    listening(&second, 3).await;
+
+    let staff = first.token("leeds", &["frontline"], "fo");
+    let (id, reference) =
+        logged(&first, "leeds", &staff, complaint_input("Logged elsewhere")).await;
+    let update = item(&mut updates, "caseUpdates").await;
+    assert_eq!(update["caseId"], id.as_str());
+    assert_eq!(update["reference"], reference.as_str());
+    assert_eq!(update["eventKind"], "contact_logged");
+
+    let sweep = sweeper::pass(&first.state).await.unwrap();
+    assert_eq!(sweep.breaches, 2, "{sweep:?}");
+    let breach = item(&mut breaches, "deadlineBreaches").await;
+    assert_eq!(breach["reference"], reference.as_str());
+    assert_eq!(breach["eventKind"], "deadline_breached");
+
+    // Still scoped to the subscriber's council: Leicester's hears nothing of
+    // Leeds, only its own contact logged afterwards through the first process.
+    let leicester = first.token("leicester", &["frontline"], "fo");
+    let (_, theirs) = logged(
+        &first,
+        "leicester",
+        &leicester,
+        complaint_input("Leicester"),
+    )
+    .await;
+    let update = item(&mut elsewhere, "caseUpdates").await;
+    assert_eq!(update["reference"], theirs.as_str());
+}

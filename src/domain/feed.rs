@@ -1,15 +1,19 @@
 //! Case changes as they are committed, for live updates. Every action
 //! publishes here after its transaction commits; subscribers filter by
 //! council and role. Deadline breaches the sweeper records go to a second
-//! channel as well.
+//! channel as well. With several processes on one PostgreSQL database, what
+//! one publishes reaches the others' subscribers through `feed_relay`.
+
+use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 use entity::enums::{CaseStatus, DeadlineKind, Stage};
-use tokio::sync::broadcast;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, mpsc};
 use uuid::Uuid;
 
 /// One committed step of a case: its timeline event and where the case now stands.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CaseChanged {
     pub council_id: Uuid,
     pub case_id: Uuid,
@@ -26,7 +30,7 @@ pub struct CaseChanged {
 }
 
 /// A deadline the sweeper found missed (or a holding response fallen due).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DeadlineBreach {
     pub change: CaseChanged,
     pub kind: DeadlineKind,
@@ -53,9 +57,19 @@ impl CaseChanged {
     }
 }
 
+/// What travels between processes: either channel's item.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Relayed {
+    Change(CaseChanged),
+    Breach(DeadlineBreach),
+}
+
 pub struct CaseFeed {
     sender: broadcast::Sender<CaseChanged>,
     breaches: broadcast::Sender<DeadlineBreach>,
+    /// Where this process's own items go for the other processes, once a
+    /// relay runs.
+    relay: OnceLock<mpsc::Sender<Relayed>>,
 }
 
 impl CaseFeed {
@@ -67,22 +81,55 @@ impl CaseFeed {
         Self {
             sender: broadcast::channel(Self::BACKLOG).0,
             breaches: broadcast::channel(Self::BACKLOG).0,
+            relay: OnceLock::new(),
         }
+    }
+
+    /// Sends this process's items on to `relay` as well as to its own
+    /// subscribers. Set once; a second relay is refused.
+    pub fn relay_to(&self, relay: mpsc::Sender<Relayed>) -> bool {
+        self.relay.set(relay).is_ok()
     }
 
     /// Nobody listening is normal, not an error.
     pub fn publish(&self, change: CaseChanged) {
+        self.send_on(|| Relayed::Change(change.clone()));
         let _ = self.sender.send(change);
+    }
+
+    /// An item another process published: for this process's subscribers
+    /// only.
+    pub fn deliver(&self, item: Relayed) {
+        match item {
+            Relayed::Change(change) => {
+                let _ = self.sender.send(change);
+            }
+            Relayed::Breach(breach) => {
+                let _ = self.breaches.send(breach);
+            }
+        }
+    }
+
+    /// Live updates are best effort: when the relay is this far behind, an
+    /// item is dropped for the other processes rather than held.
+    fn send_on(&self, item: impl FnOnce() -> Relayed) {
+        if let Some(relay) = self.relay.get()
+            && relay.try_send(item()).is_err()
+        {
+            tracing::warn!("live update not relayed to other processes: the relay is behind");
+        }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<CaseChanged> {
         self.sender.subscribe()
     }
 
-    /// Whether anyone listens to either channel, so a bulk writer can skip
-    /// reading back what nobody would receive.
+    /// Whether anyone may listen to either channel, so a bulk writer can skip
+    /// reading back what nobody would receive. With a relay running, other
+    /// processes' subscribers cannot be counted from here, so the answer is
+    /// yes.
     pub fn has_listeners(&self) -> bool {
-        self.listeners() > 0
+        self.listeners() > 0 || self.relay.get().is_some()
     }
 
     /// Live subscriptions on both channels.
@@ -91,6 +138,7 @@ impl CaseFeed {
     }
 
     pub fn publish_breach(&self, breach: DeadlineBreach) {
+        self.send_on(|| Relayed::Breach(breach.clone()));
         let _ = self.breaches.send(breach);
     }
 

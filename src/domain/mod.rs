@@ -13,6 +13,7 @@ pub mod deadlines;
 pub mod escalate;
 pub mod events;
 pub mod feed;
+pub mod feed_relay;
 pub mod intake;
 pub mod intake_writer;
 pub mod lifecycle;
