@@ -4,7 +4,10 @@
 //! channel as well. With several processes on one PostgreSQL database, what
 //! one publishes reaches the others' subscribers through `feed_relay`.
 
-use std::sync::OnceLock;
+use std::sync::{
+    OnceLock,
+    atomic::{AtomicU64, Ordering},
+};
 
 use chrono::NaiveDate;
 use entity::enums::{CaseStatus, DeadlineKind, Stage};
@@ -70,6 +73,8 @@ pub struct CaseFeed {
     /// Where this process's own items go for the other processes, once a
     /// relay runs.
     relay: OnceLock<mpsc::Sender<Relayed>>,
+    /// Items dropped for the relay since it last reported them.
+    unrelayed: AtomicU64,
 }
 
 impl CaseFeed {
@@ -82,6 +87,7 @@ impl CaseFeed {
             sender: broadcast::channel(Self::BACKLOG).0,
             breaches: broadcast::channel(Self::BACKLOG).0,
             relay: OnceLock::new(),
+            unrelayed: AtomicU64::new(0),
         }
     }
 
@@ -110,14 +116,20 @@ impl CaseFeed {
         }
     }
 
-    /// Live updates are best effort: when the relay is this far behind, an
-    /// item is dropped for the other processes rather than held.
+    /// Live updates are best effort: when the relay is this far behind (a
+    /// sweep recording thousands of breaches at once), an item is dropped
+    /// for the other processes rather than held. The relay reports how many.
     fn send_on(&self, item: impl FnOnce() -> Relayed) {
         if let Some(relay) = self.relay.get()
             && relay.try_send(item()).is_err()
         {
-            tracing::warn!("live update not relayed to other processes: the relay is behind");
+            self.unrelayed.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// How many items were dropped for the relay since the last call.
+    pub fn take_unrelayed(&self) -> u64 {
+        self.unrelayed.swap(0, Ordering::Relaxed)
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<CaseChanged> {

@@ -53,12 +53,17 @@ pub async fn start(db: &DatabaseConnection, feed: Arc<CaseFeed>) -> anyhow::Resu
     if !feed.relay_to(outbox) {
         return Ok(());
     }
-    tokio::spawn(send(db.clone(), me, queue));
+    tokio::spawn(send(db.clone(), me, queue, feed.clone()));
     tokio::spawn(receive(listener, me, feed));
     Ok(())
 }
 
-async fn send(db: DatabaseConnection, me: Uuid, mut queue: mpsc::Receiver<Relayed>) {
+async fn send(
+    db: DatabaseConnection,
+    me: Uuid,
+    mut queue: mpsc::Receiver<Relayed>,
+    feed: Arc<CaseFeed>,
+) {
     let mut items = Vec::with_capacity(BATCH);
     while queue.recv_many(&mut items, BATCH).await > 0 {
         let payloads: Vec<String> = items
@@ -83,6 +88,13 @@ async fn send(db: DatabaseConnection, me: Uuid, mut queue: mpsc::Receiver<Relaye
             .await;
         if let Err(err) = sent {
             tracing::warn!(error = %err, "live updates not relayed to other processes");
+        }
+        let dropped = feed.take_unrelayed();
+        if dropped > 0 {
+            tracing::warn!(
+                dropped,
+                "live updates not relayed to other processes: the relay was behind"
+            );
         }
     }
 }
