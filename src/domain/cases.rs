@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     case, case_requirement, deadline,
     enums::{CaseStatus, ContactKind, Stage},
-    officer, service,
+    officer,
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -48,7 +48,8 @@ pub struct CaseFilter {
     pub kinds: Vec<ContactKind>,
     pub stages: Vec<Stage>,
     pub statuses: Vec<CaseStatus>,
-    pub service: Option<String>,
+    /// The council's service, resolved from its slug (`Council::service_id`).
+    pub service_id: Option<Uuid>,
     /// Only the caller's own cases (by their officer record).
     pub assigned_to_subject: Option<String>,
     pub received_from: Option<DateTime<Utc>>,
@@ -87,21 +88,8 @@ pub async fn filtered(
     if !filter.statuses.is_empty() {
         query = query.filter(case::Column::Status.is_in(filter.statuses.clone()));
     }
-    if let Some(slug) = &filter.service {
-        let found = service::Entity::find()
-            .filter(service::Column::CouncilId.eq(scope.council_id))
-            .filter(service::Column::Slug.eq(slug.clone()))
-            .one(db)
-            .await?;
-        match found {
-            Some(s) => query = query.filter(case::Column::ServiceId.eq(s.id)),
-            None => {
-                return Err(AppError::bad_input(
-                    "filter.service",
-                    format!("this council has no service `{slug}`"),
-                ));
-            }
-        }
+    if let Some(service_id) = filter.service_id {
+        query = query.filter(case::Column::ServiceId.eq(service_id));
     }
     if let Some(subject) = &filter.assigned_to_subject {
         let me = officer::Entity::find()

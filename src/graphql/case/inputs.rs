@@ -5,7 +5,9 @@ use crate::{
     domain::{
         cases::CaseFilter as DomainFilter,
         contact::{ContactDraft, ContactFlags, CustomerDetails, ScopeHints},
+        councils::Council,
     },
+    error::AppError,
     graphql::{
         enums::{
             CaseStatus, Channel, ContactKind, DeadlineKind, Ombudsman, Outcome, RemedyKind, Stage,
@@ -119,8 +121,19 @@ pub struct CaseFilter {
 }
 
 impl CaseFilter {
-    pub fn into_domain(self, subject: &str) -> DomainFilter {
-        DomainFilter {
+    /// The domain's filter, for the caller `subject` in `council`; an unknown
+    /// service slug is refused.
+    pub fn into_domain(self, subject: &str, council: &Council) -> Result<DomainFilter, AppError> {
+        let service_id = match &self.service {
+            Some(slug) => Some(council.service_id(slug).ok_or_else(|| {
+                AppError::bad_input(
+                    "filter.service",
+                    format!("this council has no service `{slug}`"),
+                )
+            })?),
+            None => None,
+        };
+        Ok(DomainFilter {
             kinds: self
                 .kinds
                 .unwrap_or_default()
@@ -139,12 +152,12 @@ impl CaseFilter {
                 .into_iter()
                 .map(Into::into)
                 .collect(),
-            service: self.service,
+            service_id,
             assigned_to_subject: self.assigned_to_me.then(|| subject.to_owned()),
             received_from: self.received_from,
             received_to: self.received_to,
             overdue: self.overdue,
-        }
+        })
     }
 }
 

@@ -72,7 +72,9 @@ impl CaseQuery {
                     .0,
             ),
         };
-        let filter = filter.unwrap_or_default().into_domain(&actor.subject);
+        let filter = filter
+            .unwrap_or_default()
+            .into_domain(&actor.subject, ctx.council()?)?;
         let today = ctx.today();
         let page = cases::list(&ctx.state().db, &scope, &filter, today, first, after).await?;
         let mut connection = Connection::with_additional_fields(
