@@ -152,6 +152,49 @@ on_both_databases! {
         let case = app.acted(&dcro, "reopenCase", id, json!({ "reason": "The customer is not claiming after all" })).await;
         assert_eq!(case["status"], "RECEIVED");
         assert!(case["closedAt"].is_null());
+        // Never acknowledged: both stage I clocks run again from the
+        // reopening on Tuesday 1 June 2027 (paras 13 and 16).
+        assert_eq!((case["acknowledgeBy"].as_str(), case["respondBy"].as_str()), (Some("2027-06-04"), Some("2027-06-22")));
+    }
+
+    async fn a_reopened_complaint_runs_its_stage_clock_again_from_the_reopening(app: TestApp) {
+        let dcro = app.token("leeds", &["dcro"], "dcro-1");
+        let case = app.logged("leeds", complaint_input("Fence damaged by the bin lorry")).await;
+        let id = case["id"].as_str().unwrap();
+        app.acted(&dcro, "acknowledgeCase", id, json!({ "at": "2026-11-23T10:00:00Z" })).await;
+        app.acted(&dcro, "respondToCase", id, json!({
+            "at": "2026-12-01T10:00:00Z",
+            "input": { "outcome": "NOT_UPHELD", "summary": "The crew did not touch the fence" },
+        })).await;
+        let closed = app.acted(&dcro, "closeCase", id, json!({ "at": "2026-12-02T10:00:00Z" })).await;
+        assert!(closed["respondBy"].is_null());
+
+        // CCTV shows the lorry hitting the fence; the complaint is reopened
+        // on Monday 21 December 2026 and answered over Christmas like a new
+        // stage I complaint: 15 working days (para 16), skipping 25 and 28
+        // December and 1 January.
+        let case = app.acted(&dcro, "reopenCase", id, json!({
+            "at": "2026-12-21T09:00:00Z",
+            "reason": "CCTV shows the lorry hitting the fence",
+            "expectedVersion": closed["version"],
+        })).await;
+        assert_eq!((case["status"].as_str(), case["stage"].as_str()), (Some("IN_PROGRESS"), Some("STAGE_1")));
+        assert_eq!(case["respondBy"], "2027-01-14");
+        assert!(case["acknowledgeBy"].is_null(), "it was acknowledged before it closed");
+        let respond = open_deadline(&case, "RESPOND").expect("a running response clock");
+        assert!(respond["explanation"].as_str().unwrap().contains("reopening on 2026-12-21"), "{respond}");
+        assert_eq!(respond["policyVersion"], 1);
+        let step = case["timeline"].as_array().unwrap().last().unwrap();
+        assert_eq!(step["kind"], "reopened");
+        assert_eq!(step["data"]["deadlines"][0]["due"], "2027-01-14");
+        assert_eq!(step["data"]["was"], "closed");
+
+        // The clock is met by the next response, as any stage I clock.
+        let answered = app.acted(&dcro, "respondToCase", id, json!({
+            "at": "2027-01-08T10:00:00Z",
+            "input": { "outcome": "UPHELD", "summary": "We will replace the fence" },
+        })).await;
+        assert!(open_deadline(&answered, "RESPOND").is_none(), "{}", answered["deadlines"]);
     }
 
     async fn a_complaint_converts_to_a_service_request_and_back_only_with_agreement(app: TestApp) {

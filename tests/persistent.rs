@@ -63,6 +63,9 @@ on_both_databases! {
         let case = complaint_from_ann(&app, "leeds").await;
         let customer = case["customer"]["id"].as_str().unwrap().to_owned();
         let dcro = app.token("leeds", &["dcro"], "dee");
+        let settled = complaint_from_ann(&app, "leeds").await;
+        assert_eq!(settled["customer"]["id"], customer.as_str());
+        app.act(&dcro, "withdrawCase", settled["id"].as_str().unwrap(), json!({})).await.data();
 
         let made = app.graphql(Some(&dcro), DESIGNATE, json!({ "c": customer, "i": warning() })).await;
         let made = &made.data()["designatePersistentComplainant"];
@@ -104,6 +107,18 @@ on_both_databases! {
         assert_eq!(ended["reviews"][1], json!({ "outcome": "END", "notes": "Behaviour changed", "reviewedBy": "dee", "nextReviewBy": null }));
         let again = app.graphql(Some(&dcro), REVIEW, json!({ "d": id, "i": { "outcome": "CONTINUE" } })).await;
         assert_eq!(again.code(), "BAD_USER_INPUT");
+
+        // Each decision is on the timeline of the customer's open case, not
+        // on the one already finished; the case itself is unchanged.
+        let open = app.case("leeds", case["id"].as_str().unwrap()).await;
+        assert_eq!(timeline_kinds(&open), ["contact_logged", "persistent_designated", "persistent_reviewed", "persistent_reviewed"]);
+        assert_eq!(open["version"], 1);
+        let steps = open["timeline"].as_array().unwrap();
+        assert_eq!(steps[1]["summary"], "Customer designated persistent (warning), letter of 2027-01-15; review by 2027-07-15");
+        assert_eq!(steps[2]["summary"], "Persistent-complainant designation reviewed: continue (warning); next review by 2027-11-20");
+        assert_eq!((steps[3]["data"]["outcome"].as_str(), steps[3]["actorSubject"].as_str()), (Some("end"), Some("dee")));
+        let finished = app.case("leeds", settled["id"].as_str().unwrap()).await;
+        assert_eq!(timeline_kinds(&finished), ["contact_logged", "withdrawn"]);
 
         // Ended, a new decision may be made; history keeps both.
         let anew = app.graphql(Some(&dcro), DESIGNATE, json!({ "c": customer, "i": restricted("sam") })).await;

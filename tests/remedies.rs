@@ -169,6 +169,25 @@ on_both_databases! {
         assert_eq!((after.code(), after.field()), ("BAD_USER_INPUT", Some("caseId")));
     }
 
+    async fn a_compensation_claim_meets_the_councils_closing_rule(app: TestApp) {
+        // East Cambridgeshire section 6: no complaint is closed without its
+        // Learning From Complaints Form, however it ends.
+        let id = case_id(&app, "east-cambridgeshire").await;
+        let dee = app.token("east-cambridgeshire", &["dcro"], "dee");
+        let claim = json!({ "kind": "COMPENSATION", "description": "Claims for a damaged car", "amountPence": 90000, "claimRoute": "Insurance claim form" });
+        let refused = app.graphql(Some(&dee), RECORD, json!({ "id": id, "i": claim, "v": 1 })).await;
+        assert_eq!(refused.code(), "POLICY_REJECTED");
+        assert!(refused.message().contains("Learning From Complaints Form"), "{}", refused.message());
+        let unchanged = app.case("east-cambridgeshire", &id).await;
+        assert_eq!((unchanged["version"].as_i64(), unchanged["status"].as_str()), (Some(1), Some("RECEIVED")));
+        assert_eq!(timeline_kinds(&unchanged), ["contact_logged"]);
+
+        let lesson = json!({ "lesson": "Verges by the depot are not marked for drivers" });
+        app.graphql(Some(&dee), LEARNING, json!({ "id": id, "i": lesson, "v": 1 })).await.data();
+        let closed = app.graphql(Some(&dee), RECORD, json!({ "id": id, "i": claim, "v": 2 })).await;
+        assert_eq!(closed.data()["recordRemedy"]["status"], "CLOSED");
+    }
+
     async fn learning_points_are_recorded_against_the_case(app: TestApp) {
         let id = case_id(&app, "leeds").await;
         let cfm = app.token("leeds", &["customer_feedback_manager"], "cfm");

@@ -191,6 +191,34 @@ on_both_databases! {
         assert_eq!((logged_next["eventKind"].as_str(), logged_next["seq"].as_i64()), (Some("contact_logged"), Some(1)));
     }
 
+    async fn a_persistent_complainant_decision_reaches_the_customers_open_cases(app: TestApp) {
+        let staff = app.token("leeds", &["frontline"], "fo");
+        let (open_id, open_ref) = logged(&app, "leeds", &staff, complaint_input("Missed bin")).await;
+        let before = app.case("leeds", &open_id).await;
+        let customer_id = app
+            .graphql(Some(&staff), "query($id: ID!) { case(id: $id) { customer { id } } }", json!({ "id": open_id }))
+            .await
+            .data()["case"]["customer"]["id"]
+            .clone();
+        assert_eq!(before["version"], 1);
+        let mut updates = subscribe(&app, &app.token("leeds", &["dcro"], "d"), UPDATES, json!({ "id": open_id })).await;
+        listening(&app, 1).await;
+
+        let dcro = app.token("leeds", &["dcro"], "dee");
+        let decide = "mutation($c: ID!, $i: DesignationInput!) { designatePersistentComplainant(customerId: $c, input: $i) { id } }";
+        let warning = json!({
+            "level": "WARNING",
+            "behaviour": "Daily calls repeating the same complaint",
+            "requiredChange": "Write once a week at most",
+            "changeBy": "2027-02-15",
+            "letterDate": "2027-01-15",
+        });
+        app.graphql(Some(&dcro), decide, json!({ "c": customer_id, "i": warning })).await.data();
+        let heard = item(&mut updates, "caseUpdates").await;
+        assert_eq!((heard["reference"].as_str(), heard["eventKind"].as_str()), (Some(open_ref.as_str()), Some("persistent_designated")));
+        assert_eq!((heard["seq"].as_i64(), heard["version"].as_i64()), (Some(2), Some(1)));
+    }
+
     async fn a_bad_or_missing_token_is_refused(app: TestApp) {
         let forged = token_with(json!({ "sub": "x", "council": "leeds", "roles": ["dcro"], "exp": now() + 3600 }))
             .replace('.', ".x");

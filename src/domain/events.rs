@@ -41,6 +41,8 @@ pub enum EventKind {
     DeadlineBreached,
     HoldingResponseDue,
     RestrictedContactChecked,
+    PersistentDesignated,
+    PersistentReviewed,
 }
 
 impl EventKind {
@@ -73,6 +75,8 @@ impl EventKind {
             EventKind::DeadlineBreached => "deadline_breached",
             EventKind::HoldingResponseDue => "holding_response_due",
             EventKind::RestrictedContactChecked => "restricted_contact_checked",
+            EventKind::PersistentDesignated => "persistent_designated",
+            EventKind::PersistentReviewed => "persistent_reviewed",
         }
     }
 }

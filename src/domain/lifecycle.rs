@@ -17,7 +17,7 @@ use super::{
 use crate::{
     auth::Role,
     error::{AppError, Result},
-    policy::IntakeDecision,
+    policy::{IntakeDecision, convert::MapBuilder},
 };
 
 pub const MAY_SCOPE: &[Role] = &[
@@ -40,6 +40,55 @@ pub const MAY_CLOSE: &[Role] = &[
 ];
 pub const MAY_REOPEN: &[Role] = &[Role::Dcro, Role::CustomerFeedbackManager];
 pub const CLOSE_ACTION: &str = "close";
+
+/// How a case comes to be closed, as the policy's `can_close` is told.
+#[derive(Debug, Clone, Copy)]
+pub enum Ending {
+    Closed,
+    /// Leeds para 71: a claim for compensation concludes the complaint.
+    CompensationClaim,
+}
+
+impl Ending {
+    fn as_str(self) -> &'static str {
+        match self {
+            Ending::Closed => "closed",
+            Ending::CompensationClaim => "compensation_claim",
+        }
+    }
+}
+
+/// Every way of closing a case meets the checklist and the policy's closing
+/// rule (East Cambridgeshire: not without its Learning From Complaints
+/// record). Returns the policy version that allowed it.
+pub async fn ensure_may_close(
+    work: &CaseWork<'_>,
+    current: &case::Model,
+    ending: Ending,
+) -> Result<Option<i32>> {
+    work.ensure_unblocked(current, CLOSE_ACTION).await?;
+    let Some(policy) = work.policy() else {
+        return Ok(None);
+    };
+    let mut case = work.facts(current).await?.to_map();
+    case.extend(
+        MapBuilder::default()
+            .str("ending", ending.as_str())
+            .into_map(),
+    );
+    let out = policy
+        .can_close(case)
+        .map_err(|p| work.policy_failed(&policy, p))?;
+    if !out.allowed {
+        return Err(AppError::PolicyRejected {
+            message: out
+                .reason
+                .unwrap_or_else(|| "the council's policy does not allow closing it yet".into()),
+            detail: None,
+        });
+    }
+    Ok(Some(policy.version))
+}
 
 pub struct OutOfScope {
     /// One of the council's exclusion categories; its reason and signpost
@@ -264,26 +313,10 @@ pub async fn close(
     let current = &loaded.case;
     require_status(current, &CaseStatus::open_values(), "closed")?;
     work.ensure_may_work(current).await?;
-    work.ensure_unblocked(current, CLOSE_ACTION).await?;
     let note = note
         .map(|n| contact::required_text("note", n, 4_000))
         .transpose()?;
-    let mut policy_version = None;
-    if let Some(policy) = work.policy() {
-        let facts = work.facts(current).await?;
-        let out = policy
-            .can_close(facts.to_map())
-            .map_err(|p| work.policy_failed(&policy, p))?;
-        if !out.allowed {
-            return Err(AppError::PolicyRejected {
-                message: out
-                    .reason
-                    .unwrap_or_else(|| "the council's policy does not allow closing it yet".into()),
-                detail: None,
-            });
-        }
-        policy_version = Some(policy.version);
-    }
+    let policy_version = ensure_may_close(work, current, Ending::Closed).await?;
     let mut after = current.clone();
     after.status = CaseStatus::Closed;
     after.closed_at = Some(loaded.at);
@@ -297,6 +330,8 @@ pub async fn close(
     work.finish(txn, &loaded, after, step).await
 }
 
+/// Reopens a finished case. The policy's `reopened` hook sets the clocks it
+/// runs on from the reopening; without one it has none until a later action.
 pub async fn reopen(work: &CaseWork<'_>, target: Target, reason: String) -> Result<case::Model> {
     let loaded = work.load(target).await?;
     let current = &loaded.case;
@@ -317,12 +352,38 @@ pub async fn reopen(work: &CaseWork<'_>, target: Target, reason: String) -> Resu
         CaseStatus::Received
     };
     after.closed_at = None;
+    let (policy_version, specs) = match work.policy() {
+        Some(policy) => {
+            let mut case = work.facts(&after).await?.to_map();
+            case.extend(
+                MapBuilder::default()
+                    .date("reopened", loaded.on())
+                    .str("was", sea_orm::ActiveEnum::to_value(&current.status))
+                    .into_map(),
+            );
+            let out = policy
+                .reopened(case, loaded.on())
+                .map_err(|p| work.policy_failed(&policy, p))?;
+            (
+                Some(policy.version),
+                work.specs(&policy, out.deadlines, current.stage),
+            )
+        }
+        None => (None, Vec::new()),
+    };
     let txn = work.begin().await?;
+    if let Some(version) = policy_version {
+        deadlines::insert(&txn, work.council.id, current.id, version, &specs, work.now).await?;
+    }
     let step = Step {
         kind: EventKind::Reopened,
-        policy_version: None,
+        policy_version,
         summary: format!("Reopened: {reason}"),
-        data: json!({ "reason": reason, "was": current.status }),
+        data: json!({
+            "reason": reason,
+            "was": current.status,
+            "deadlines": deadline_data(&specs),
+        }),
     };
     work.finish(txn, &loaded, after, step).await
 }

@@ -12,20 +12,23 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
-    case, case_requirement, customer, enums::DesignationLevel, persistent_designation as pd,
-    persistent_review,
+    case, case_requirement, customer,
+    enums::{CaseStatus, DesignationLevel},
+    persistent_designation as pd, persistent_review,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, sea_query::Expr,
 };
-use serde_json::json;
+use serde_json::{Value, json};
 use tracing::instrument;
 use uuid::Uuid;
 
 use super::{
     contact::{optional_text, required_text},
     councils::Council,
+    events::{self, EventKind, NewEvent},
+    feed::CaseChanged,
     intake::local_date,
     officers,
 };
@@ -202,7 +205,20 @@ pub async fn designate(
     pd::Entity::insert(row.clone().into_active_model().reset_all())
         .exec_without_returning(&txn)
         .await?;
+    let notice = Notice {
+        kind: EventKind::PersistentDesignated,
+        at: by.now,
+        policy_version,
+        summary: format!(
+            "Customer designated persistent ({}), letter of {}; review by {review_by}",
+            level_name(row.level),
+            input.letter_date
+        ),
+        data: decision_data(&row),
+    };
+    let changes = notice.write(&txn, by, customer.id).await?;
     txn.commit().await?;
+    publish(by, changes);
     Ok(row)
 }
 
@@ -328,8 +344,91 @@ pub async fn review(
     )
     .exec_without_returning(&txn)
     .await?;
+    let summary = match (input.outcome, after.review_by) {
+        (ReviewOutcome::End, _) | (_, None) => format!(
+            "Persistent-complainant designation reviewed: {}",
+            input.outcome.as_str()
+        ),
+        (_, Some(next)) => format!(
+            "Persistent-complainant designation reviewed: {} ({}); next review by {next}",
+            input.outcome.as_str(),
+            level_name(after.level)
+        ),
+    };
+    let mut data = decision_data(&after);
+    data["outcome"] = json!(input.outcome.as_str());
+    let notice = Notice {
+        kind: EventKind::PersistentReviewed,
+        at,
+        policy_version: after.policy_version,
+        summary,
+        data,
+    };
+    let changes = notice.write(&txn, by, current.customer_id).await?;
     txn.commit().await?;
+    publish(by, changes);
     Ok(after)
+}
+
+/// A decision as it is written on the timeline of each of the customer's
+/// open cases, so whoever handles them sees it there and live.
+struct Notice {
+    kind: EventKind,
+    at: DateTime<Utc>,
+    policy_version: Option<i32>,
+    summary: String,
+    data: Value,
+}
+
+impl Notice {
+    /// Appends the step to each open case; returns the changes to publish
+    /// once the decision commits.
+    async fn write(
+        self,
+        txn: &impl ConnectionTrait,
+        by: &Deciding<'_>,
+        customer_id: Uuid,
+    ) -> Result<Vec<CaseChanged>> {
+        let open = case::Entity::find()
+            .filter(case::Column::CouncilId.eq(by.council.id))
+            .filter(case::Column::CustomerId.eq(customer_id))
+            .filter(case::Column::Status.is_in(CaseStatus::open_values()))
+            .all(txn)
+            .await?;
+        let mut changes = Vec::with_capacity(open.len());
+        for case in open {
+            let event = NewEvent {
+                case_id: case.id,
+                kind: self.kind,
+                actor: by.actor,
+                occurred_at: self.at,
+                policy_version: self.policy_version,
+                summary: self.summary.clone(),
+                data: self.data.clone(),
+            };
+            let event = events::append(txn, event, by.now).await?;
+            changes.push(CaseChanged::new(&case, &event));
+        }
+        Ok(changes)
+    }
+}
+
+fn publish(by: &Deciding<'_>, changes: Vec<CaseChanged>) {
+    for change in changes {
+        by.state.feed.publish(change);
+    }
+}
+
+fn decision_data(d: &pd::Model) -> Value {
+    json!({
+        "designationId": d.id,
+        "level": level_name(d.level),
+        "changeBy": d.change_by,
+        "reviewBy": d.review_by,
+        "writtenContactOnly": d.written_contact_only,
+        "noReplyOnSettledIssues": d.no_reply_on_settled_issues,
+        "singlePointOfContact": d.single_point_of_contact_id.is_some(),
+    })
 }
 
 /// When the next review is due, by the council's policy (or the documented

@@ -25,6 +25,7 @@ use uuid::Uuid;
 use super::{
     contact::{optional_text, required_text},
     events::EventKind,
+    lifecycle::{self, Ending},
     officers,
     work::{CaseWork, Step, Target},
 };
@@ -92,6 +93,11 @@ pub async fn record(work: &CaseWork<'_>, target: Target, input: NewRemedy) -> Re
             "a remedy cannot be due before it was recorded",
         ));
     }
+    let policy_version = if input.kind == RemedyKind::Compensation {
+        lifecycle::ensure_may_close(work, current, Ending::CompensationClaim).await?
+    } else {
+        None
+    };
 
     let mut after = current.clone();
     let kind = kind_name(input.kind);
@@ -132,7 +138,7 @@ pub async fn record(work: &CaseWork<'_>, target: Target, input: NewRemedy) -> Re
         .await?;
     let step = Step {
         kind: EventKind::RemedyRecorded,
-        policy_version: None,
+        policy_version,
         summary,
         data: json!({
             "remedyId": row.id,

@@ -364,6 +364,16 @@ impl CompiledPolicy {
             }))
     }
 
+    /// The clocks a reopened case runs on, counted from the reopening (the
+    /// case map's `reopened`). Without the hook a reopened case has none.
+    pub fn reopened(&self, case: Map, anchor: NaiveDate) -> Result<DeadlinesOut, Problem> {
+        let out = self
+            .typed::<DeadlinesOut>(REOPENED, vec![Dynamic::from_map(case)])?
+            .unwrap_or_default();
+        check_dates(REOPENED, anchor, &out.deadlines)?;
+        Ok(out)
+    }
+
     pub fn goodwill_limit(&self, officer: Map) -> Result<i64, Problem> {
         let limit = self
             .typed::<i64>(GOODWILL_LIMIT, vec![Dynamic::from_map(officer)])?
@@ -496,7 +506,10 @@ impl CompiledPolicy {
             .strs("roles", &["dcro"])
             .opt_str("seniority", None::<String>);
         results.push(self.goodwill_limit(officer.into_map()).map(drop));
+        let mut reopened = case_at("in_progress", &["acknowledged", "responded", "reopened"]);
+        reopened.insert("was".into(), Dynamic::from("closed".to_string()));
         results.push(self.can_close(responded).map(drop));
+        results.push(self.reopened(reopened, today).map(drop));
 
         // The same fault usually shows on every sample; report it once.
         let mut seen = std::collections::HashSet::new();
@@ -590,7 +603,7 @@ fn with_plain_defaults(hook: &str, given: &Dynamic) -> Dynamic {
     let base = match hook {
         INTAKE => Contact::default().to_map(),
         ACKNOWLEDGED | RESPONDED | ESCALATION | EXTENSION | HOLDING_RESPONSE | OMBUDSMAN
-        | CAN_CLOSE => hooks::plain_case(&Contact::default()),
+        | CAN_CLOSE | REOPENED => hooks::plain_case(&Contact::default()),
         _ => Map::new(),
     };
     let mut merged = convert::with_defaults(given, base);

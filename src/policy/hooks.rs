@@ -18,6 +18,7 @@ pub const OMBUDSMAN: &str = "ombudsman";
 pub const PERSISTENT_REVIEW: &str = "persistent_review";
 pub const GOODWILL_LIMIT: &str = "goodwill_limit";
 pub const CAN_CLOSE: &str = "can_close";
+pub const REOPENED: &str = "reopened";
 pub const CALENDAR: &str = "calendar";
 pub const EXCLUSIONS: &str = "exclusions";
 pub const TESTS: &str = "tests";
@@ -34,6 +35,7 @@ pub const HOOKS: &[(&str, &[&str])] = &[
     (PERSISTENT_REVIEW, &["designation"]),
     (GOODWILL_LIMIT, &["officer"]),
     (CAN_CLOSE, &["case"]),
+    (REOPENED, &["case"]),
     (CALENDAR, &[]),
     (EXCLUSIONS, &[]),
     (TESTS, &[]),
