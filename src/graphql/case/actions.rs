@@ -358,7 +358,9 @@ impl CaseActions {
         Ok(Case::new(model, true))
     }
 
-    /// Reopen a closed, withdrawn or out-of-scope case, with the reason.
+    /// Reopen a closed, withdrawn or out-of-scope case, with the reason. The
+    /// council's policy (`reopened`) sets the clocks it runs on again,
+    /// counted from the reopening.
     async fn reopen_case(
         &self,
         ctx: &Context<'_>,

@@ -116,7 +116,8 @@ impl PeopleMutation {
     }
 
     /// Record a remedy on the case. A goodwill payment is recorded awaiting
-    /// approval; a compensation claim closes the complaint with its claim route.
+    /// approval; a compensation claim closes the complaint with its claim
+    /// route, once the checklist and the policy's closing rule allow it.
     async fn record_remedy(
         &self,
         ctx: &Context<'_>,
