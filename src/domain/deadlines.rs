@@ -1,6 +1,6 @@
 //! Writing the deadlines a council's policy computed for a case.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use entity::{deadline, enums::DeadlineKind};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Iterable,
@@ -121,20 +121,19 @@ pub async fn open(
 }
 
 /// The earliest open date the council must meet: what `cases.next_due`
-/// holds for queues and the overdue filter.
-pub async fn next_due(txn: &impl ConnectionTrait, case_id: Uuid) -> Result<Option<NaiveDate>> {
+/// holds for queues and the overdue filter. A subquery, so the case's own
+/// update sets it.
+pub fn next_due_expr(case_id: Uuid) -> Expr {
     let duties: Vec<DeadlineKind> = DeadlineKind::iter()
         .filter(|k| k.is_council_duty())
         .collect();
-    let due: Option<Option<NaiveDate>> = deadline::Entity::find()
+    let earliest = deadline::Entity::find()
         .select_only()
         .column_as(deadline::Column::Due.min(), "due")
         .filter(deadline::Column::CaseId.eq(case_id))
         .filter(deadline::Column::MetAt.is_null())
         .filter(deadline::Column::SupersededAt.is_null())
         .filter(deadline::Column::Kind.is_in(duties))
-        .into_tuple()
-        .one(txn)
-        .await?;
-    Ok(due.flatten())
+        .into_query();
+    Expr::SubQuery(None, Box::new(earliest.into()))
 }

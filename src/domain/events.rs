@@ -4,8 +4,9 @@
 use chrono::{DateTime, Utc};
 use entity::case_event;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IdenStatic,
+    IntoActiveModel, Iterable, ModelTrait, QueryFilter, QueryOrder,
+    sea_query::{Expr, ExprTrait, Func, Query},
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -91,23 +92,44 @@ pub struct NewEvent<'a> {
     pub data: Value,
 }
 
-/// Appends the event after the case's last one. The unique (case, seq) index
-/// turns a lost race into CONFLICT rather than a duplicate step.
+/// Appends the event after the case's last one, numbering it in the same
+/// statement. The unique (case, seq) index turns a lost race into CONFLICT
+/// rather than a duplicate step.
 pub async fn append(
     txn: &impl ConnectionTrait,
     event: NewEvent<'_>,
     now: DateTime<Utc>,
 ) -> Result<case_event::Model> {
-    let last: Option<i32> = case_event::Entity::find()
-        .select_only()
-        .column(case_event::Column::Seq)
-        .filter(case_event::Column::CaseId.eq(event.case_id))
-        .order_by_desc(case_event::Column::Seq)
-        .limit(1)
-        .into_tuple()
-        .one(txn)
-        .await?;
-    insert_at(txn, event, last.unwrap_or(0) + 1, now).await
+    let mut model = row(event, 0, now);
+    let next_seq = Expr::expr(Func::coalesce([
+        Expr::col(case_event::Column::Seq).max(),
+        Expr::val(0).into(),
+    ]))
+    .add(1);
+    let mut values = Query::select();
+    for column in case_event::Column::iter() {
+        match column {
+            case_event::Column::Seq => values.expr(next_seq.clone()),
+            other => values.expr(Expr::val(model.get(other))),
+        };
+    }
+    values
+        .from(case_event::Entity)
+        .and_where(Expr::col(case_event::Column::CaseId).eq(model.case_id));
+    let insert = Query::insert()
+        .into_table(case_event::Entity)
+        .columns(case_event::Column::iter())
+        .select_from(values)
+        .map_err(|e| DbErr::Custom(e.to_string()))?
+        .returning_col(case_event::Column::Seq)
+        .to_owned();
+    let backend = txn.get_database_backend();
+    let numbered = txn
+        .query_one_raw(backend.build(&insert))
+        .await?
+        .ok_or_else(|| DbErr::Custom("the timeline insert returned no row".into()))?;
+    model.seq = numbered.try_get("", case_event::Column::Seq.as_str())?;
+    Ok(model)
 }
 
 /// Inserts the event as step `seq` of its case (1 for a new case).

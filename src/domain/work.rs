@@ -14,8 +14,8 @@ use entity::{
     learning_point,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, Iterable, ModelTrait, PaginatorTrait, QueryFilter,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IdenStatic,
+    IntoActiveModel, Iterable, ModelTrait, PaginatorTrait, QueryFilter, QueryTrait,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -202,16 +202,14 @@ impl<'a> CaseWork<'a> {
         step: Step,
     ) -> Result<case::Model> {
         let before = &loaded.case;
-        after.next_due = if after.status.is_open() {
-            deadlines::next_due(&txn, after.id).await?
-        } else {
+        if !after.status.is_open() {
             // A finished case has no open clock; its dates stay as history.
             deadlines::supersede(&txn, after.id, &[], self.now).await?;
-            None
-        };
+            after.next_due = None;
+        }
         after.updated_at = self.now;
         after.version = before.version + 1;
-        save(&txn, before, &after).await?;
+        after.next_due = save(&txn, before, &after).await?;
         let event = events::append(
             &txn,
             NewEvent {
@@ -233,25 +231,35 @@ impl<'a> CaseWork<'a> {
 }
 
 /// Writes the columns that differ between `before` and `after`, only while
-/// the row is still at `before.version`.
-async fn save(txn: &impl ConnectionTrait, before: &case::Model, after: &case::Model) -> Result<()> {
+/// the row is still at `before.version`. An open case's `next_due` is taken
+/// from its open deadlines in the same statement; returns what it holds.
+async fn save(
+    txn: &impl ConnectionTrait,
+    before: &case::Model,
+    after: &case::Model,
+) -> Result<Option<NaiveDate>> {
     let mut changes = after.clone().into_active_model();
     for column in case::Column::iter() {
         if before.get(column) != after.get(column) {
             changes.reset(column);
         }
     }
-    let updated = case::Entity::update_many()
-        .set(changes)
+    let mut update = case::Entity::update_many().set(changes);
+    if after.status.is_open() {
+        update = update.col_expr(case::Column::NextDue, deadlines::next_due_expr(after.id));
+    }
+    let statement = update
         .filter(case::Column::Id.eq(before.id))
         .filter(case::Column::CouncilId.eq(before.council_id))
         .filter(case::Column::Version.eq(before.version))
-        .exec(txn)
-        .await?;
-    if updated.rows_affected != 1 {
-        return Err(stale(before.version, before.version + 1));
-    }
-    Ok(())
+        .into_query()
+        .returning_col(case::Column::NextDue)
+        .to_owned();
+    let saved = txn
+        .query_one_raw(txn.get_database_backend().build(&statement))
+        .await?
+        .ok_or_else(|| stale(before.version, before.version + 1))?;
+    Ok(saved.try_get("", case::Column::NextDue.as_str())?)
 }
 
 pub fn stale(expected: i32, actual: i32) -> AppError {
