@@ -103,7 +103,7 @@ pub async fn append(
     let mut model = row(event, 0, now);
     let next_seq = Expr::expr(Func::coalesce([
         Expr::col(case_event::Column::Seq).max(),
-        Expr::val(0).into(),
+        Expr::val(0),
     ]))
     .add(1);
     let mut values = Query::select();
