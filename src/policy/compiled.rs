@@ -258,10 +258,19 @@ impl CompiledPolicy {
     }
 
     pub fn acknowledged(&self, case: Map, anchor: NaiveDate) -> Result<DeadlinesOut, Problem> {
-        let out = self
-            .typed::<DeadlinesOut>(ACKNOWLEDGED, vec![Dynamic::from_map(case)])?
-            .unwrap_or_default();
-        check_dates(ACKNOWLEDGED, anchor, &out.deadlines)?;
+        self.clocks(ACKNOWLEDGED, vec![Dynamic::from_map(case)], anchor)
+    }
+
+    /// A hook that answers only deadlines, none before `anchor`; none
+    /// without the hook.
+    fn clocks(
+        &self,
+        hook: &str,
+        args: Vec<Dynamic>,
+        anchor: NaiveDate,
+    ) -> Result<DeadlinesOut, Problem> {
+        let out = self.typed::<DeadlinesOut>(hook, args)?.unwrap_or_default();
+        check_dates(hook, anchor, &out.deadlines)?;
         Ok(out)
     }
 
@@ -345,14 +354,11 @@ impl CompiledPolicy {
         enquiry: Map,
         anchor: NaiveDate,
     ) -> Result<DeadlinesOut, Problem> {
-        let out = self
-            .typed::<DeadlinesOut>(
-                OMBUDSMAN,
-                vec![Dynamic::from_map(case), Dynamic::from_map(enquiry)],
-            )?
-            .unwrap_or_default();
-        check_dates(OMBUDSMAN, anchor, &out.deadlines)?;
-        Ok(out)
+        self.clocks(
+            OMBUDSMAN,
+            vec![Dynamic::from_map(case), Dynamic::from_map(enquiry)],
+            anchor,
+        )
     }
 
     pub fn can_close(&self, case: Map) -> Result<CloseOut, Problem> {
@@ -367,11 +373,7 @@ impl CompiledPolicy {
     /// The clocks a reopened case runs on, counted from the reopening (the
     /// case map's `reopened`). Without the hook a reopened case has none.
     pub fn reopened(&self, case: Map, anchor: NaiveDate) -> Result<DeadlinesOut, Problem> {
-        let out = self
-            .typed::<DeadlinesOut>(REOPENED, vec![Dynamic::from_map(case)])?
-            .unwrap_or_default();
-        check_dates(REOPENED, anchor, &out.deadlines)?;
-        Ok(out)
+        self.clocks(REOPENED, vec![Dynamic::from_map(case)], anchor)
     }
 
     pub fn goodwill_limit(&self, officer: Map) -> Result<i64, Problem> {
