@@ -157,6 +157,24 @@ on_both_databases! {
         assert_eq!((case["acknowledgeBy"].as_str(), case["respondBy"].as_str()), (Some("2027-06-04"), Some("2027-06-22")));
     }
 
+    async fn a_complaint_logged_out_of_scope_enters_its_first_stage_when_reopened(app: TestApp) {
+        let dcro = app.token("leeds", &["dcro"], "dcro-1");
+        let mut input = complaint_input("I want compensation for my fence");
+        input["exclusion"] = json!("compensation_claim");
+        let logged = app.logged("leeds", input).await;
+        assert_eq!((logged["status"].as_str(), logged["stage"].as_str()), (Some("OUT_OF_SCOPE"), None));
+        let id = logged["id"].as_str().unwrap();
+
+        // The customer only wants an apology after all: a stage I complaint
+        // from the reopening on Tuesday 1 June 2027 (paras 13 and 16).
+        let case = app.acted(&dcro, "reopenCase", id, json!({ "reason": "The customer wants an apology, not compensation" })).await;
+        assert_eq!((case["status"].as_str(), case["stage"].as_str()), (Some("RECEIVED"), Some("STAGE_1")));
+        assert!(case["stageStartedAt"].as_str().unwrap().starts_with("2027-06-01"), "{}", case["stageStartedAt"]);
+        assert_eq!((case["acknowledgeBy"].as_str(), case["respondBy"].as_str()), (Some("2027-06-04"), Some("2027-06-22")));
+        let respond = open_deadline(&case, "RESPOND").unwrap();
+        assert_eq!(respond["stage"], "STAGE_1");
+    }
+
     async fn a_reopened_complaint_runs_its_stage_clock_again_from_the_reopening(app: TestApp) {
         let dcro = app.token("leeds", &["dcro"], "dcro-1");
         let case = app.logged("leeds", complaint_input("Fence damaged by the bin lorry")).await;

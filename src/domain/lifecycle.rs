@@ -354,6 +354,15 @@ pub async fn reopen(work: &CaseWork<'_>, target: Target, reason: String) -> Resu
     after.closed_at = None;
     let (policy_version, specs) = match work.policy() {
         Some(policy) => {
+            // A complaint logged out of scope never entered a stage: it
+            // enters the one the policy gives a complaint, from the reopening.
+            if after.stage.is_none() && after.kind.is_complaint() {
+                let contact = work.facts(&after).await?.contact;
+                after.stage = IntakeDecision::from_policy(&policy, &contact)
+                    .map_err(|p| work.policy_failed(&policy, p))?
+                    .stage;
+                after.stage_started_at = after.stage.map(|_| loaded.at);
+            }
             let mut case = work.facts(&after).await?.to_map();
             case.extend(
                 MapBuilder::default()
@@ -366,7 +375,7 @@ pub async fn reopen(work: &CaseWork<'_>, target: Target, reason: String) -> Resu
                 .map_err(|p| work.policy_failed(&policy, p))?;
             (
                 Some(policy.version),
-                work.specs(&policy, out.deadlines, current.stage),
+                work.specs(&policy, out.deadlines, after.stage),
             )
         }
         None => (None, Vec::new()),
