@@ -140,6 +140,50 @@ on_both_databases! {
         assert_eq!(kinds(&untouched), ["contact_logged"]);
     }
 
+    async fn a_reopened_complaint_is_swept_on_the_clock_of_its_reopening(app: TestApp) {
+        // Answered and closed in December 2026; reopened on Tuesday 4 May
+        // 2027, so Leeds' 15 working days (para 16) run to 25 May, which has
+        // passed by "now", 1 June 2027.
+        let dcro = app.token("leeds", &["dcro"], "dcro-1");
+        let logged = app.log_complaint("leeds", "Fence damaged").await;
+        let id = logged["id"].as_str().unwrap();
+        app.acted(&dcro, "acknowledgeCase", id, json!({ "at": "2026-11-23T10:00:00Z" })).await;
+        app.acted(&dcro, "respondToCase", id, json!({
+            "at": "2026-12-01T10:00:00Z",
+            "input": { "outcome": "NOT_UPHELD", "summary": "The crew did not touch the fence" },
+        })).await;
+        app.acted(&dcro, "closeCase", id, json!({ "at": "2026-12-02T10:00:00Z" })).await;
+        let reopened = app.acted(&dcro, "reopenCase", id, json!({
+            "at": "2027-05-04T09:00:00Z", "reason": "CCTV shows the lorry hitting the fence",
+        })).await;
+        assert_eq!(reopened["respondBy"], "2027-05-25");
+        assert!(reopened["stageStartedAt"].as_str().unwrap().starts_with("2027-05-04"));
+        sweeper::pass(&app.state).await.unwrap();
+
+        // The first holding response counts from the reopening too, not from
+        // the update sent in the case's earlier round.
+        let case = read(&app, "leeds", id).await;
+        let swept: Vec<(&str, &str)> = case["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["actorSubject"] == sweeper::SWEEPER_SUBJECT)
+            .map(|e| (e["kind"].as_str().unwrap(), e["summary"].as_str().unwrap()))
+            .collect();
+        assert_eq!(swept, [
+            ("deadline_breached", "respond deadline of 2027-05-25 missed"),
+            ("holding_response_due", "holding response due on 2027-05-25"),
+        ]);
+        let holding = case["deadlines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["kind"] == "HOLDING_RESPONSE")
+            .unwrap();
+        assert_eq!(holding["explanation"], "first holding response: the standard is 15 working days after reopening on 2027-05-04 (para 16) (leeds v1)");
+        assert_contiguous(&case);
+    }
+
     async fn two_sweepers_at_once_record_each_breach_once(app: TestApp) {
         let mut ids = Vec::new();
         for (council, n) in [("leeds", 6), ("leicester", 4), ("east-cambridgeshire", 3)] {

@@ -352,16 +352,18 @@ pub async fn reopen(work: &CaseWork<'_>, target: Target, reason: String) -> Resu
         CaseStatus::Received
     };
     after.closed_at = None;
+    // The stage runs again from the reopening: hooks count its clocks, and
+    // which updates belong to it, from `stage_received`.
+    after.stage_started_at = Some(loaded.at);
     let (policy_version, specs) = match work.policy() {
         Some(policy) => {
             // A complaint logged out of scope never entered a stage: it
-            // enters the one the policy gives a complaint, from the reopening.
+            // enters the one the policy gives a complaint.
             if after.stage.is_none() && after.kind.is_complaint() {
                 let contact = work.facts(&after).await?.contact;
                 after.stage = IntakeDecision::from_policy(&policy, &contact)
                     .map_err(|p| work.policy_failed(&policy, p))?
                     .stage;
-                after.stage_started_at = after.stage.map(|_| loaded.at);
             }
             let mut case = work.facts(&after).await?.to_map();
             case.extend(

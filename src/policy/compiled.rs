@@ -594,8 +594,9 @@ impl CompiledPolicy {
     }
 }
 
-/// Inputs a test leaves out take a plain contact's values; `today` defaults
-/// to the day of receipt so tests do not depend on when they run.
+/// Inputs a test leaves out take a plain contact's values; `today` and a
+/// case's `stage_received` default to the day of receipt, so tests do not
+/// depend on when they run.
 fn with_plain_defaults(hook: &str, given: &Dynamic) -> Dynamic {
     let Some(map) = given.read_lock::<Map>().map(|m| m.clone()) else {
         return given.clone();
@@ -608,9 +609,19 @@ fn with_plain_defaults(hook: &str, given: &Dynamic) -> Dynamic {
         | CAN_CLOSE | REOPENED => hooks::plain_case(&Contact::default()),
         _ => Map::new(),
     };
+    // A case's stage began at its receipt unless the test says otherwise.
+    let stage_received = (base.contains_key("stage_received")
+        && !map.contains_key("stage_received"))
+    .then(|| received.clone())
+    .flatten();
     let mut merged = convert::with_defaults(given, base);
-    if let (Some(today), Some(m)) = (today, merged.write_lock::<Map>().as_deref_mut()) {
-        m.insert("today".into(), today);
+    if let Some(m) = merged.write_lock::<Map>().as_deref_mut() {
+        if let Some(today) = today {
+            m.insert("today".into(), today);
+        }
+        if let Some(start) = stage_received {
+            m.insert("stage_received".into(), start);
+        }
     }
     merged
 }
