@@ -357,15 +357,16 @@ pub async fn reopen(work: &CaseWork<'_>, target: Target, reason: String) -> Resu
     after.stage_started_at = Some(loaded.at);
     let (policy_version, specs) = match work.policy() {
         Some(policy) => {
+            let mut facts = work.facts(&after).await?;
             // A complaint logged out of scope never entered a stage: it
             // enters the one the policy gives a complaint.
             if after.stage.is_none() && after.kind.is_complaint() {
-                let contact = work.facts(&after).await?.contact;
-                after.stage = IntakeDecision::from_policy(&policy, &contact)
+                after.stage = IntakeDecision::from_policy(&policy, &facts.contact)
                     .map_err(|p| work.policy_failed(&policy, p))?
                     .stage;
+                facts.stage = after.stage;
             }
-            let mut case = work.facts(&after).await?.to_map();
+            let mut case = facts.to_map();
             case.extend(
                 MapBuilder::default()
                     .date("reopened", loaded.on())
