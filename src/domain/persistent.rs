@@ -4,6 +4,9 @@
 //! written contact only, no reply on issues already dealt with). The council's
 //! policy sets the date of each review (Leeds paras 55-56: at most six months
 //! after the letter). Only a DCRO or the customer feedback manager decides.
+//! Each decision and review is also noted on the timeline of every open case
+//! of the customer, in the same transaction, so whoever handles those cases
+//! sees it there and live.
 //!
 //! A new contact from a restricted customer is still logged: it is flagged,
 //! routed to their single point of contact, and cannot be acknowledged,
