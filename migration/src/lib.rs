@@ -6,6 +6,7 @@ mod m20261123_000001_initial;
 mod m20261123_000002_case_work;
 mod m20261123_000004_people;
 mod m20261123_000005_customer_lookup;
+mod m20261201_000006_deadline_case_index;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_case_work::Migration),
             Box::new(m20261123_000004_people::Migration),
             Box::new(m20261123_000005_customer_lookup::Migration),
+            Box::new(m20261201_000006_deadline_case_index::Migration),
         ]
     }
 }
