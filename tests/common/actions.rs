@@ -135,6 +135,38 @@ impl TestApp {
             .clone()
     }
 
+    /// A Leeds complaint received on 20 November 2026, acknowledged on the
+    /// 23rd, answered (not upheld) on 1 December and closed on the 2nd, all
+    /// by the token's holder; returns the closed case.
+    pub async fn answered_and_closed(&self, token: &str, subject: &str) -> Value {
+        let case = self.logged("leeds", super::complaint_input(subject)).await;
+        let id = case["id"].as_str().unwrap();
+        self.acted(
+            token,
+            "acknowledgeCase",
+            id,
+            json!({ "at": "2026-11-23T10:00:00Z" }),
+        )
+        .await;
+        self.acted(
+            token,
+            "respondToCase",
+            id,
+            json!({
+                "at": "2026-12-01T10:00:00Z",
+                "input": { "outcome": "NOT_UPHELD", "summary": "The crew did not touch the fence" },
+            }),
+        )
+        .await;
+        self.acted(
+            token,
+            "closeCase",
+            id,
+            json!({ "at": "2026-12-02T10:00:00Z" }),
+        )
+        .await
+    }
+
     /// Logs a contact as frontline staff and returns the case.
     pub async fn logged(&self, council: &str, input: Value) -> Value {
         let token = self.token(council, &["frontline"], "frontline-officer");
