@@ -168,12 +168,8 @@ on_both_databases! {
             ("deadline_breached", "respond deadline of 2027-05-25 missed"),
             ("holding_response_due", "holding response due on 2027-05-25"),
         ]);
-        let holding = case["deadlines"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|d| d["kind"] == "HOLDING_RESPONSE")
-            .unwrap();
+        let full = app.case("leeds", id).await;
+        let holding = open_deadline(&full, "HOLDING_RESPONSE").expect("an open holding response");
         assert_eq!(holding["explanation"], "first holding response: the standard is 15 working days after reopening on 2027-05-04 (para 16) (leeds v1)");
         assert_contiguous(&case);
     }
