@@ -17,7 +17,7 @@ use super::{
 use crate::{
     auth::Role,
     error::{AppError, Result},
-    policy::{IntakeDecision, convert::MapBuilder},
+    policy::{IntakeDecision, hooks},
 };
 
 pub const MAY_SCOPE: &[Role] = &[
@@ -70,12 +70,7 @@ pub async fn ensure_may_close(
     let Some(policy) = work.policy() else {
         return Ok(None);
     };
-    let mut case = work.facts(current).await?.to_map();
-    case.extend(
-        MapBuilder::default()
-            .str("ending", ending.as_str())
-            .into_map(),
-    );
+    let case = hooks::closing(work.facts(current).await?.to_map(), ending.as_str());
     let out = policy
         .can_close(case)
         .map_err(|p| work.policy_failed(&policy, p))?;
@@ -366,12 +361,10 @@ pub async fn reopen(work: &CaseWork<'_>, target: Target, reason: String) -> Resu
                     .stage;
                 facts.stage = after.stage;
             }
-            let mut case = facts.to_map();
-            case.extend(
-                MapBuilder::default()
-                    .date("reopened", loaded.on())
-                    .str("was", sea_orm::ActiveEnum::to_value(&current.status))
-                    .into_map(),
+            let case = hooks::reopening(
+                facts.to_map(),
+                loaded.on(),
+                &sea_orm::ActiveEnum::to_value(&current.status),
             );
             let out = policy
                 .reopened(case, loaded.on())

@@ -508,10 +508,15 @@ impl CompiledPolicy {
             .strs("roles", &["dcro"])
             .opt_str("seniority", None::<String>);
         results.push(self.goodwill_limit(officer.into_map()).map(drop));
-        let mut reopened = case_at("in_progress", &["acknowledged", "responded", "reopened"]);
-        reopened.insert("was".into(), Dynamic::from("closed".to_string()));
-        results.push(self.can_close(responded).map(drop));
-        results.push(self.reopened(reopened, today).map(drop));
+        results.push(
+            self.can_close(hooks::closing(responded, "closed"))
+                .map(drop),
+        );
+        let reopened = case_at("in_progress", &["acknowledged", "responded"]);
+        results.push(
+            self.reopened(hooks::reopening(reopened, today, "closed"), today)
+                .map(drop),
+        );
 
         // The same fault usually shows on every sample; report it once.
         let mut seen = std::collections::HashSet::new();
@@ -606,7 +611,8 @@ fn with_plain_defaults(hook: &str, given: &Dynamic) -> Dynamic {
     let base = match hook {
         INTAKE => Contact::default().to_map(),
         ACKNOWLEDGED | RESPONDED | ESCALATION | EXTENSION | HOLDING_RESPONSE | OMBUDSMAN
-        | CAN_CLOSE | REOPENED => hooks::plain_case(&Contact::default()),
+        | REOPENED => hooks::plain_case(&Contact::default()),
+        CAN_CLOSE => hooks::closing(hooks::plain_case(&Contact::default()), "closed"),
         _ => Map::new(),
     };
     // A case's stage began at its receipt unless the test says otherwise.

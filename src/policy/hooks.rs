@@ -164,6 +164,25 @@ pub fn plain_case(contact: &Contact) -> Map {
     .to_map()
 }
 
+/// The case as `can_close` is told of it: how it is about to end,
+/// `"closed"` or `"compensation_claim"`.
+pub fn closing(mut case: Map, ending: &str) -> Map {
+    case.extend(MapBuilder::default().str("ending", ending).into_map());
+    case
+}
+
+/// The case as `reopened` is told of it: the local date of the reopening and
+/// the status it had.
+pub fn reopening(mut case: Map, on: NaiveDate, was: &str) -> Map {
+    case.extend(
+        MapBuilder::default()
+            .date("reopened", on)
+            .str("was", was)
+            .into_map(),
+    );
+    case
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeadlineOut {
     pub kind: DeadlineKind,
