@@ -699,6 +699,7 @@ impl Generator {
                 met_at: Set(met_at),
                 breach_recorded_at: Set(None),
                 superseded_at: Set(None),
+                extended_to: Set(None),
                 policy_version: Set(SEED_POLICY_VERSION),
                 explanation: Set(explanation),
                 created_at: Set(logged_at),

@@ -18,6 +18,8 @@ pub struct Model {
     /// When the sweeper recorded the breach, so it is reported once.
     pub breach_recorded_at: Option<DateTimeUtc>,
     pub superseded_at: Option<DateTimeUtc>,
+    /// The new date, when an extension superseded it.
+    pub extended_to: Option<Date>,
     pub policy_version: i32,
     pub explanation: String,
     pub created_at: DateTimeUtc,

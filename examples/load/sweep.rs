@@ -204,6 +204,7 @@ pub async fn sweep(args: SweepArgs) -> anyhow::Result<()> {
                     met_at: Set(met.then(|| received_at + Duration::days(1))),
                     breach_recorded_at: Set(None),
                     superseded_at: Set(None),
+                    extended_to: Set(None),
                     policy_version: Set(1),
                     explanation: Set(format!("{days} days after receipt (seeded)")),
                     created_at: Set(received_at),

@@ -1,14 +1,60 @@
-//! Writing the deadlines a council's policy computed for a case.
+//! Writing the deadlines a council's policy computed for a case, and what
+//! "missed" means for them.
 
-use chrono::{DateTime, Utc};
-use entity::{deadline, enums::DeadlineKind};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{
+    deadline,
+    enums::{CaseStatus, DeadlineKind},
+};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Iterable,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, UpdateMany, sea_query::Expr,
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    Iterable, QueryFilter, QueryOrder, QuerySelect, QueryTrait, UpdateMany, sea_query::Expr,
 };
 use uuid::Uuid;
 
+use super::intake::local_date;
 use crate::{error::Result, policy::DeadlineSpec};
+
+/// Whether the council missed this deadline, as of `today` (Europe/London).
+///
+/// Only the council's duties can be missed (the customer's escalation
+/// window never is). A deadline is missed when it was met after its date,
+/// stopped running (extended, closed, moved on) after its date, or is still
+/// open after it. A breach the sweeper recorded is permanent: nothing done
+/// later (an extension, closing, reopening, a backdated answer) unmakes it.
+/// The sweeper finds the open ones with [`missed_while_open_sql`].
+pub fn missed(d: &deadline::Model, today: NaiveDate) -> bool {
+    if !d.kind.is_council_duty() {
+        return false;
+    }
+    if breach_recorded_at(d).is_some() {
+        return true;
+    }
+    match (d.met_at, d.superseded_at) {
+        (Some(met), _) => local_date(met) > d.due,
+        (None, Some(ended)) => local_date(ended) > d.due,
+        (None, None) => today > d.due,
+    }
+}
+
+/// When the sweeper recorded this deadline as missed. A holding response's
+/// mark means "reported as due" instead, so it has none.
+pub fn breach_recorded_at(d: &deadline::Model) -> Option<DateTime<Utc>> {
+    d.breach_recorded_at
+        .filter(|_| d.kind != DeadlineKind::HoldingResponse)
+}
+
+/// [`missed`] for a deadline still open (not met, not superseded), as SQL
+/// over the deadlines table named `alias`, with `today` the placeholder of
+/// the local date.
+pub fn missed_while_open_sql(alias: &str, today: &str) -> String {
+    let duties = DeadlineKind::iter()
+        .filter(|k| k.is_council_duty())
+        .map(|k| format!("'{}'", k.to_value()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("({alias}.kind IN ({duties}) AND {alias}.due < {today})")
+}
 
 /// Stores `specs` as open deadlines of the case, each recording the policy
 /// version that computed it; one statement for all of them.
@@ -51,6 +97,7 @@ pub fn rows(
             met_at: None,
             breach_recorded_at: None,
             superseded_at: None,
+            extended_to: None,
             policy_version,
             explanation: spec.explanation.clone(),
             created_at: now,
@@ -86,6 +133,43 @@ pub async fn supersede(
         .exec(txn)
         .await?
         .rows_affected)
+}
+
+/// Replaces the case's open deadline of `kind` by an extension to `to`; the
+/// old row keeps the new date beside its own.
+pub async fn extend(
+    txn: &impl ConnectionTrait,
+    case_id: Uuid,
+    kind: DeadlineKind,
+    to: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    Ok(open_of(deadline::Entity::update_many(), case_id, &[kind])
+        .col_expr(deadline::Column::SupersededAt, Expr::value(now))
+        .col_expr(deadline::Column::ExtendedTo, Expr::value(to))
+        .exec(txn)
+        .await?
+        .rows_affected)
+}
+
+/// Retires the clocks of a case that has just finished. A closed case keeps
+/// the customer's escalation window: closing after the response does not
+/// take away the right to ask for the next stage. Withdrawn, out of scope
+/// or converted, nothing is owed any more.
+pub async fn retire_on_finish(
+    txn: &impl ConnectionTrait,
+    case_id: Uuid,
+    status: CaseStatus,
+    at: DateTime<Utc>,
+) -> Result<u64> {
+    let kinds: Vec<DeadlineKind> = if status == CaseStatus::Closed {
+        DeadlineKind::iter()
+            .filter(|k| k.is_council_duty())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    supersede(txn, case_id, &kinds, at).await
 }
 
 fn open_of(

@@ -212,7 +212,7 @@ async fn advance(
 
     let txn = work.begin().await?;
     deadlines::meet(&txn, current.id, &[DeadlineKind::Escalate], loaded.at).await?;
-    deadlines::supersede(&txn, current.id, &[], work.now).await?;
+    deadlines::supersede(&txn, current.id, &[], loaded.at).await?;
     deadlines::insert(
         &txn,
         work.council.id,
@@ -352,7 +352,7 @@ pub async fn assess_stage2(
                 contact::required_text("recommendations", recommendations, 10_000)?;
             after.stage = Some(Stage::Stage1);
             after.status = CaseStatus::InProgress;
-            deadlines::supersede(&txn, current.id, &[], work.now).await?;
+            deadlines::supersede(&txn, current.id, &[], loaded.at).await?;
             (
                 "Referred back to the service at stage 1".to_owned(),
                 json!({ "decision": "refer_back", "recommendations": recommendations }),

@@ -83,7 +83,7 @@ pub async fn record_enquiry(
         None => (None, Vec::new()),
     };
     let txn = work.begin().await?;
-    deadlines::supersede(&txn, current.id, &[], work.now).await?;
+    deadlines::supersede(&txn, current.id, &[], loaded.at).await?;
     if let Some(version) = policy_version {
         deadlines::insert(&txn, work.council.id, current.id, version, &specs, work.now).await?;
     }

@@ -191,7 +191,7 @@ pub async fn extend_deadline(
         ),
     };
     let txn = work.begin().await?;
-    deadlines::supersede(&txn, current.id, &[input.kind], work.now).await?;
+    deadlines::extend(&txn, current.id, input.kind, input.new_due, loaded.at).await?;
     deadlines::insert(
         &txn,
         work.council.id,

@@ -203,8 +203,9 @@ impl<'a> CaseWork<'a> {
     ) -> Result<case::Model> {
         let before = &loaded.case;
         if !after.status.is_open() {
-            // A finished case has no open clock; its dates stay as history.
-            deadlines::supersede(&txn, after.id, &[], self.now).await?;
+            // A finished case runs no clock of the council's; its dates stay
+            // as history, retired when it finished.
+            deadlines::retire_on_finish(&txn, after.id, after.status, loaded.at).await?;
             after.next_due = None;
         }
         after.updated_at = self.now;

@@ -143,6 +143,7 @@ pub(super) async fn schedule(
                 met_at: None,
                 breach_recorded_at: None,
                 superseded_at: None,
+                extended_to: None,
                 policy_version: policy.version,
                 explanation: spec.explanation,
                 created_at: now,

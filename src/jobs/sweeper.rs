@@ -1,9 +1,10 @@
 //! The deadline sweep. Each pass, for every council, on the council's local
 //! "today" (Europe/London):
 //!
-//! - every open council duty (`DeadlineKind::is_council_duty`, not yet met,
-//!   superseded or reported) whose date is before today, on an open case, is
-//!   marked `breach_recorded_at` and gets one `deadline_breached` event;
+//! - every open deadline missed by today (`deadlines::missed`: a council
+//!   duty whose date is before today) not yet reported, on an open case, is
+//!   marked `breach_recorded_at` and gets one `deadline_breached` event; the
+//!   mark is permanent, whatever later happens to the deadline;
 //! - a missed `respond` deadline asks the council's policy when the holding
 //!   response is due (`holding_response` hook) and stores that deadline when
 //!   none is open;
@@ -32,8 +33,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{CaseStatus, DeadlineKind, Stage};
 use futures_util::future::try_join_all;
 use sea_orm::{
-    ActiveEnum, ConnectionTrait, DatabaseBackend, DatabaseTransaction, FromQueryResult, Iterable,
-    Statement, Value,
+    ActiveEnum, ConnectionTrait, DatabaseBackend, DatabaseTransaction, FromQueryResult, Statement,
+    Value,
 };
 use uuid::Uuid;
 
@@ -42,6 +43,7 @@ use crate::{
     db,
     domain::{
         councils::Council,
+        deadlines,
         events::EventKind,
         feed::{CaseChanged, DeadlineBreach},
         intake::local_date,
@@ -321,14 +323,10 @@ impl Sql {
              FROM deadlines d JOIN cases c ON c.id = d.case_id \
              WHERE d.council_id = $1 AND c.council_id = $1 \
              AND d.met_at IS NULL AND d.superseded_at IS NULL AND d.breach_recorded_at IS NULL \
-             AND ((d.kind IN ({duties}) AND d.due < $2) OR (d.kind = '{holding}' AND d.due <= $2)) \
+             AND ((d.kind <> '{holding}' AND {missed}) OR (d.kind = '{holding}' AND d.due <= $2)) \
              AND c.status IN ({open}) {part} \
              LIMIT $3 {lock}",
-            duties = quoted(
-                DeadlineKind::iter()
-                    .filter(|k| k.is_council_duty() && *k != DeadlineKind::HoldingResponse)
-                    .map(|k| k.to_value())
-            ),
+            missed = deadlines::missed_while_open_sql("d", "$2"),
             holding = DeadlineKind::HoldingResponse.to_value(),
             open = quoted(CaseStatus::open_values().iter().map(|s| s.to_value())),
         );

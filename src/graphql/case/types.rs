@@ -9,7 +9,7 @@ use sea_orm::EntityTrait;
 
 use super::loaders::DeadlineLoader;
 use crate::{
-    domain::{cases, events},
+    domain::{cases, deadlines, events},
     error::AppError,
     graphql::{
         context::ContextExt,
@@ -425,11 +425,16 @@ pub struct Deadline {
     pub stage: Option<Stage>,
     pub due: Date,
     pub met_at: Option<DateTime<Utc>>,
-    /// A date the council had to meet, met after it or still open after it
-    /// (the customer's escalation window is never missed).
+    /// A date the council had to meet, met after it, still open after it or
+    /// extended or retired after it (the customer's escalation window is
+    /// never missed). Once the breach is recorded it stays missed.
     pub missed: bool,
+    /// When the breach was recorded; it stays whatever happens later.
+    pub breach_recorded_at: Option<DateTime<Utc>>,
     /// Replaced by an extension or a later decision.
     pub superseded: bool,
+    /// The new date, when an extension replaced this one.
+    pub extended_to: Option<Date>,
     /// The policy version that computed it.
     pub policy_version: i32,
     /// One line for staff: "15 working days after receipt on 2026-12-21 (leeds v3)".
@@ -438,18 +443,15 @@ pub struct Deadline {
 
 impl Deadline {
     fn new(d: &deadline::Model, today: NaiveDate) -> Self {
-        let missed = d.kind.is_council_duty()
-            && match d.met_at {
-                Some(met) => met.with_timezone(&chrono_tz::Europe::London).date_naive() > d.due,
-                None => d.superseded_at.is_none() && today > d.due,
-            };
         Self {
             kind: d.kind.into(),
             stage: d.stage.map(Into::into),
             due: Date(d.due),
             met_at: d.met_at,
-            missed,
+            missed: deadlines::missed(d, today),
+            breach_recorded_at: deadlines::breach_recorded_at(d),
             superseded: d.superseded_at.is_some(),
+            extended_to: d.extended_to.map(Date),
             policy_version: d.policy_version,
             explanation: d.explanation.clone(),
         }
