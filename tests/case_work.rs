@@ -267,4 +267,64 @@ on_both_databases! {
         assert_eq!(step["data"]["sentTo"], "Cllr Jo Smith");
         assert!(step["summary"].as_str().unwrap().ends_with("sent to Cllr Jo Smith"), "{step}");
     }
+
+    async fn closing_with_remedies_outstanding_takes_a_reason_and_keeps_it(app: TestApp) {
+        let dcro = app.token("leeds", &["dcro"], "dcro-1");
+        let case = app.logged("leeds", complaint_input("Fence damaged")).await;
+        let id = case["id"].as_str().unwrap();
+        app.acted(&dcro, "acknowledgeCase", id, json!({ "at": "2026-11-23T10:00:00Z" })).await;
+        app.acted(&dcro, "respondToCase", id, json!({
+            "at": "2026-12-01T10:00:00Z",
+            "input": {
+                "outcome": "UPHELD", "summary": "The crew damaged the fence",
+                "remedies": [
+                    { "kind": "APOLOGY", "description": "Apology for the fence" },
+                    { "kind": "SPECIFIC_ACTION", "description": "Repair the fence" },
+                    { "kind": "GOODWILL_PAYMENT", "description": "For the trouble", "amountPence": 5000 },
+                ],
+            },
+        })).await;
+        let remedies = app.graphql(Some(&dcro),
+            "query($id: ID!) { case(id: $id) { remedies { id kind } } }",
+            json!({ "id": id })).await.data()["case"]["remedies"].clone();
+        let remedy = |kind: &str| remedies.as_array().unwrap().iter()
+            .find(|r| r["kind"] == kind).unwrap()["id"].as_str().unwrap().to_owned();
+        // A remedy carried out is no longer outstanding.
+        let done = app.graphql(Some(&dcro),
+            "mutation($r: ID!) { completeRemedy(remedyId: $r) { version } }",
+            json!({ "r": remedy("APOLOGY") })).await;
+        let version = done.data()["completeRemedy"]["version"].clone();
+        let events = app.case("leeds", id).await["timeline"].as_array().unwrap().len();
+
+        let refused = app.act(&dcro, "closeCase", id, json!({ "note": "Done" })).await;
+        assert_eq!(refused.code(), "POLICY_REJECTED", "{:?}", refused.body);
+        let outstanding = refused.body["errors"][0]["extensions"]["detail"]["outstanding"].clone();
+        let listed: Vec<(&str, &str)> = outstanding.as_array().unwrap().iter()
+            .map(|o| (o["kind"].as_str().unwrap(), o["why"].as_str().unwrap()))
+            .collect();
+        assert_eq!(listed, [
+            ("specific_action", "not_completed"),
+            ("goodwill_payment", "payment_not_approved"),
+        ]);
+        assert_eq!(outstanding[0]["remedyId"], remedy("SPECIFIC_ACTION"));
+        assert_eq!(outstanding[1]["amountPence"], 5000);
+        untouched(&app, "leeds", id, &version, events).await;
+        assert_eq!(app.case("leeds", id).await["status"], "RESPONDED");
+
+        let blank = app.act(&dcro, "closeCase", id, json!({ "outstandingReason": "  " })).await;
+        assert_eq!(blank.code(), "BAD_USER_INPUT");
+        assert_eq!(blank.field(), Some("outstandingReason"));
+        untouched(&app, "leeds", id, &version, events).await;
+
+        let closed = app.acted(&dcro, "closeCase", id, json!({
+            "note": "Done",
+            "outstandingReason": "The repair and payment go ahead through the service",
+        })).await;
+        assert_eq!(closed["status"], "CLOSED");
+        let step = closed["timeline"].as_array().unwrap().last().unwrap();
+        assert_eq!(step["kind"], "closed");
+        assert_eq!(step["data"]["outstandingReason"], "The repair and payment go ahead through the service");
+        assert_eq!(step["data"]["outstanding"], outstanding);
+        assert!(step["summary"].as_str().unwrap().ends_with("with 2 remedies outstanding"), "{step}");
+    }
 }

@@ -237,7 +237,7 @@ pub async fn convert(
         }
     }
     let txn = work.begin().await?;
-    deadlines::supersede(&txn, current.id, &[], work.now).await?;
+    deadlines::supersede(&txn, current.id, &[], loaded.at).await?;
     if let Some(version) = policy_version {
         deadlines::insert(&txn, work.council.id, current.id, version, &specs, work.now).await?;
         super::escalate::insert_requirements(
@@ -297,30 +297,65 @@ pub async fn withdraw(
     work.finish(txn, &loaded, after, step).await
 }
 
+pub struct Closing {
+    pub note: Option<String>,
+    /// Why it closes while remedies are still to be carried out or a
+    /// payment approved; required then.
+    pub outstanding_reason: Option<String>,
+}
+
 /// Closes a case once the policy's checklist and closing rule allow it
 /// (East Cambridgeshire: not without its Learning From Complaints record).
-pub async fn close(
-    work: &CaseWork<'_>,
-    target: Target,
-    note: Option<String>,
-) -> Result<case::Model> {
+/// Work still owed to the customer does not vanish silently: closing with
+/// any of it outstanding takes a reason, kept on the `closed` event.
+pub async fn close(work: &CaseWork<'_>, target: Target, input: Closing) -> Result<case::Model> {
     let loaded = work.load(target).await?;
     let current = &loaded.case;
     require_status(current, &CaseStatus::open_values(), "closed")?;
     work.ensure_may_work(current).await?;
-    let note = note
+    let note = input
+        .note
         .map(|n| contact::required_text("note", n, 4_000))
         .transpose()?;
+    let outstanding_reason = input
+        .outstanding_reason
+        .map(|r| contact::required_text("outstandingReason", r, 4_000))
+        .transpose()?;
     let policy_version = ensure_may_close(work, current, Ending::Closed).await?;
+    let outstanding =
+        super::remedies::outstanding_of_case(&work.state.db, work.council.id, current.id).await?;
+    if !outstanding.is_empty() && outstanding_reason.is_none() {
+        return Err(AppError::PolicyRejected {
+            message: format!(
+                "{} has {} remedies outstanding (not carried out, or a payment not approved); \
+                 give outstandingReason to close it anyway",
+                current.reference,
+                outstanding.len()
+            ),
+            detail: Some(json!({ "outstanding": outstanding })),
+        });
+    }
     let mut after = current.clone();
     after.status = CaseStatus::Closed;
     after.closed_at = Some(loaded.at);
     let txn = work.begin().await?;
+    let summary = match outstanding.len() {
+        0 => format!("Closed (was {})", status_name(current.status)),
+        n => format!(
+            "Closed (was {}) with {n} remedies outstanding",
+            status_name(current.status)
+        ),
+    };
     let step = Step {
         kind: EventKind::Closed,
         policy_version,
-        summary: format!("Closed (was {})", status_name(current.status)),
-        data: json!({ "note": note, "from": current.status }),
+        summary,
+        data: json!({
+            "note": note,
+            "from": current.status,
+            "outstanding": outstanding,
+            "outstandingReason": outstanding_reason,
+        }),
     };
     work.finish(txn, &loaded, after, step).await
 }

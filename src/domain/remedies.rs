@@ -343,6 +343,36 @@ pub async fn get(db: &impl ConnectionTrait, council_id: Uuid, id: Uuid) -> Resul
         .ok_or(AppError::NotFound("remedy"))
 }
 
+/// Still to be carried out. A compensation claim never is: it leaves the
+/// complaints process.
+pub fn is_outstanding(r: &remedy::Model) -> bool {
+    r.completed_at.is_none() && r.kind != RemedyKind::Compensation
+}
+
+/// The case's outstanding remedies, each with why: `not_completed`, or
+/// `payment_not_approved` for a goodwill payment no one has approved yet.
+pub async fn outstanding_of_case(
+    db: &impl ConnectionTrait,
+    council_id: Uuid,
+    case_id: Uuid,
+) -> Result<Vec<serde_json::Value>> {
+    Ok(of_case(db, council_id, case_id)
+        .await?
+        .iter()
+        .filter(|r| is_outstanding(r))
+        .map(|r| {
+            let unapproved = r.kind == RemedyKind::GoodwillPayment && r.approved_at.is_none();
+            json!({
+                "remedyId": r.id,
+                "kind": r.kind,
+                "description": r.description,
+                "amountPence": r.amount_pence,
+                "why": if unapproved { "payment_not_approved" } else { "not_completed" },
+            })
+        })
+        .collect())
+}
+
 /// A case's remedies, in the order they were recorded.
 pub async fn of_case(
     db: &impl ConnectionTrait,

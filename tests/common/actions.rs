@@ -37,6 +37,7 @@ fn variable_type(action: &str, name: &str) -> &'static str {
         ("convertCase", "input") => "ConversionInput!",
         ("withdrawCase", "reason") => "String",
         ("closeCase", "note") => "String",
+        ("closeCase", "outstandingReason") => "String",
         ("reopenCase", "reason") => "String!",
         ("completeRequirement", "key") => "String!",
         ("completeRequirement", "note") => "String",

@@ -345,16 +345,24 @@ impl CaseActions {
     }
 
     /// Close the case once the policy's checklist and closing rule allow it.
+    /// With remedies outstanding (not carried out, or a goodwill payment not
+    /// approved) it is POLICY_REJECTED, listing them in
+    /// `extensions.detail.outstanding`, unless `outstandingReason` says why.
     async fn close_case(
         &self,
         ctx: &Context<'_>,
         case_id: ID,
         note: Option<String>,
+        outstanding_reason: Option<String>,
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
         let work = ctx.case_work(lifecycle::MAY_CLOSE)?;
-        let model = lifecycle::close(&work, target(&case_id, at, expected_version)?, note).await?;
+        let input = lifecycle::Closing {
+            note,
+            outstanding_reason,
+        };
+        let model = lifecycle::close(&work, target(&case_id, at, expected_version)?, input).await?;
         Ok(Case::new(model, true))
     }
 

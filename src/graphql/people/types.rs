@@ -192,7 +192,7 @@ impl Remedy {
     /// Still to be carried out (a compensation claim is never outstanding:
     /// it leaves the complaints process).
     async fn outstanding(&self) -> bool {
-        self.0.completed_at.is_none() && self.0.kind != db::RemedyKind::Compensation
+        crate::domain::remedies::is_outstanding(&self.0)
     }
     async fn recorded_by(&self) -> &str {
         &self.0.recorded_by
