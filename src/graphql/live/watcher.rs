@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::{
     auth::{Actor, Role},
-    domain::{feed::CaseChanged, officers, scope::CaseScope},
+    domain::{cases, feed::CaseChanged, officers, scope::CaseScope},
     error::Result,
     state::AppState,
 };
@@ -39,7 +39,12 @@ pub(super) struct Watcher {
 impl Watcher {
     pub async fn new(state: Arc<AppState>, actor: &Actor, case_id: Option<Uuid>) -> Result<Self> {
         // The same roles that may read cases at all.
-        CaseScope::for_actor(actor)?;
+        let scope = CaseScope::for_actor(actor)?;
+        if let Some(id) = case_id {
+            // A case the caller cannot read (another council's, or not
+            // theirs) is NOT_FOUND here as in a query, not a silent stream.
+            cases::get(&state.db, &scope, id).await?;
+        }
         let unrestricted = [Role::Frontline, Role::Dcro, Role::CustomerFeedbackManager];
         let view = if unrestricted.iter().any(|r| actor.has(*r)) {
             View::Council
