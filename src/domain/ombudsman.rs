@@ -11,6 +11,7 @@ use serde_json::json;
 use super::{
     contact, deadlines,
     events::EventKind,
+    lifecycle::{Ending, ensure_may_close},
     work::{CaseWork, Step, Target, deadline_data, require_status},
 };
 use crate::{
@@ -156,6 +157,7 @@ pub async fn record_outcome(
             "no ombudsman enquiry is recorded",
         ));
     };
+    let policy_version = ensure_may_close(work, current, Ending::OmbudsmanDecision).await?;
     let mut after = current.clone();
     after.status = CaseStatus::Closed;
     after.closed_at = Some(loaded.at);
@@ -164,7 +166,7 @@ pub async fn record_outcome(
     let outcome = sea_orm::ActiveEnum::to_value(&input.outcome).replace('_', " ");
     let step = Step {
         kind: EventKind::OmbudsmanOutcome,
-        policy_version: None,
+        policy_version,
         summary: format!("{} decision: {outcome}", ombudsman_name(ombudsman)),
         data: json!({ "ombudsman": ombudsman, "outcome": input.outcome, "summary": summary }),
     };
