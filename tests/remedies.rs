@@ -27,9 +27,10 @@ fn leeds_with_limits() -> String {
     ))
     .unwrap();
     let edited = source
-        .replace("chief_officer: 0,", "chief_officer: 25000,")
-        .replace("service_manager: 0,", "service_manager: 5000,")
-        .replace("officer: 0,", "officer: 2500,");
+        .replace("chief_officer: (),", "chief_officer: 25000,")
+        .replace("service_manager: (),", "service_manager: 5000,")
+        .replace("dcro: (),", "dcro: 3000,")
+        .replace("officer: (),", "officer: 2500,");
     assert_ne!(
         edited, source,
         "the Leeds script keeps its limits in one table"
@@ -71,13 +72,20 @@ on_both_databases! {
         assert_eq!(big["outstanding"], true);
         assert_eq!(recorded["timeline"][1]["kind"], "remedy_recorded");
 
-        // The shipped Leeds script has no amounts until the council enters them.
+        // The shipped Leeds script has no amounts until the council enters
+        // them, and the refusal says where they are entered.
         let refused = app.graphql(Some(&dee), APPROVE, json!({ "r": big["id"] })).await;
         assert_eq!(refused.code(), "POLICY_REJECTED");
-        assert_eq!(refused.body["errors"][0]["extensions"]["detail"]["limitPence"], 0);
+        assert!(refused.body["errors"][0]["extensions"]["detail"]["limitPence"].is_null());
+        assert!(refused.message().contains("no goodwill limit has been entered") && refused.message().contains("numbers block"), "{}", refused.message());
+        assert_eq!(case(&app, &id).await["version"], 2, "a refusal writes nothing");
 
         let admin = app.token("leeds", &["policy_admin"], "pat");
         assert_eq!(app.graphql(Some(&admin), PUBLISH, json!({ "s": leeds_with_limits() })).await.data()["publishPolicy"]["version"], 2);
+        // Para 76: a DCRO with no seniority recorded has the DCRO's delegated limit.
+        let over_dcro = app.graphql(Some(&dee), APPROVE, json!({ "r": big["id"] })).await;
+        assert_eq!(over_dcro.code(), "POLICY_REJECTED");
+        assert_eq!(over_dcro.body["errors"][0]["extensions"]["detail"]["limitPence"], 3000);
         let cfm = app.token("leeds", &["customer_feedback_manager"], "cfm");
         let officer = app.graphql(Some(&cfm), OFFICER, json!({ "i": { "subject": "dee", "displayName": "Dee Example", "seniority": "service_manager" } })).await;
         assert_eq!(officer.data()["recordOfficer"], json!({ "subject": "dee", "displayName": "Dee Example", "seniority": "service_manager" }));

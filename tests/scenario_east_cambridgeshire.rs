@@ -182,4 +182,86 @@ on_both_databases! {
         })).await;
         assert_eq!(case["status"], "CLOSED");
     }
+
+    async fn every_ending_asks_for_the_learning_form_and_anonymous_complaints_are_investigated(app: TestApp) {
+        let customer_services = app.token(EAST_CAMBS, &["frontline"], "cst-1");
+        let dcro = app.token(EAST_CAMBS, &["dcro"], "dcro-1");
+        let feedback = app.token(EAST_CAMBS, &["customer_feedback_manager"], "feedback-1");
+
+        // Section 7: an anonymous complaint is still recorded and investigated
+        // by the Service, so it is not closed as "not investigated".
+        let mut input = complaint_on("2027-01-04", "Fly-tipping behind the depot");
+        input["anonymous"] = json!(true);
+        input.as_object_mut().unwrap().remove("customer");
+        let case = app.logged(EAST_CAMBS, input).await;
+        let anonymous = case["id"].as_str().unwrap().to_owned();
+        let refused = app.act(&dcro, "decideNotToInvestigate", &anonymous, json!({ "reason": "Judged malicious" })).await;
+        assert_eq!(refused.code(), "POLICY_REJECTED");
+        assert!(refused.message().contains("section 7"), "{}", refused.message());
+        let unchanged = app.case(EAST_CAMBS, &anonymous).await;
+        assert_eq!((unchanged["status"].as_str(), unchanged["version"].as_i64()), (Some("RECEIVED"), Some(1)));
+        assert_eq!(timeline_kinds(&unchanged), ["contact_logged"]);
+
+        // Section 6: answered at Stage 2 without the Learning From Complaints
+        // Form, then taken to the Ombudsman: the Ombudsman's decision does not
+        // close it until the form is recorded.
+        let case = app.logged(EAST_CAMBS, complaint_on("2027-01-04", "Council tax summons")).await;
+        let id = case["id"].as_str().unwrap().to_owned();
+        app.acted(&customer_services, "acknowledgeCase", &id, json!({ "at": "2027-01-05T10:00:00Z" })).await;
+        app.acted(&dcro, "respondToCase", &id, json!({
+            "at": "2027-01-18T10:00:00Z",
+            "input": { "outcome": "NOT_UPHELD", "summary": "The summons was correct" },
+        })).await;
+        app.acted(&feedback, "recordOmbudsmanEnquiry", &id, json!({ "at": "2027-03-01T09:00:00Z", "input": {} })).await;
+        let refused = app.act(&feedback, "recordOmbudsmanOutcome", &id, json!({
+            "at": "2027-05-10T09:00:00Z",
+            "input": { "outcome": "NOT_UPHELD", "summary": "No fault" },
+        })).await;
+        assert_eq!(refused.code(), "POLICY_REJECTED");
+        assert!(refused.message().contains("section 6"), "{}", refused.message());
+        let before = app.case(EAST_CAMBS, &id).await;
+        assert_eq!(before["status"], "WITH_OMBUDSMAN");
+        assert!(before["closedAt"].is_null(), "nothing was written");
+        assert_eq!(timeline_kinds(&before).last().unwrap(), "ombudsman_enquiry");
+
+        app.acted(&dcro, "recordLearningPoint", &id, json!({
+            "input": { "lesson": "Summons letters do not say how to query them" },
+        })).await;
+        let case = app.acted(&feedback, "recordOmbudsmanOutcome", &id, json!({
+            "at": "2027-05-10T09:00:00Z",
+            "input": { "outcome": "NOT_UPHELD", "summary": "No fault" },
+        })).await;
+        assert_eq!((case["status"].as_str(), case["outcome"].as_str()), (Some("CLOSED"), Some("NOT_UPHELD")));
+    }
+
+    async fn a_declined_stage_two_request_needs_the_learning_form(app: TestApp) {
+        let customer_services = app.token(EAST_CAMBS, &["frontline"], "cst-1");
+        let dcro = app.token(EAST_CAMBS, &["dcro"], "dcro-1");
+        let feedback = app.token(EAST_CAMBS, &["customer_feedback_manager"], "feedback-1");
+        let case = app.logged(EAST_CAMBS, complaint_on("2027-01-04", "Parking permit")).await;
+        let id = case["id"].as_str().unwrap().to_owned();
+        app.acted(&customer_services, "acknowledgeCase", &id, json!({ "at": "2027-01-05T10:00:00Z" })).await;
+        app.acted(&dcro, "respondToCase", &id, json!({
+            "at": "2027-01-18T10:00:00Z",
+            "input": { "outcome": "NOT_UPHELD", "summary": "The permit was issued on time" },
+        })).await;
+        app.acted(&customer_services, "requestEscalation", &id, json!({
+            "at": "2027-01-25T10:00:00Z",
+            "input": { "reasons": "It was late", "desiredOutcome": "A refund" },
+        })).await;
+        let decline = json!({
+            "at": "2027-01-26T10:00:00Z",
+            "input": { "decision": "DECLINE", "reason": "Nothing new", "signpost": "the Local Government Ombudsman" },
+        });
+        let refused = app.act(&feedback, "assessStage2", &id, decline.clone()).await;
+        assert_eq!(refused.code(), "POLICY_REJECTED");
+        assert!(refused.message().contains("section 6"), "{}", refused.message());
+        let before = app.case(EAST_CAMBS, &id).await;
+        assert_eq!(before["status"], "ESCALATION_REQUESTED");
+        assert!(before["scopeReason"].is_null(), "nothing was written");
+
+        app.acted(&dcro, "recordLearningPoint", &id, json!({ "input": { "lesson": "Permit dates unclear" } })).await;
+        let case = app.acted(&feedback, "assessStage2", &id, decline).await;
+        assert_eq!((case["status"].as_str(), case["scopeReason"].as_str()), (Some("CLOSED"), Some("Nothing new")));
+    }
 }

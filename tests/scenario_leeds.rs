@@ -103,16 +103,42 @@ on_both_databases! {
         assert_eq!(refused.code(), "POLICY_REJECTED");
         assert!(refused.message().contains("para 23"), "{}", refused.message());
 
-        // The Local Government Ombudsman opens an enquiry and decides.
+        // The Local Government Ombudsman opens an enquiry and asks for a
+        // reply by 12 April; the policy sets no time of its own, so the
+        // reply is due on the Ombudsman's date. A date before the enquiry is
+        // refused and writes nothing.
+        let before = app.case(LEEDS, &id).await["version"].clone();
+        let wrong = app.act(&customer_feedback, "recordOmbudsmanEnquiry", &id, json!({
+            "at": "2027-03-15T09:00:00Z",
+            "input": { "reference": "26 012 345", "replyBy": "2027-03-12" },
+        })).await;
+        assert_eq!((wrong.code(), wrong.field()), ("BAD_USER_INPUT", Some("replyBy")));
+        assert_eq!(app.case(LEEDS, &id).await["version"], before);
         let case = app.acted(&customer_feedback, "recordOmbudsmanEnquiry", &id, json!({
             "at": "2027-03-15T09:00:00Z",
-            "input": { "reference": "26 012 345" },
+            "input": { "reference": "26 012 345", "replyBy": "2027-04-12" },
         })).await;
         assert_eq!((case["stage"].as_str(), case["status"].as_str()), (Some("OMBUDSMAN"), Some("WITH_OMBUDSMAN")));
         assert_eq!(case["ombudsmanReference"], "26 012 345");
-        app.acted(&customer_feedback, "replyToOmbudsman", &id, json!({
-            "at": "2027-03-29T09:00:00Z", "summary": "Our file and both responses",
+        assert_eq!(due(&case, "OMBUDSMAN_RESPONSE"), "2027-04-12");
+        assert!(open_deadline(&case, "OMBUDSMAN_RESPONSE").unwrap()["explanation"].as_str().unwrap()
+            .contains("the date the Local Government and Social Care Ombudsman set for the reply to its enquiry of 2027-03-15"));
+
+        // The Ombudsman agrees more time: the reply date is extended.
+        let case = app.acted(&customer_feedback, "extendDeadline", &id, json!({
+            "at": "2027-04-06T09:00:00Z",
+            "input": { "kind": "OMBUDSMAN_RESPONSE", "newDue": "2027-04-26", "reason": "The Ombudsman agreed two more weeks" },
         })).await;
+        assert_eq!(due(&case, "OMBUDSMAN_RESPONSE"), "2027-04-26");
+        let replies: Vec<_> = case["deadlines"].as_array().unwrap().iter()
+            .filter(|d| d["kind"] == "OMBUDSMAN_RESPONSE").collect();
+        assert_eq!(replies.len(), 2, "the old date is kept, superseded");
+        assert!(replies.iter().any(|d| d["due"] == "2027-04-12" && d["superseded"] == true));
+
+        let case = app.acted(&customer_feedback, "replyToOmbudsman", &id, json!({
+            "at": "2027-04-20T09:00:00Z", "summary": "Our file and both responses",
+        })).await;
+        assert!(open_deadline(&case, "OMBUDSMAN_RESPONSE").is_none(), "met in time");
         let case = app.acted(&customer_feedback, "recordOmbudsmanOutcome", &id, json!({
             "at": "2027-05-10T09:00:00Z",
             "input": { "outcome": "NOT_UPHELD", "summary": "No fault found" },
@@ -121,7 +147,7 @@ on_both_databases! {
         assert_eq!(timeline_kinds(&case), [
             "contact_logged", "acknowledged", "investigator_assigned", "holding_response",
             "responded", "escalation_requested", "reviewer_appointed", "acknowledged",
-            "responded", "ombudsman_enquiry", "ombudsman_reply", "ombudsman_outcome",
+            "responded", "ombudsman_enquiry", "deadline_extended", "ombudsman_reply", "ombudsman_outcome",
         ]);
         assert_eq!(case["overdue"], false);
     }

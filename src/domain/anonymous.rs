@@ -1,7 +1,8 @@
 //! Anonymous contacts judged malicious. They are investigated as far as
 //! possible, but the investigating officer may, with the DCRO, decide not to
 //! investigate fully, recording the reasons (Leeds paras 45-46). The case is
-//! closed with the reason kept on it.
+//! closed with the reason kept on it, when the council's closing rule allows
+//! it (East Cambridgeshire section 7 investigates every anonymous complaint).
 
 use entity::{case, enums::CaseStatus};
 use serde_json::json;
@@ -10,6 +11,7 @@ use tracing::instrument;
 use super::{
     contact::required_text,
     events::EventKind,
+    lifecycle::{Ending, ensure_may_close},
     work::{CaseWork, Step, Target},
 };
 use crate::{
@@ -53,6 +55,7 @@ pub async fn decide_not_to_investigate(
             ),
         ));
     }
+    let policy_version = ensure_may_close(work, current, Ending::NotInvestigated).await?;
     let mut after = current.clone();
     after.status = CaseStatus::Closed;
     after.closed_at = Some(loaded.at);
@@ -60,7 +63,7 @@ pub async fn decide_not_to_investigate(
     let txn = work.begin().await?;
     let step = Step {
         kind: EventKind::NotInvestigated,
-        policy_version: None,
+        policy_version,
         summary: "Anonymous contact judged malicious: not investigated further".into(),
         data: json!({ "reason": reason }),
     };

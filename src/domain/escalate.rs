@@ -18,6 +18,7 @@ use super::{
     contact, deadlines,
     events::EventKind,
     intake::local_date,
+    lifecycle::{Ending, ensure_may_close},
     work::{CaseWork, Loaded, Step, Target, deadline_data, require_status},
 };
 use crate::{
@@ -136,6 +137,7 @@ pub async fn record_informal_resolution(
         )
         .await;
     }
+    let policy_version = ensure_may_close(work, current, Ending::InformalResolution).await?;
     let mut after = current.clone();
     after.status = CaseStatus::Closed;
     after.closed_at = Some(loaded.at);
@@ -145,7 +147,7 @@ pub async fn record_informal_resolution(
     deadlines::meet(&txn, current.id, super::work::ANSWERED, loaded.at).await?;
     let step = Step {
         kind: EventKind::InformalResolution,
-        policy_version: None,
+        policy_version,
         summary: "Resolved at the first point of contact".into(),
         data: json!({ "resolved": true, "summary": summary }),
     };
@@ -344,6 +346,12 @@ pub async fn assess_stage2(
         &[CaseStatus::EscalationRequested, CaseStatus::Acknowledged],
         "assessed",
     )?;
+    let policy_version = match &decision {
+        Assessment::Decline { .. } => {
+            ensure_may_close(work, current, Ending::Stage2Declined).await?
+        }
+        _ => None,
+    };
     let mut after = current.clone();
     let txn = work.begin().await?;
     let (summary, data) = match decision {
@@ -396,7 +404,7 @@ pub async fn assess_stage2(
     };
     let step = Step {
         kind: EventKind::Stage2Assessed,
-        policy_version: None,
+        policy_version,
         summary,
         data,
     };

@@ -47,6 +47,16 @@ pub enum Ending {
     Closed,
     /// Leeds para 71: a claim for compensation concludes the complaint.
     CompensationClaim,
+    /// An anonymous contact judged malicious is not investigated further
+    /// (Leeds paras 45-46); a council that investigates every anonymous
+    /// complaint refuses this ending.
+    NotInvestigated,
+    /// The ombudsman's decision ends the case.
+    OmbudsmanDecision,
+    /// The feedback manager declines a stage 2 request.
+    Stage2Declined,
+    /// Put right at the first point of contact.
+    InformalResolution,
 }
 
 impl Ending {
@@ -54,6 +64,10 @@ impl Ending {
         match self {
             Ending::Closed => "closed",
             Ending::CompensationClaim => "compensation_claim",
+            Ending::NotInvestigated => "not_investigated",
+            Ending::OmbudsmanDecision => "ombudsman_decision",
+            Ending::Stage2Declined => "stage2_declined",
+            Ending::InformalResolution => "informal_resolution",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! enquiry, the council's reply to it (the policy sets its deadline) and the
 //! ombudsman's decision.
 
+use chrono::NaiveDate;
 use entity::{
     case,
     enums::{CaseStatus, DeadlineKind, Ombudsman, Outcome, Stage},
@@ -11,6 +12,7 @@ use serde_json::json;
 use super::{
     contact, deadlines,
     events::EventKind,
+    lifecycle::{Ending, ensure_may_close},
     work::{CaseWork, Step, Target, deadline_data, require_status},
 };
 use crate::{
@@ -26,6 +28,8 @@ pub struct Enquiry {
     /// Defaults to the ombudsman the last response named.
     pub ombudsman: Option<Ombudsman>,
     pub reference: Option<String>,
+    /// The date the ombudsman set for the council's reply.
+    pub reply_by: Option<NaiveDate>,
 }
 
 pub async fn record_enquiry(
@@ -54,6 +58,17 @@ pub async fn record_enquiry(
         .reference
         .map(|r| contact::required_text("reference", r, 100))
         .transpose()?;
+    if let Some(reply_by) = input.reply_by
+        && reply_by < loaded.on()
+    {
+        return Err(AppError::bad_input(
+            "replyBy",
+            format!(
+                "the reply date {reply_by} is before the enquiry was received on {}",
+                loaded.on()
+            ),
+        ));
+    }
     let mut after = current.clone();
     after.stage = Some(Stage::Ombudsman);
     after.status = CaseStatus::WithOmbudsman;
@@ -71,6 +86,7 @@ pub async fn record_enquiry(
             let enquiry = MapBuilder::default()
                 .str("ombudsman", sea_orm::ActiveEnum::to_value(&ombudsman))
                 .date("received", loaded.on())
+                .opt_date("reply_by", input.reply_by)
                 .into_map();
             let out = policy
                 .ombudsman(facts.to_map(), enquiry, loaded.on())
@@ -95,6 +111,7 @@ pub async fn record_enquiry(
         data: json!({
             "ombudsman": ombudsman,
             "reference": reference,
+            "replyBy": input.reply_by,
             "deadlines": deadline_data(&specs),
         }),
     };
@@ -156,6 +173,7 @@ pub async fn record_outcome(
             "no ombudsman enquiry is recorded",
         ));
     };
+    let policy_version = ensure_may_close(work, current, Ending::OmbudsmanDecision).await?;
     let mut after = current.clone();
     after.status = CaseStatus::Closed;
     after.closed_at = Some(loaded.at);
@@ -164,7 +182,7 @@ pub async fn record_outcome(
     let outcome = sea_orm::ActiveEnum::to_value(&input.outcome).replace('_', " ");
     let step = Step {
         kind: EventKind::OmbudsmanOutcome,
-        policy_version: None,
+        policy_version,
         summary: format!("{} decision: {outcome}", ombudsman_name(ombudsman)),
         data: json!({ "ombudsman": ombudsman, "outcome": input.outcome, "summary": summary }),
     };

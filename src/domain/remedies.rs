@@ -188,7 +188,25 @@ pub async fn approve(work: &CaseWork<'_>, target: RemedyTarget) -> Result<case::
                 .map_err(|p| work.policy_failed(&policy, p))?;
             (limit, Some(policy.version))
         }
-        None => (0, None),
+        None => (None, None),
+    };
+    let Some(limit) = limit else {
+        let version = policy_version.map(|v| format!(" v{v}")).unwrap_or_default();
+        return Err(AppError::PolicyRejected {
+            message: format!(
+                "no goodwill limit has been entered for your seniority ({}) in the {} policy{version}: \
+                 a policy administrator enters the amounts in the goodwill table of the numbers block \
+                 at the top of the council's policy script and publishes it",
+                seniority.as_deref().unwrap_or("not recorded"),
+                work.council.slug,
+            ),
+            detail: Some(json!({
+                "limitPence": null,
+                "amountPence": amount,
+                "seniority": seniority,
+                "policyVersion": policy_version,
+            })),
+        });
     };
     if amount > limit {
         let version = policy_version.map(|v| format!(" v{v}")).unwrap_or_default();

@@ -376,11 +376,15 @@ impl CompiledPolicy {
         self.clocks(REOPENED, vec![Dynamic::from_map(case)], anchor)
     }
 
-    pub fn goodwill_limit(&self, officer: Map) -> Result<i64, Problem> {
+    /// The officer's limit in pence; `None` when the council has not entered
+    /// one (the hook answers `()`, or is missing).
+    pub fn goodwill_limit(&self, officer: Map) -> Result<Option<i64>, Problem> {
         let limit = self
-            .typed::<i64>(GOODWILL_LIMIT, vec![Dynamic::from_map(officer)])?
-            .unwrap_or(0);
-        if limit < 0 {
+            .typed::<Option<i64>>(GOODWILL_LIMIT, vec![Dynamic::from_map(officer)])?
+            .flatten();
+        if let Some(limit) = limit
+            && limit < 0
+        {
             return Err(
                 Problem::new(format!("a limit cannot be negative ({limit})"))
                     .in_hook(GOODWILL_LIMIT),

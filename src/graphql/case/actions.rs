@@ -241,6 +241,7 @@ impl CaseActions {
         let enquiry = ombudsman::Enquiry {
             ombudsman: input.ombudsman.map(Into::into),
             reference: input.reference,
+            reply_by: input.reply_by.map(|d| d.0),
         };
         let model =
             ombudsman::record_enquiry(&work, target(&case_id, at, expected_version)?, enquiry)

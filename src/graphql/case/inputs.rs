@@ -283,6 +283,9 @@ pub struct OmbudsmanEnquiryInput {
     pub ombudsman: Option<Ombudsman>,
     /// The ombudsman's own reference.
     pub reference: Option<String>,
+    /// The date the ombudsman set for the council's reply; the council's
+    /// policy sets the reply deadline from it.
+    pub reply_by: Option<Date>,
 }
 
 #[derive(InputObject)]
