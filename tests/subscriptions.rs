@@ -134,13 +134,10 @@ on_both_databases! {
         let (theirs, theirs_ref) = logged(&app, "leicester", &leicester_staff, complaint_input("Leicester's")).await;
         // A customer's own case, logged through the portal, and a councillor's.
         let customer = app.token("leeds", &["customer"], "ann-portal");
-        let mut own = complaint_input("My own complaint");
-        own["channel"] = json!("WEB");
+        let own = sent_by_themselves("My own complaint");
         let (owned, owned_ref) = logged(&app, "leeds", &customer, own).await;
         let councillor = app.token("leeds", &["councillor"], "cllr-bob");
-        let mut raised = complaint_input("Raised for a constituent");
-        raised["channel"] = json!("COUNCILLOR");
-        raised["viaCouncillor"] = json!("Cllr Bob");
+        let raised = sent_by_themselves("Raised for a constituent");
         let (raised_id, raised_ref) = logged(&app, "leeds", &councillor, raised).await;
 
         let mut all = subscribe(&app, &app.token("leeds", &["dcro"], "d"), UPDATES, json!({})).await;
@@ -177,10 +174,10 @@ on_both_databases! {
 
         // Olga and Zed have seen nothing: the next thing they get is a case
         // of their own, made theirs after all of the above.
-        let (later, later_ref) = logged(&app, "leeds", &customer, complaint_input("Another")).await;
+        let (later, later_ref) = logged(&app, "leeds", &customer, sent_by_themselves("Another")).await;
         assign(&app, "leeds", &later, "olga").await;
         let zed = app.token("leeds", &["customer"], "zed");
-        let (zeds, zeds_ref) = logged(&app, "leeds", &zed, complaint_input("Zed's")).await;
+        let (zeds, zeds_ref) = logged(&app, "leeds", &zed, sent_by_themselves("Zed's")).await;
         acknowledge(&app, "leeds", &later).await;
         acknowledge(&app, "leeds", &zeds).await;
         assert_eq!(item(&mut other_io, "caseUpdates").await["reference"], later_ref.as_str());

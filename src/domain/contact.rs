@@ -4,7 +4,11 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::enums::{Channel, ContactKind};
 
-use crate::error::{AppError, Result};
+use super::audience::Audience;
+use crate::{
+    auth::Actor,
+    error::{AppError, Result},
+};
 
 pub const SUBJECT_MAX_CHARS: usize = 200;
 pub const DESCRIPTION_MAX_CHARS: usize = 20_000;
@@ -65,8 +69,10 @@ pub struct ScopeHints {
 #[derive(Debug, Clone)]
 pub struct ContactDraft {
     pub kind: ContactKind,
-    pub channel: Channel,
-    pub received_at: DateTime<Utc>,
+    /// Staff say how it came in; customers and councillors leave it out.
+    pub channel: Option<Channel>,
+    /// Staff may backdate; customers and councillors leave it out.
+    pub received_at: Option<DateTime<Utc>>,
     pub subject: String,
     pub description: String,
     pub service: Option<String>,
@@ -80,8 +86,31 @@ pub struct ContactDraft {
 }
 
 impl NewContact {
+    /// Checks what `caller` sent. Staff record what the customer told them;
+    /// a customer on the portal and a councillor speak for themselves, so
+    /// the server's clock and their own channel are the facts, and what only
+    /// staff may record is refused rather than used.
+    pub fn from_caller(draft: ContactDraft, caller: &Actor, now: DateTime<Utc>) -> Result<Self> {
+        let draft = match Audience::of(caller) {
+            Audience::Staff => draft,
+            Audience::Customer => self_reported(draft, Channel::Web, None, now)?,
+            Audience::Councillor => {
+                let member = caller
+                    .name
+                    .clone()
+                    .unwrap_or_else(|| caller.subject.clone());
+                self_reported(draft, Channel::Councillor, Some(member), now)?
+            }
+        };
+        Self::parse(draft, now)
+    }
+
+    /// Checks a contact as staff record it.
     pub fn parse(draft: ContactDraft, now: DateTime<Utc>) -> Result<Self> {
-        let received_at = received_at(draft.received_at, now)?;
+        let channel = draft.channel.ok_or_else(|| {
+            AppError::bad_input("channel", "say how the contact came in (channel)")
+        })?;
+        let received_at = received_at(draft.received_at.unwrap_or(now), now)?;
         let subject = required_text("subject", draft.subject, SUBJECT_MAX_CHARS)?;
         let description = required_text("description", draft.description, DESCRIPTION_MAX_CHARS)?;
         let desired_outcome = optional_text(
@@ -101,7 +130,7 @@ impl NewContact {
                 "an anonymous contact cannot carry the customer's name, email, phone or address",
             ));
         }
-        if draft.channel == Channel::Councillor && via_councillor.is_none() {
+        if channel == Channel::Councillor && via_councillor.is_none() {
             return Err(AppError::bad_input(
                 "viaCouncillor",
                 "a contact through a councillor or MP needs their name in viaCouncillor",
@@ -109,7 +138,7 @@ impl NewContact {
         }
         Ok(Self {
             kind: draft.kind,
-            channel: draft.channel,
+            channel,
             received_at,
             subject,
             description,
@@ -126,6 +155,52 @@ impl NewContact {
             scope: scope_hints(draft.scope, received_at)?,
         })
     }
+}
+
+/// A contact the customer or councillor logs themselves: received now, by
+/// `channel`, through `member` when a councillor logs it.
+fn self_reported(
+    draft: ContactDraft,
+    channel: Channel,
+    member: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<ContactDraft> {
+    let staff_only = |field: &'static str| {
+        AppError::bad_input(
+            field,
+            format!("{field} is recorded by council staff only; leave it out"),
+        )
+    };
+    if draft.received_at.is_some() {
+        return Err(staff_only("receivedAt"));
+    }
+    if draft.channel.is_some_and(|c| c != channel) {
+        return Err(AppError::bad_input(
+            "channel",
+            format!("a contact you log yourself comes in by {channel:?}; leave channel out"),
+        ));
+    }
+    if draft.via_councillor.is_some() {
+        return Err(staff_only("viaCouncillor"));
+    }
+    if member.is_none() && draft.respond_to_councillor.is_some() {
+        return Err(staff_only("respondToCouncillor"));
+    }
+    if draft.scope.issue_date.is_some() {
+        return Err(staff_only("issueDate"));
+    }
+    if draft.scope.exceptional {
+        return Err(staff_only("exceptional"));
+    }
+    if draft.scope.exclusion.is_some() {
+        return Err(staff_only("exclusion"));
+    }
+    Ok(ContactDraft {
+        channel: Some(channel),
+        received_at: Some(now),
+        via_councillor: member,
+        ..draft
+    })
 }
 
 fn scope_hints(hints: ScopeHints, received_at: DateTime<Utc>) -> Result<ScopeHints> {
@@ -265,8 +340,8 @@ mod tests {
     fn draft() -> ContactDraft {
         ContactDraft {
             kind: ContactKind::Complaint,
-            channel: Channel::Email,
-            received_at: Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap(),
+            channel: Some(Channel::Email),
+            received_at: Some(Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap()),
             subject: "  Missed bin  ".into(),
             description: "Not collected three weeks running".into(),
             service: None,
@@ -277,6 +352,16 @@ mod tests {
             respond_to_councillor: None,
             flags: ContactFlags::default(),
             scope: ScopeHints::default(),
+        }
+    }
+
+    fn caller(roles: &[&str], sub: &str, name: Option<&str>) -> Actor {
+        Actor {
+            council_id: uuid::Uuid::nil(),
+            council_slug: "leeds".into(),
+            subject: sub.into(),
+            name: name.map(str::to_owned),
+            roles: roles.iter().map(|r| r.parse().unwrap()).collect(),
         }
     }
 
@@ -303,7 +388,7 @@ mod tests {
     #[test]
     fn receipt_in_the_future_is_refused() {
         let mut d = draft();
-        d.received_at = now() + Duration::hours(1);
+        d.received_at = Some(now() + Duration::hours(1));
         assert_eq!(
             field_of(NewContact::parse(d, now()).unwrap_err()),
             "receivedAt"
@@ -343,7 +428,7 @@ mod tests {
     #[test]
     fn councillor_channel_needs_the_member_and_replies_go_to_them() {
         let mut d = draft();
-        d.channel = Channel::Councillor;
+        d.channel = Some(Channel::Councillor);
         assert_eq!(
             field_of(NewContact::parse(d.clone(), now()).unwrap_err()),
             "viaCouncillor"
@@ -362,6 +447,81 @@ mod tests {
         assert_eq!(
             field_of(NewContact::parse(d, now()).unwrap_err()),
             "customer.email"
+        );
+    }
+
+    #[test]
+    fn a_customer_logs_now_by_web_and_may_not_set_staff_facts() {
+        let ann = caller(&["customer"], "ann", None);
+        let mut d = draft();
+        d.channel = None;
+        d.received_at = None;
+        let contact = NewContact::from_caller(d.clone(), &ann, now()).unwrap();
+        assert_eq!(contact.channel, Channel::Web);
+        assert_eq!(contact.received_at, now());
+        assert!(contact.via_councillor.is_none());
+        let refused = |change: fn(&mut ContactDraft)| {
+            let mut d = d.clone();
+            change(&mut d);
+            field_of(NewContact::from_caller(d, &ann, now()).unwrap_err())
+        };
+        assert_eq!(
+            refused(|d| d.received_at = Some(now() - Duration::days(365))),
+            "receivedAt"
+        );
+        assert_eq!(
+            refused(|d| d.channel = Some(Channel::Councillor)),
+            "channel"
+        );
+        assert_eq!(
+            refused(|d| d.via_councillor = Some("Cllr X".into())),
+            "viaCouncillor"
+        );
+        assert_eq!(
+            refused(|d| d.respond_to_councillor = Some(true)),
+            "respondToCouncillor"
+        );
+        assert_eq!(refused(|d| d.scope.exceptional = true), "exceptional");
+        assert_eq!(
+            refused(|d| d.scope.exclusion = Some("legal".into())),
+            "exclusion"
+        );
+        assert_eq!(
+            refused(|d| d.scope.issue_date = NaiveDate::from_ymd_opt(2025, 1, 1)),
+            "issueDate"
+        );
+        d.channel = Some(Channel::Web);
+        assert!(
+            NewContact::from_caller(d, &ann, now()).is_ok(),
+            "their own channel may be named"
+        );
+    }
+
+    #[test]
+    fn a_councillors_contact_comes_through_them_now() {
+        let member = caller(&["councillor"], "cllr-9", Some("Cllr Patel"));
+        let mut d = draft();
+        d.channel = None;
+        d.received_at = None;
+        let contact = NewContact::from_caller(d.clone(), &member, now()).unwrap();
+        assert_eq!(contact.channel, Channel::Councillor);
+        assert_eq!(contact.received_at, now());
+        assert_eq!(contact.via_councillor.as_deref(), Some("Cllr Patel"));
+        assert!(contact.respond_to_councillor);
+        d.received_at = Some(now() - Duration::days(365));
+        assert_eq!(
+            field_of(NewContact::from_caller(d, &member, now()).unwrap_err()),
+            "receivedAt"
+        );
+    }
+
+    #[test]
+    fn staff_say_how_it_came_in() {
+        let mut d = draft();
+        d.channel = None;
+        assert_eq!(
+            field_of(NewContact::parse(d, now()).unwrap_err()),
+            "channel"
         );
     }
 }

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
+    audience::Audience,
     contact, deadlines,
     events::EventKind,
     intake::local_date,
@@ -82,6 +83,12 @@ pub async fn request_escalation(
     }
     let reasons = contact::required_text("reasons", request.reasons, 10_000)?;
     let desired = contact::required_text("desiredOutcome", request.desired_outcome, 10_000)?;
+    if request.verbal && !Audience::of(work.actor).is_staff() {
+        return Err(AppError::bad_input(
+            "verbal",
+            "verbal is recorded by council staff only: a request you send is in writing",
+        ));
+    }
     if request.discretion && work.actor.require_any(MAY_USE_DISCRETION).is_err() {
         return Err(AppError::Forbidden(
             "only a Departmental Customer Relations Officer or feedback manager may accept a request at their discretion".into(),

@@ -44,9 +44,43 @@ pub enum EventKind {
     RestrictedContactChecked,
     PersistentDesignated,
     PersistentReviewed,
+    PortalLinked,
 }
 
 impl EventKind {
+    pub const ALL: [EventKind; 30] = [
+        EventKind::ContactLogged,
+        EventKind::Acknowledged,
+        EventKind::InvestigatorAssigned,
+        EventKind::ReviewerAppointed,
+        EventKind::HoldingResponse,
+        EventKind::DeadlineExtended,
+        EventKind::InformalResolution,
+        EventKind::Responded,
+        EventKind::EscalationRequested,
+        EventKind::Stage2Assessed,
+        EventKind::OmbudsmanEnquiry,
+        EventKind::OmbudsmanReply,
+        EventKind::OmbudsmanOutcome,
+        EventKind::OutOfScope,
+        EventKind::Converted,
+        EventKind::Withdrawn,
+        EventKind::Closed,
+        EventKind::Reopened,
+        EventKind::RequirementMet,
+        EventKind::NotInvestigated,
+        EventKind::RemedyRecorded,
+        EventKind::RemedyApproved,
+        EventKind::RemedyCompleted,
+        EventKind::LearningRecorded,
+        EventKind::DeadlineBreached,
+        EventKind::HoldingResponseDue,
+        EventKind::RestrictedContactChecked,
+        EventKind::PersistentDesignated,
+        EventKind::PersistentReviewed,
+        EventKind::PortalLinked,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::ContactLogged => "contact_logged",
@@ -78,7 +112,13 @@ impl EventKind {
             EventKind::RestrictedContactChecked => "restricted_contact_checked",
             EventKind::PersistentDesignated => "persistent_designated",
             EventKind::PersistentReviewed => "persistent_reviewed",
+            EventKind::PortalLinked => "portal_linked",
         }
+    }
+
+    /// The kind a stored name stands for.
+    pub fn parse(stored: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == stored)
     }
 }
 

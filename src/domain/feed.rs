@@ -12,8 +12,11 @@ use std::sync::{
 use chrono::NaiveDate;
 use entity::enums::{CaseStatus, DeadlineKind, Stage};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tokio::sync::{broadcast, mpsc};
 use uuid::Uuid;
+
+use super::audience::{Audience, event_view};
 
 /// One committed step of a case: its timeline event and where the case now stands.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -30,6 +33,28 @@ pub struct CaseChanged {
     pub assignee_id: Option<Uuid>,
     pub customer_id: Option<Uuid>,
     pub councillor_subject: Option<String>,
+    /// The step as the complainant and a councillor are told of it.
+    pub told: Told,
+}
+
+/// The summaries outside readers get of a step; `None` for a step they are
+/// not told of. Worked out once, as it is published, by the same rule the
+/// timeline reads.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Told {
+    pub customer: Option<String>,
+    pub councillor: Option<String>,
+}
+
+impl Told {
+    pub fn of(kind: &str, summary: &str, data: &Value) -> Self {
+        let summary_for =
+            |audience| event_view(audience, kind, summary, data).map(|view| view.summary);
+        Self {
+            customer: summary_for(Audience::Customer),
+            councillor: summary_for(Audience::Councillor),
+        }
+    }
 }
 
 /// A deadline the sweeper found missed (or a holding response fallen due).
@@ -56,6 +81,36 @@ impl CaseChanged {
             assignee_id: case.assignee_id,
             customer_id: case.customer_id,
             councillor_subject: case.councillor_subject.clone(),
+            told: Told::of(&event.kind, &event.summary, &event.data),
+        }
+    }
+
+    /// The change as `audience` is told of it; `None` when it is not.
+    pub fn for_audience(mut self, audience: Audience) -> Option<Self> {
+        let summary = match audience {
+            Audience::Staff => return Some(self),
+            Audience::Customer => self.told.customer.take(),
+            Audience::Councillor => self.told.councillor.take(),
+        }?;
+        self.summary = summary;
+        self.told = Told::default();
+        Some(self)
+    }
+
+    /// Cuts every summary to `max` characters, for transports with a size limit.
+    pub fn shorten(&mut self, max: usize) {
+        for summary in [
+            Some(&mut self.summary),
+            self.told.customer.as_mut(),
+            self.told.councillor.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Some((cut, _)) = summary.char_indices().nth(max) {
+                summary.truncate(cut);
+                summary.push('…');
+            }
         }
     }
 }

@@ -117,13 +117,9 @@ async fn receive(mut listener: PgListener, me: Uuid, feed: Arc<CaseFeed>) {
 }
 
 fn shortened(mut item: Relayed) -> Relayed {
-    let summary = match &mut item {
-        Relayed::Change(change) => &mut change.summary,
-        Relayed::Breach(breach) => &mut breach.change.summary,
-    };
-    if let Some((cut, _)) = summary.char_indices().nth(SUMMARY_CHARS) {
-        summary.truncate(cut);
-        summary.push('…');
+    match &mut item {
+        Relayed::Change(change) => change.shorten(SUMMARY_CHARS),
+        Relayed::Breach(breach) => breach.change.shorten(SUMMARY_CHARS),
     }
     item
 }

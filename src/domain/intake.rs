@@ -3,7 +3,7 @@
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Europe::London;
 use entity::{case, customer, enums::CaseStatus};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
@@ -58,11 +58,8 @@ pub async fn log_contact(
         ));
     }
     let councillor_subject = actor.has(Role::Councillor).then(|| actor.subject.clone());
-    let via_councillor = contact.via_councillor.clone().or_else(|| {
-        councillor_subject
-            .as_ref()
-            .map(|sub| actor.name.clone().unwrap_or_else(|| sub.clone()))
-    });
+    // A councillor's own contact already names them (`NewContact::from_caller`).
+    let via_councillor = contact.via_councillor.clone();
 
     // The policy runs before the transaction opens: no lock waits on a script.
     let decision = decide(
@@ -321,6 +318,8 @@ async fn portal_customer(
     let existing = customer::Entity::find()
         .filter(customer::Column::CouncilId.eq(council_id))
         .filter(customer::Column::PortalSubject.eq(actor.subject.clone()))
+        // Staff may have linked more than one record to the account.
+        .order_by_asc(customer::Column::CreatedAt)
         .one(db)
         .await?;
     if let Some(found) = existing {

@@ -4,6 +4,7 @@
 pub mod acknowledge;
 pub mod anonymous;
 pub mod assign;
+pub mod audience;
 pub mod case_view;
 pub mod cases;
 pub mod checklist;
@@ -21,6 +22,7 @@ pub mod officers;
 pub mod ombudsman;
 pub mod persistent;
 pub mod policies;
+pub mod portal;
 pub mod progress;
 pub mod queue;
 pub mod reference;

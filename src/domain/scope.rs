@@ -5,6 +5,7 @@ use entity::{case, customer};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select};
 use uuid::Uuid;
 
+use super::audience::Audience;
 use crate::{
     auth::{Actor, Role},
     error::{AppError, Result},
@@ -28,16 +29,17 @@ pub struct CaseScope {
 
 impl CaseScope {
     pub fn for_actor(actor: &Actor) -> Result<Self> {
-        let visibility = if actor.is_case_staff() {
-            Visibility::Council
-        } else if actor.has(Role::Councillor) {
-            Visibility::Councillor(actor.subject.clone())
-        } else if actor.has(Role::Customer) {
-            Visibility::Customer(actor.subject.clone())
-        } else {
-            return Err(AppError::Forbidden(
-                "this role has no access to cases".into(),
-            ));
+        let visibility = match Audience::of(actor) {
+            Audience::Staff => Visibility::Council,
+            Audience::Councillor => Visibility::Councillor(actor.subject.clone()),
+            Audience::Customer if actor.has(Role::Customer) => {
+                Visibility::Customer(actor.subject.clone())
+            }
+            Audience::Customer => {
+                return Err(AppError::Forbidden(
+                    "this role has no access to cases".into(),
+                ));
+            }
         };
         Ok(Self {
             council_id: actor.council_id,
@@ -45,9 +47,13 @@ impl CaseScope {
         })
     }
 
-    /// Councillors get a narrow view without the complainant's details.
-    pub fn sees_customer_details(&self) -> bool {
-        !matches!(self.visibility, Visibility::Councillor(_))
+    /// What the caller is told of the cases they see.
+    pub fn audience(&self) -> Audience {
+        match self.visibility {
+            Visibility::Council => Audience::Staff,
+            Visibility::Councillor(_) => Audience::Councillor,
+            Visibility::Customer(_) => Audience::Customer,
+        }
     }
 
     pub fn condition(&self) -> Condition {

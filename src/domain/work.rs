@@ -99,6 +99,13 @@ impl<'a> CaseWork<'a> {
         if let Some(expected) = target.expected_version.filter(|v| *v != case.version) {
             return Err(stale(expected, case.version));
         }
+        // Only staff record when something happened; anyone else acts now.
+        if target.at.is_some() && !super::audience::Audience::of(self.actor).is_staff() {
+            return Err(AppError::bad_input(
+                "at",
+                "at is recorded by council staff only; leave it out",
+            ));
+        }
         let at = contact::happened_at(
             "at",
             target.at.unwrap_or(self.now),

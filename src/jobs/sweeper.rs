@@ -45,7 +45,7 @@ use crate::{
         councils::Council,
         deadlines,
         events::EventKind,
-        feed::{CaseChanged, DeadlineBreach},
+        feed::{CaseChanged, DeadlineBreach, Told},
         intake::local_date,
     },
     error::Result,
@@ -198,6 +198,7 @@ struct Recorded {
 
 fn publish(state: &AppState, row: Recorded) {
     let (event, summary) = event_for(row.kind, row.due);
+    let told = Told::of(event.as_str(), &summary, &serde_json::Value::Null);
     let change = CaseChanged {
         council_id: row.council_id,
         case_id: row.case_id,
@@ -211,6 +212,7 @@ fn publish(state: &AppState, row: Recorded) {
         assignee_id: row.assignee_id,
         customer_id: row.customer_id,
         councillor_subject: row.councillor_subject,
+        told,
     };
     state.feed.publish(change.clone());
     state.feed.publish_breach(DeadlineBreach {

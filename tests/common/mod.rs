@@ -266,6 +266,16 @@ pub fn complaint_input(subject: &str) -> Value {
     })
 }
 
+/// A complaint as a customer or councillor sends it: the server's clock and
+/// their own channel are the facts, so they send neither.
+pub fn sent_by_themselves(subject: &str) -> Value {
+    let mut input = complaint_input(subject);
+    let fields = input.as_object_mut().unwrap();
+    fields.remove("channel");
+    fields.remove("receivedAt");
+    input
+}
+
 pub struct Gql {
     pub status: u16,
     pub body: Value,

@@ -39,7 +39,7 @@ impl CaseActions {
         let model =
             assign::assign_investigator(&work, target(&case_id, at, expected_version)?, &officer)
                 .await?;
-        Ok(Case::new(model, true))
+        Ok(Case::new(model))
     }
 
     /// Appoint the impartial officer who reviews the complaint at stage 2
@@ -56,7 +56,7 @@ impl CaseActions {
         let model =
             assign::appoint_reviewer(&work, target(&case_id, at, expected_version)?, &officer)
                 .await?;
-        Ok(Case::new(model, true))
+        Ok(Case::new(model))
     }
 
     /// Tell the customer why the answer is delayed and when to expect it;
@@ -80,7 +80,7 @@ impl CaseActions {
             holding,
         )
         .await?;
-        Ok(Case::new(model, true))
+        Ok(Case::new(model))
     }
 
     /// Move an open deadline later, within the policy's cap (Leeds FOI: never
@@ -103,7 +103,7 @@ impl CaseActions {
         let model =
             progress::extend_deadline(&work, target(&case_id, at, expected_version)?, extension)
                 .await?;
-        Ok(Case::new(model, true))
+        Ok(Case::new(model))
     }
 
     /// Record the outcome at the informal stage: put right, or registered at
@@ -127,7 +127,7 @@ impl CaseActions {
             outcome,
         )
         .await?;
-        Ok(Case::new(model, true))
+        Ok(Case::new(model))
     }
 
     /// Send the response at the current stage. The policy opens the
@@ -165,7 +165,7 @@ impl CaseActions {
         };
         let model =
             respond::respond(&work, target(&case_id, at, expected_version)?, response).await?;
-        Ok(Case::new(model, true))
+        Ok(Case::new(model))
     }
 
     /// The customer asks for the next stage. Refused with POLICY_REJECTED
@@ -188,10 +188,7 @@ impl CaseActions {
         let model =
             escalate::request_escalation(&work, target(&case_id, at, expected_version)?, request)
                 .await?;
-        let sees_customer = ctx
-            .case_scope()
-            .is_ok_and(|scope| scope.sees_customer_details());
-        Ok(Case::new(model, sees_customer))
+        Ok(Case::new(model))
     }
 
     /// The customer feedback manager's decision on a stage 2 request.
@@ -224,7 +221,7 @@ impl CaseActions {
         let model =
             escalate::assess_stage2(&work, target(&case_id, at, expected_version)?, decision)
                 .await?;
-        Ok(Case::new(model, true))
+        Ok(Case::new(model))
     }
 
     /// An ombudsman (LGSCO, Housing Ombudsman, Information Commissioner) has
@@ -246,7 +243,7 @@ impl CaseActions {
         let model =
             ombudsman::record_enquiry(&work, target(&case_id, at, expected_version)?, enquiry)
                 .await?;
-        Ok(Case::new(model, true))
+        Ok(Case::new(model))
     }
 
     /// The council's reply to the ombudsman's enquiry.
@@ -261,7 +258,7 @@ impl CaseActions {
         let work = ctx.case_work(ombudsman::MAY_LIAISE)?;
         let model =
             ombudsman::reply(&work, target(&case_id, at, expected_version)?, summary).await?;
-        Ok(Case::new(model, true))
+        Ok(Case::new(model))
     }
 
     /// The ombudsman's decision; it closes the case.
@@ -281,7 +278,7 @@ impl CaseActions {
         let model =
             ombudsman::record_outcome(&work, target(&case_id, at, expected_version)?, decision)
                 .await?;
-        Ok(Case::new(model, true))
+        Ok(Case::new(model))
     }
 
     /// Not for this procedure: an exclusion category from the policy (its
@@ -303,7 +300,7 @@ impl CaseActions {
         let model =
             lifecycle::mark_out_of_scope(&work, target(&case_id, at, expected_version)?, decision)
                 .await?;
-        Ok(Case::new(model, true))
+        Ok(Case::new(model))
     }
 
     /// Convert between complaint and service request, with the customer's
@@ -324,7 +321,7 @@ impl CaseActions {
         };
         let model =
             lifecycle::convert(&work, target(&case_id, at, expected_version)?, conversion).await?;
-        Ok(Case::new(model, true))
+        Ok(Case::new(model))
     }
 
     /// The customer withdraws (themselves, or through staff).
@@ -339,10 +336,7 @@ impl CaseActions {
         let work = ctx.case_work(lifecycle::MAY_WITHDRAW)?;
         let model =
             lifecycle::withdraw(&work, target(&case_id, at, expected_version)?, reason).await?;
-        let sees_customer = ctx
-            .case_scope()
-            .is_ok_and(|scope| scope.sees_customer_details());
-        Ok(Case::new(model, sees_customer))
+        Ok(Case::new(model))
     }
 
     /// Close the case once the policy's checklist and closing rule allow it.
@@ -364,7 +358,7 @@ impl CaseActions {
             outstanding_reason,
         };
         let model = lifecycle::close(&work, target(&case_id, at, expected_version)?, input).await?;
-        Ok(Case::new(model, true))
+        Ok(Case::new(model))
     }
 
     /// Reopen a closed, withdrawn or out-of-scope case, with the reason. The
@@ -381,6 +375,6 @@ impl CaseActions {
         let work = ctx.case_work(lifecycle::MAY_REOPEN)?;
         let model =
             lifecycle::reopen(&work, target(&case_id, at, expected_version)?, reason).await?;
-        Ok(Case::new(model, true))
+        Ok(Case::new(model))
     }
 }

@@ -19,9 +19,14 @@ use crate::{
 #[derive(InputObject)]
 pub struct LogContactInput {
     pub kind: ContactKind,
-    pub channel: Channel,
-    /// When the council received it; may be in the past, never in the future.
-    pub received_at: DateTime<Utc>,
+    /// How it came in. Required from staff; a customer's contact comes in by
+    /// WEB and a councillor's by COUNCILLOR, so they leave it out (or name
+    /// exactly that).
+    pub channel: Option<Channel>,
+    /// When the council received it (default now); may be in the past, never
+    /// in the future. Staff only: a customer's or councillor's contact is
+    /// received when they send it.
+    pub received_at: Option<DateTime<Utc>>,
     /// At most 200 characters.
     pub subject: String,
     /// At most 20,000 characters.
@@ -71,7 +76,7 @@ impl From<LogContactInput> for ContactDraft {
     fn from(i: LogContactInput) -> Self {
         ContactDraft {
             kind: i.kind.into(),
-            channel: i.channel.into(),
+            channel: i.channel.map(Into::into),
             received_at: i.received_at,
             subject: i.subject,
             description: i.description,

@@ -29,7 +29,7 @@ impl CaseMutation {
         let actor = ctx.actor()?.require_any(intake::MAY_LOG)?;
         let council = ctx.council()?;
         let now = ctx.now();
-        let contact = NewContact::parse(input.into(), now)?;
+        let contact = NewContact::from_caller(input.into(), actor, now)?;
         let state = ctx.state();
         let model = intake::log_contact(state, council, actor, contact, now).await?;
         state
@@ -37,10 +37,7 @@ impl CaseMutation {
             .contacts_logged
             .with_label_values(&[&council.slug])
             .inc();
-        let sees_customer = ctx
-            .case_scope()
-            .is_ok_and(|scope| scope.sees_customer_details());
-        Ok(Case::new(model, sees_customer))
+        Ok(Case::new(model))
     }
 
     /// Record that the customer was told their contact was received, at its
@@ -76,7 +73,7 @@ impl CaseMutation {
         };
         let model =
             acknowledge::acknowledge(&work, target(&case_id, at, expected_version)?, ack).await?;
-        Ok(Case::new(model, true))
+        Ok(Case::new(model))
     }
 }
 

@@ -31,13 +31,13 @@ impl CaseQuery {
         let scope = ctx.case_scope()?;
         let id = parse_id(&id)?;
         let model = cases::get(&ctx.state().db, &scope, id).await?;
-        Ok(Case::new(model, scope.sees_customer_details()))
+        Ok(Case::new(model))
     }
 
     async fn case_by_reference(&self, ctx: &Context<'_>, reference: String) -> Result<Case> {
         let scope = ctx.case_scope()?;
         let model = cases::by_reference(&ctx.state().db, &scope, &reference).await?;
-        Ok(Case::new(model, scope.sees_customer_details()))
+        Ok(Case::new(model))
     }
 
     /// The caller's council's cases they may see, newest first.
@@ -85,7 +85,6 @@ impl CaseQuery {
                 filter,
             },
         );
-        let sees_customer = scope.sees_customer_details();
         // One query for the whole page's deadlines when the selection uses them.
         let node = ctx.look_ahead().field("edges").field("node");
         let mut deadlines = if DEADLINE_FIELDS.iter().any(|f| node.field(f).exists()) {
@@ -106,7 +105,6 @@ impl CaseQuery {
                 cursor,
                 Case {
                     model,
-                    sees_customer,
                     deadlines: preloaded,
                 },
             )

@@ -9,7 +9,10 @@ use sea_orm::EntityTrait;
 
 use super::loaders::DeadlineLoader;
 use crate::{
-    domain::{cases, deadlines, events},
+    domain::{
+        audience::{Audience, EventView, event_view},
+        cases, deadlines, events,
+    },
     error::AppError,
     graphql::{
         context::ContextExt,
@@ -20,10 +23,10 @@ use crate::{
 
 /// A logged contact. Complaints move through stages; compliments, comments
 /// and suggestions have no stage.
+/// What a caller is told of it follows `Audience`: staff see everything, the
+/// complainant their own side of it, a councillor where it stands.
 pub struct Case {
     pub model: case::Model,
-    /// False for councillors, who see status but not the complainant.
-    pub sees_customer: bool,
     /// Deadlines a list loaded for its whole page in one query.
     pub deadlines: Option<Arc<Vec<deadline::Model>>>,
 }
@@ -32,13 +35,17 @@ pub struct Case {
 pub const DEADLINE_FIELDS: [&str; 4] = ["deadlines", "acknowledgeBy", "respondBy", "escalateBy"];
 
 impl Case {
-    pub fn new(model: case::Model, sees_customer: bool) -> Self {
+    pub fn new(model: case::Model) -> Self {
         Self {
             model,
-            sees_customer,
             deadlines: None,
         }
     }
+}
+
+/// What the caller is told of a case.
+fn audience(ctx: &Context<'_>) -> Result<Audience> {
+    Ok(Audience::of(ctx.actor()?))
 }
 
 impl Case {
@@ -103,18 +110,19 @@ impl Case {
         &self.model.subject
     }
 
-    /// Hidden from councillors' read-only view.
-    async fn description(&self) -> Option<&str> {
-        self.sees_customer
-            .then_some(self.model.description.as_str())
+    /// The complainant's words: null in a councillor's view.
+    async fn description(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(audience(ctx)?
+            .sees_complainant()
+            .then_some(self.model.description.as_str()))
     }
 
-    async fn desired_outcome(&self) -> Option<&str> {
-        if self.sees_customer {
-            self.model.desired_outcome.as_deref()
-        } else {
-            None
-        }
+    /// Null in a councillor's view.
+    async fn desired_outcome(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(audience(ctx)?
+            .sees_complainant()
+            .then_some(self.model.desired_outcome.as_deref())
+            .flatten())
     }
 
     async fn service(&self, ctx: &Context<'_>) -> Result<Option<Service>> {
@@ -134,7 +142,8 @@ impl Case {
 
     /// The complainant; null for anonymous contacts and in councillors' view.
     async fn customer(&self, ctx: &Context<'_>) -> Result<Option<Customer>> {
-        let Some(id) = self.model.customer_id.filter(|_| self.sees_customer) else {
+        let sees = audience(ctx)?.sees_complainant();
+        let Some(id) = self.model.customer_id.filter(|_| sees) else {
             return Ok(None);
         };
         let row = customer::Entity::find_by_id(id)
@@ -167,8 +176,9 @@ impl Case {
         self.model.multi_service
     }
 
+    /// Staff only.
     async fn assignee(&self, ctx: &Context<'_>) -> Result<Option<Officer>> {
-        let Some(id) = self.model.assignee_id else {
+        let Some(id) = self.model.assignee_id.filter(|_| is_staff(ctx)) else {
             return Ok(None);
         };
         let row = officer::Entity::find_by_id(id).one(&ctx.state().db).await?;
@@ -177,10 +187,9 @@ impl Case {
             .map(Officer))
     }
 
-    /// Why the contact is out of scope, when it is.
-    /// The impartial reviewer at stage 2 or 3.
+    /// The impartial reviewer at stage 2 or 3 (staff only).
     async fn stage2_reviewer(&self, ctx: &Context<'_>) -> Result<Option<Officer>> {
-        let Some(id) = self.model.stage2_reviewer_id else {
+        let Some(id) = self.model.stage2_reviewer_id.filter(|_| is_staff(ctx)) else {
             return Ok(None);
         };
         let row = officer::Entity::find_by_id(id).one(&ctx.state().db).await?;
@@ -215,6 +224,7 @@ impl Case {
         self.model.ombudsman_reference.as_deref()
     }
 
+    /// Why the contact is out of scope, when it is.
     async fn scope_reason(&self) -> Option<&str> {
         self.model.scope_reason.as_deref()
     }
@@ -226,14 +236,15 @@ impl Case {
 
     /// From a customer under persistent-complainant restrictions: routed to
     /// their single point of contact, checked for new issues before any reply.
-    async fn restricted_customer(&self) -> bool {
-        self.model.restricted_customer
+    /// Null for anyone but staff.
+    async fn restricted_customer(&self, ctx: &Context<'_>) -> Option<bool> {
+        is_staff(ctx).then_some(self.model.restricted_customer)
     }
 
     /// Remedies offered, with goodwill approvals and completion (not in
     /// councillors' view).
     async fn remedies(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::people::Remedy>> {
-        if !self.sees_customer {
+        if !audience(ctx)?.sees_complainant() {
             return Ok(Vec::new());
         }
         let rows =
@@ -245,12 +256,12 @@ impl Case {
             .collect())
     }
 
-    /// Lessons learned and service improvements (not in councillors' view).
+    /// Lessons learned and service improvements (staff only).
     async fn learning_points(
         &self,
         ctx: &Context<'_>,
     ) -> Result<Vec<crate::graphql::people::LearningPoint>> {
-        if !self.sees_customer {
+        if !is_staff(ctx) {
             return Ok(Vec::new());
         }
         let rows = crate::domain::remedies::learning_of_case(
@@ -266,8 +277,11 @@ impl Case {
     }
 
     /// Checklist items the council's policy requires before some actions
-    /// (e.g. Legal notified of a discrimination complaint).
+    /// (e.g. Legal notified of a discrimination complaint). Staff only.
     async fn requirements(&self, ctx: &Context<'_>) -> Result<Vec<Requirement>> {
+        if !is_staff(ctx) {
+            return Ok(Vec::new());
+        }
         let rows =
             cases::requirements(&ctx.state().db, self.model.council_id, self.model.id).await?;
         Ok(rows.into_iter().map(Requirement).collect())
@@ -312,10 +326,24 @@ impl Case {
             .collect())
     }
 
-    /// Every step of the case, oldest first.
+    /// Every step of the case the caller is told of, oldest first, each as
+    /// written for them.
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<CaseEvent>> {
+        let actor = ctx.actor()?;
+        let audience = Audience::of(actor);
         let rows = events::timeline(&ctx.state().db, self.model.council_id, self.model.id).await?;
-        Ok(rows.into_iter().map(CaseEvent).collect())
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                let view = event_view(audience, &row.kind, &row.summary, &row.data)?;
+                let actor_shown = audience.is_staff() || row.actor_subject == actor.subject;
+                Some(CaseEvent {
+                    row,
+                    view,
+                    actor_shown,
+                })
+            })
+            .collect())
     }
 
     /// Increases with every change; pass it back as `expectedVersion`.
@@ -323,8 +351,13 @@ impl Case {
         self.model.version
     }
 
-    async fn logged_by(&self) -> &str {
-        &self.model.logged_by
+    /// Who logged it: shown to staff, and to the caller who logged it.
+    async fn logged_by(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        let actor = ctx.actor()?;
+        Ok(
+            (Audience::of(actor).is_staff() || actor.subject == self.model.logged_by)
+                .then_some(self.model.logged_by.as_str()),
+        )
     }
 
     async fn created_at(&self) -> DateTime<Utc> {
@@ -386,7 +419,7 @@ impl Customer {
         &self,
         ctx: &Context<'_>,
     ) -> Result<Option<crate::graphql::people::PersistentDesignation>> {
-        if !ctx.actor()?.is_case_staff() {
+        if !is_staff(ctx) {
             return Ok(None);
         }
         let row = crate::domain::persistent::active(&ctx.state().db, self.0.council_id, self.0.id)
@@ -458,6 +491,11 @@ impl Deadline {
     }
 }
 
+fn is_staff(ctx: &Context<'_>) -> bool {
+    ctx.actor()
+        .is_ok_and(|actor| Audience::of(actor).is_staff())
+}
+
 /// A checklist item from the council's policy.
 pub struct Requirement(case_requirement::Model);
 
@@ -484,40 +522,47 @@ impl Requirement {
     }
 }
 
-/// One immutable entry of the case timeline.
-pub struct CaseEvent(case_event::Model);
+/// One immutable entry of the case timeline, as told to the caller.
+pub struct CaseEvent {
+    row: case_event::Model,
+    view: EventView,
+    actor_shown: bool,
+}
 
 #[Object]
 impl CaseEvent {
     async fn seq(&self) -> i32 {
-        self.0.seq
+        self.row.seq
     }
     /// e.g. `contact_logged`.
     async fn kind(&self) -> &str {
-        &self.0.kind
+        &self.row.kind
     }
-    async fn actor_subject(&self) -> &str {
-        &self.0.actor_subject
+    /// Who did it: shown to staff, and to the caller when it was them.
+    async fn actor_subject(&self) -> Option<&str> {
+        self.actor_shown.then_some(self.row.actor_subject.as_str())
     }
     async fn actor_role(&self) -> &str {
-        &self.0.actor_role
+        &self.row.actor_role
     }
     /// When it happened.
     async fn occurred_at(&self) -> DateTime<Utc> {
-        self.0.occurred_at
+        self.row.occurred_at
     }
     /// When it was written down.
     async fn recorded_at(&self) -> DateTime<Utc> {
-        self.0.recorded_at
+        self.row.recorded_at
     }
     async fn policy_version(&self) -> Option<i32> {
-        self.0.policy_version
+        self.row.policy_version
     }
+    /// Written for the caller: staff read the full line, the complainant
+    /// and councillors a plain one without names, amounts or notes.
     async fn summary(&self) -> &str {
-        &self.0.summary
+        &self.view.summary
     }
-    /// What changed, as JSON.
+    /// What changed, as JSON, with only the keys the caller may read.
     async fn data(&self) -> async_graphql::Json<serde_json::Value> {
-        async_graphql::Json(self.0.data.clone())
+        async_graphql::Json(self.view.data.clone())
     }
 }

@@ -57,6 +57,6 @@ impl QueueQuery {
         };
         let until = ctx.today() + Duration::days(i64::from(due_within_days));
         let cases = queue::assigned(db, actor.council_id, me.id, until, first).await?;
-        Ok(cases.into_iter().map(|c| Case::new(c, true)).collect())
+        Ok(cases.into_iter().map(Case::new).collect())
     }
 }

@@ -108,7 +108,7 @@ impl LiveSubscription {
         let watcher = watcher(ctx, case_id).await?;
         let receiver = ctx.state().feed.subscribe_breaches();
         Ok(watcher
-            .follow(receiver, |b| &b.change)
+            .follow(receiver, |b| &mut b.change)
             .map(DeadlineBreachUpdate::from)
             .boxed())
     }

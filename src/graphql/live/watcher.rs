@@ -2,7 +2,8 @@
 //! within it what their role may read. Staff see the council's cases, except
 //! that an investigating officer with no other staff role sees the cases
 //! assigned to them; a customer sees their own cases, a councillor the cases
-//! raised through them.
+//! raised through them. Each is told of a change what their audience is
+//! told of its timeline step, and nothing of steps internal to staff.
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -14,7 +15,10 @@ use uuid::Uuid;
 
 use crate::{
     auth::{Actor, Role},
-    domain::{cases, feed::CaseChanged, officers, scope::CaseScope},
+    domain::{
+        audience::Audience, cases, events::EventKind, feed::CaseChanged, officers,
+        scope::CaseScope,
+    },
     error::Result,
     state::AppState,
 };
@@ -34,6 +38,7 @@ pub(super) struct Watcher {
     subject: String,
     case_id: Option<Uuid>,
     view: View,
+    audience: Audience,
 }
 
 impl Watcher {
@@ -45,6 +50,7 @@ impl Watcher {
             // theirs) is NOT_FOUND here as in a query, not a silent stream.
             cases::get(&state.db, &scope, id).await?;
         }
+        let audience = scope.audience();
         let unrestricted = [Role::Frontline, Role::Dcro, Role::CustomerFeedbackManager];
         let view = if unrestricted.iter().any(|r| actor.has(*r)) {
             View::Council
@@ -62,6 +68,7 @@ impl Watcher {
             subject: actor.subject.clone(),
             case_id,
             view,
+            audience,
         })
     }
 
@@ -92,6 +99,10 @@ impl Watcher {
                 let Some(customer_id) = change.customer_id else {
                     return false;
                 };
+                if change.event_kind == EventKind::PortalLinked.as_str() {
+                    // The record may have just become theirs.
+                    known.remove(&customer_id);
+                }
                 if let Some(mine) = known.get(&customer_id) {
                     return *mine;
                 }
@@ -110,12 +121,13 @@ impl Watcher {
         }
     }
 
-    /// The items of a feed channel this subscriber may see, as they come. A
-    /// subscriber that falls too far behind skips what it missed.
+    /// The items of a feed channel this subscriber may see, as they come,
+    /// each told as their audience is told of it. A subscriber that falls too
+    /// far behind skips what it missed.
     pub fn follow<T>(
         self,
         receiver: Receiver<T>,
-        change: fn(&T) -> &CaseChanged,
+        change: fn(&mut T) -> &mut CaseChanged,
     ) -> BoxStream<'static, T>
     where
         T: Clone + Send + 'static,
@@ -125,8 +137,13 @@ impl Watcher {
             move |(mut receiver, mut watcher)| async move {
                 loop {
                     match receiver.recv().await {
-                        Ok(item) => {
-                            if watcher.sees(change(&item)).await {
+                        Ok(mut item) => {
+                            let changed = change(&mut item);
+                            if !watcher.sees(changed).await {
+                                continue;
+                            }
+                            if let Some(told) = changed.clone().for_audience(watcher.audience) {
+                                *changed = told;
                                 return Some((item, (receiver, watcher)));
                             }
                         }

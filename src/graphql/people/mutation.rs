@@ -13,12 +13,13 @@ use crate::{
     domain::{
         anonymous, checklist, officers, persistent,
         persistent::Deciding,
+        portal,
         remedies::{self, RemedyTarget},
         work::Target,
     },
     error::AppError,
     graphql::{
-        case::types_public::{Case, Officer},
+        case::types_public::{Case, Customer, Officer},
         context::ContextExt,
     },
 };
@@ -52,6 +53,28 @@ fn remedy_target(
 
 #[Object]
 impl PeopleMutation {
+    /// Link a customer record to the customer's portal account (the `sub` of
+    /// their token) once staff have checked the account is theirs: the cases
+    /// logged for the record, by phone or letter, then reach their portal.
+    /// Linking again to the same account changes nothing; a record already
+    /// linked to another account is a CONFLICT.
+    async fn link_portal_account(
+        &self,
+        ctx: &Context<'_>,
+        customer_id: ID,
+        portal_subject: String,
+    ) -> Result<Customer> {
+        let actor = ctx.actor()?.require_any(portal::MAY_LINK)?;
+        let by = Deciding {
+            state: ctx.state(),
+            council: ctx.council()?,
+            actor,
+            now: ctx.now(),
+        };
+        let id = parse_id(&customer_id, "customerId")?;
+        Ok(Customer(portal::link(&by, id, portal_subject).await?))
+    }
+
     /// Decide that a customer is a persistent complainant: a warning (the
     /// behaviour, the change required and by when) or restricted contact.
     /// The council's policy sets the review date; only a DCRO or the customer
@@ -112,7 +135,7 @@ impl PeopleMutation {
         let work = ctx.case_work(checklist::MAY_COMPLETE)?;
         let target = target(&case_id, at, expected_version)?;
         let model = checklist::complete(&work, target, &key, note).await?;
-        Ok(Case::new(model, true))
+        Ok(Case::new(model))
     }
 
     /// Record a remedy on the case. A goodwill payment is recorded awaiting
@@ -129,7 +152,7 @@ impl PeopleMutation {
         let work = ctx.case_work(remedies::MAY_RECORD)?;
         let target = target(&case_id, at, expected_version)?;
         let model = remedies::record(&work, target, input.into()).await?;
-        Ok(Case::new(model, true))
+        Ok(Case::new(model))
     }
 
     /// Approve a goodwill payment. The council's policy gives the approver's
@@ -145,7 +168,7 @@ impl PeopleMutation {
         let work = ctx.case_work(remedies::MAY_APPROVE)?;
         let target = remedy_target(&remedy_id, at, expected_version)?;
         let model = remedies::approve(&work, target).await?;
-        Ok(Case::new(model, true))
+        Ok(Case::new(model))
     }
 
     /// Record that a remedy was carried out.
@@ -159,7 +182,7 @@ impl PeopleMutation {
         let work = ctx.case_work(remedies::MAY_RECORD)?;
         let target = remedy_target(&remedy_id, at, expected_version)?;
         let model = remedies::complete(&work, target).await?;
-        Ok(Case::new(model, true))
+        Ok(Case::new(model))
     }
 
     /// Record a lesson learned from the case and the service improvement.
@@ -174,7 +197,7 @@ impl PeopleMutation {
         let work = ctx.case_work(remedies::MAY_RECORD)?;
         let target = target(&case_id, at, expected_version)?;
         let model = remedies::record_learning(&work, target, input.into()).await?;
-        Ok(Case::new(model, true))
+        Ok(Case::new(model))
     }
 
     /// Decide not to investigate an anonymous contact judged malicious,
@@ -190,7 +213,7 @@ impl PeopleMutation {
         let work = ctx.case_work(anonymous::MAY_DECIDE)?;
         let target = target(&case_id, at, expected_version)?;
         let model = anonymous::decide_not_to_investigate(&work, target, reason).await?;
-        Ok(Case::new(model, true))
+        Ok(Case::new(model))
     }
 
     /// Record a member of staff: name, email and the seniority the council's

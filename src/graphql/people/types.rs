@@ -7,7 +7,7 @@ use entity::{
 use sea_orm::EntityTrait;
 
 use crate::{
-    domain::persistent,
+    domain::{audience::Audience, persistent},
     graphql::{
         case::types_public::{Customer, Officer},
         context::ContextExt,
@@ -180,8 +180,9 @@ impl Remedy {
     async fn due(&self) -> Option<Date> {
         self.0.due.map(Date)
     }
-    async fn approved_by(&self) -> Option<&str> {
-        self.0.approved_by.as_deref()
+    /// Staff only.
+    async fn approved_by(&self, ctx: &Context<'_>) -> Option<&str> {
+        staff_only(ctx, self.0.approved_by.as_deref())
     }
     async fn approved_at(&self) -> Option<DateTime<Utc>> {
         self.0.approved_at
@@ -194,12 +195,21 @@ impl Remedy {
     async fn outstanding(&self) -> bool {
         crate::domain::remedies::is_outstanding(&self.0)
     }
-    async fn recorded_by(&self) -> &str {
-        &self.0.recorded_by
+    /// Staff only.
+    async fn recorded_by(&self, ctx: &Context<'_>) -> Option<&str> {
+        staff_only(ctx, Some(&self.0.recorded_by))
     }
     async fn recorded_at(&self) -> DateTime<Utc> {
         self.0.recorded_at
     }
+}
+
+/// Staff names are not shown to the complainant.
+fn staff_only<'a>(ctx: &Context<'_>, name: Option<&'a str>) -> Option<&'a str> {
+    let staff = ctx
+        .actor()
+        .is_ok_and(|actor| Audience::of(actor).is_staff());
+    name.filter(|_| staff)
 }
 
 /// A lesson learned from a case, and the service improvement it leads to.
