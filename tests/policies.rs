@@ -68,7 +68,88 @@ fn every_shipped_policy_is_valid_and_passes_its_own_tests() {
     }
 }
 
+const VALIDATE: &str = "mutation($s: String!) { validatePolicy(source: $s) { ok testsRun problems { message line column hook test } output } }";
+
+/// Scripts written to hurt the shared server, each with what the refusal must say.
+const HOSTILE: &[(&str, &str)] = &[
+    (
+        "fn intake(c) { sleep(0.4); #{} }",
+        "no function `sleep` exists",
+    ),
+    (
+        "fn intake(c) { sleep(1e300); #{} }",
+        "no function `sleep` exists",
+    ),
+    (
+        "fn intake(c) { let n = -9223372036854775807 - 1; #{ deadlines: [#{ kind: \"respond\", due: c.received.add_working_days(n), explanation: \"x\" }] } }",
+        "is out of range (at most 5300 either way)",
+    ),
+    (
+        "fn intake(c) {\n  if c.service == \"never\" { misspelt(c) }\n  #{}\n}",
+        "no function `misspelt` exists",
+    ),
+    (
+        "fn persistent_review(d) { #{ review_by: \"9999-12-31\", explanation: \"never\" } }",
+        "review_by 9999-12-31 is outside the window the host accepts",
+    ),
+    (
+        "fn intake(c) { #{} }\nfn tests() { let t = []; for i in 0..301 { t.push(#{ name: `t${i}`, hook: \"intake\", input: [#{}], expect: #{} }); } t }",
+        "a check runs at most 300",
+    ),
+    (
+        "fn intake(c) { let d = c.received.add_working_days(\"10\"); #{} }",
+        "`add_working_days` cannot take (Date, string); it is defined as: add_working_days(_: Date, _: i64) -> Date (prelude)",
+    ),
+];
+
 on_both_databases! {
+    async fn hostile_scripts_are_refused_with_what_is_wrong_and_the_active_version_keeps_serving(app: TestApp) {
+        let admin = app.token("leeds", &["policy_admin"], "pat");
+        let staff = app.token("leeds", &["frontline"], "fo");
+        for (source, expected) in HOSTILE {
+            let checked = app.graphql(Some(&admin), VALIDATE, json!({ "s": source })).await;
+            let checked = &checked.data()["validatePolicy"];
+            assert_eq!(checked["ok"], false, "{source}");
+            let messages: Vec<&str> = checked["problems"].as_array().unwrap().iter().map(|p| p["message"].as_str().unwrap()).collect();
+            assert!(messages.iter().any(|m| m.contains(expected)), "{source}: {messages:?}");
+
+            let refused = app.graphql(Some(&admin), PUBLISH, json!({ "s": source })).await;
+            assert_eq!(refused.code(), "POLICY_REJECTED", "{source}");
+            let problems = refused.body["errors"][0]["extensions"]["detail"]["problems"].to_string();
+            assert!(problems.contains(expected), "{source}: {problems}");
+        }
+        // The undefined call is placed at its line.
+        let checked = app.graphql(Some(&admin), VALIDATE, json!({ "s": HOSTILE[3].0 })).await;
+        assert_eq!(checked.data()["validatePolicy"]["problems"][0]["line"], 2);
+
+        // Nothing was published: v1 still serves the next contact.
+        let policy = app.graphql(Some(&admin), POLICY, json!({})).await;
+        assert_eq!(policy.data()["policy"]["active"]["version"], 1);
+        assert_eq!(policy.data()["policy"]["history"].as_array().unwrap().len(), 1);
+        let logged = app.graphql(Some(&staff), LOG, complaint_received("2026-12-21")).await;
+        assert_eq!(logged.data()["logContact"]["respondBy"], "2027-01-14");
+        assert_eq!(logged.data()["logContact"]["deadlines"][0]["policyVersion"], 1);
+    }
+
+    async fn what_a_script_prints_while_checked_comes_back_bounded(app: TestApp) {
+        let admin = app.token("leeds", &["policy_admin"], "pat");
+        let chatty = "fn intake(c) { for i in 0..30 { print(`seen ${c.kind} ${i}`); } #{ stage: \"stage_1\" } }";
+        let checked = app.graphql(Some(&admin), VALIDATE, json!({ "s": chatty })).await;
+        let checked = &checked.data()["validatePolicy"];
+        assert_eq!(checked["ok"], true, "{checked}");
+        let output: Vec<&str> = checked["output"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+        assert_eq!(output[0], "seen complaint 0");
+        assert!(output.contains(&"seen complaint 19"));
+        assert!(!output.contains(&"seen complaint 20"), "at most 20 lines a call");
+        assert!(output.len() <= 201, "{}", output.len());
+
+        let preview = app.graphql(Some(&admin), "mutation($s: String!, $c: LogContactInput!) { previewPolicy(source: $s, contact: $c) { stage output } }", json!({ "s": chatty, "c": complaint_received("2026-12-21")["input"] })).await;
+        let preview = &preview.data()["previewPolicy"];
+        assert_eq!(preview["stage"], "STAGE_1");
+        assert_eq!(preview["output"].as_array().unwrap().len(), 21, "{preview}");
+        assert_eq!(app.case_count("leeds").await, 0, "a preview writes nothing");
+    }
+
     async fn a_policy_admin_changes_leeds_stage_1_and_the_next_contact_uses_it(app: TestApp) {
         let admin = app.token("leeds", &["policy_admin"], "pat");
         let staff = app.token("leeds", &["frontline"], "fo");

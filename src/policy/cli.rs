@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use super::{CompiledPolicy, Contact, Problem, Report};
+use super::{CompiledPolicy, Contact, Problem, Report, compiled::VALIDATION_BUDGET, sandbox};
 use crate::config::PolicyCommand;
 
 /// Returns whether the script passed; problems are printed as `file:line:col: message`.
@@ -32,7 +32,9 @@ pub fn run(command: PolicyCommand) -> anyhow::Result<bool> {
                 }
             };
             let contact = contact_from_json(&case)?;
-            match policy.intake(&contact) {
+            let (result, output) = sandbox::session(VALIDATION_BUDGET, || policy.intake(&contact));
+            print_output(&output.lines);
+            match result {
                 Ok(out) => {
                     println!("{}", serde_json::to_string_pretty(&out)?);
                     Ok(true)
@@ -78,7 +80,15 @@ fn print_problems(file: &Path, problems: &[Problem]) {
     }
 }
 
+/// What the script printed, marked so it cannot be mistaken for a result.
+fn print_output(lines: &[String]) {
+    for line in lines {
+        eprintln!("output: {line}");
+    }
+}
+
 fn print_report(file: &Path, report: &Report, with_tests: bool) -> bool {
+    print_output(&report.output);
     print_problems(file, &report.problems);
     let ok = report.problems.is_empty();
     let hooks = if report.hooks.is_empty() {

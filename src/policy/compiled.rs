@@ -1,11 +1,17 @@
 //! A compiled council policy: validation (syntax, hook shapes, a dry run of
 //! every hook, the script's own tests) and typed hook calls.
 
-use std::{collections::BTreeSet, fmt, sync::Arc};
+use std::{
+    collections::{BTreeSet, HashSet},
+    fmt,
+    sync::Arc,
+    time::Duration,
+};
 
 use chrono::NaiveDate;
-use entity::enums::ContactKind;
+use entity::enums::{Channel, ContactKind, Stage};
 use rhai::{AST, CallFnOptions, Dynamic, EvalAltResult, Map, Position, Scope};
+use sea_orm::{ActiveEnum, Iterable};
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -14,8 +20,15 @@ use super::{
     calendar::Calendar,
     convert::{self, MapBuilder},
     hooks::{self, *},
-    sandbox,
+    sandbox, static_check,
 };
+
+/// One check of a script, dry runs and tests together, gets this long.
+pub const VALIDATION_BUDGET: Duration = Duration::from_secs(2);
+/// A check runs at most this many script tests.
+pub const MAX_TESTS: usize = 300;
+/// How far after its anchor any date a hook answers may fall (five years).
+pub const MAX_DAYS_AHEAD: i64 = 5 * 366;
 
 /// One thing wrong with a script, pointing at where it is when known.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -28,7 +41,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn new(message: impl Into<String>) -> Self {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
             line: None,
@@ -73,6 +86,8 @@ pub struct Report {
     pub tests_run: usize,
     pub tests_passed: usize,
     pub problems: Vec<Problem>,
+    /// What the script printed while it was checked, within the limits.
+    pub output: Vec<String>,
 }
 
 pub fn sha256(source: &str) -> String {
@@ -106,8 +121,13 @@ impl fmt::Debug for CompiledPolicy {
 impl CompiledPolicy {
     /// Parses the script and checks its hooks' signatures and calendar.
     pub fn compile(council: &str, version: i32, source: &str) -> Result<Self, Vec<Problem>> {
-        let ast = sandbox::engine()
-            .compile(source)
+        let ast = sandbox::contained(|| sandbox::engine().compile(source))
+            .map_err(|fault| {
+                vec![Problem::new(format!(
+                    "the policy engine failed while compiling {council} v{version}: {}",
+                    fault.0
+                ))]
+            })?
             .map_err(|err| vec![Problem::new(err.err_type().to_string()).at(err.position())])?;
         let mut problems = Vec::new();
         let mut defined = BTreeSet::new();
@@ -156,10 +176,27 @@ impl CompiledPolicy {
         Ok(policy)
     }
 
-    /// Everything a publish checks: compile, a dry run of each hook on plain
-    /// inputs (wrong shapes, impossible dates, runaway loops show up here),
-    /// and the script's own tests.
+    /// Everything a publish checks: compile, that every function called
+    /// exists, a dry run of each hook over every kind of contact, channel and
+    /// stage (wrong shapes, impossible dates, runaway loops show up here),
+    /// and the script's own tests, all within [`VALIDATION_BUDGET`]. What
+    /// the script prints comes back in the report.
     pub fn validate(council: &str, source: &str) -> (Option<Self>, Report) {
+        let ((policy, mut report), output) =
+            sandbox::session(VALIDATION_BUDGET, || Self::check(council, source));
+        report.output = output.lines;
+        if output.out_of_time
+            && !report
+                .problems
+                .iter()
+                .any(|p| p.message.contains(OUT_OF_TIME))
+        {
+            report.problems.push(Problem::new(out_of_time()));
+        }
+        (policy, report)
+    }
+
+    fn check(council: &str, source: &str) -> (Option<Self>, Report) {
         let policy = match Self::compile(council, 0, source) {
             Ok(policy) => policy,
             Err(problems) => {
@@ -176,7 +213,20 @@ impl CompiledPolicy {
             hooks: policy.hooks.iter().cloned().collect(),
             ..Default::default()
         };
+        report
+            .problems
+            .extend(static_check::undefined_calls(&policy.ast, &policy.source));
+        if !report.problems.is_empty() {
+            return (Some(policy), report);
+        }
         report.problems.extend(policy.dry_run());
+        if sandbox::session_out_of_time() {
+            report.problems.push(Problem::new(format!(
+                "{}; no tests were run",
+                out_of_time()
+            )));
+            return (Some(policy), report);
+        }
         let (run, failures) = policy.run_tests();
         report.tests_run = run;
         report.tests_passed = run.saturating_sub(failures.len());
@@ -204,8 +254,17 @@ impl CompiledPolicy {
     }
 
     fn call_raw(&self, hook: &str, args: Vec<Dynamic>) -> Result<Dynamic, Problem> {
+        self.call_raw_for(sandbox::WALL_CLOCK, hook, args)
+    }
+
+    fn call_raw_for(
+        &self,
+        budget: Duration,
+        hook: &str,
+        args: Vec<Dynamic>,
+    ) -> Result<Dynamic, Problem> {
         let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
-        sandbox::guarded(&self.calendar, || {
+        let result = sandbox::guarded_for(budget, &self.council, &self.calendar, || {
             sandbox::engine().call_fn_with_options::<Dynamic>(
                 options,
                 &mut Scope::new(),
@@ -213,8 +272,16 @@ impl CompiledPolicy {
                 hook,
                 args,
             )
-        })
-        .map_err(|err| runtime_problem(*err).in_hook(hook))
+        });
+        match result {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(err)) => Err(self.runtime_problem(*err).in_hook(hook)),
+            Err(fault) => Err(Problem::new(format!(
+                "the policy engine failed while running {} v{}: {}",
+                self.council, self.version, fault.0
+            ))
+            .in_hook(hook)),
+        }
     }
 
     /// Calls a hook and types its answer; `None` when the script lacks it.
@@ -311,8 +378,13 @@ impl CompiledPolicy {
         Ok(out)
     }
 
+    /// `max_due` may not fall before the case was received nor more than
+    /// [`MAX_DAYS_AHEAD`] after.
     pub fn extension(&self, case: Map, ext: Map) -> Result<ExtensionOut, Problem> {
-        Ok(self
+        let received = case
+            .get("received")
+            .and_then(|d| d.clone().try_cast::<super::prelude::Date>());
+        let out = self
             .typed::<ExtensionOut>(
                 EXTENSION,
                 vec![Dynamic::from_map(case), Dynamic::from_map(ext)],
@@ -322,7 +394,17 @@ impl CompiledPolicy {
                 max_due: None,
                 needs_customer_agreement: false,
                 reason: None,
-            }))
+            });
+        if let (Some(max_due), Some(received)) = (out.max_due, received) {
+            in_window(
+                EXTENSION,
+                "max_due",
+                max_due,
+                received.0,
+                "the case was received",
+            )?;
+        }
+        Ok(out)
     }
 
     /// When the next holding response is due, if the policy sets a cadence.
@@ -404,28 +486,107 @@ impl CompiledPolicy {
             review_by: super::calendar::add_months(letter_date, 6),
             explanation: format!("six months after the letter of {letter_date}"),
         });
-        if out.review_by < letter_date {
-            return Err(Problem::new(format!(
-                "review_by {} is before the letter of {letter_date}",
-                out.review_by
-            ))
-            .in_hook(PERSISTENT_REVIEW));
-        }
+        in_window(
+            PERSISTENT_REVIEW,
+            "review_by",
+            out.review_by,
+            letter_date,
+            "the letter",
+        )?;
         Ok(out)
     }
 
-    /// Runs every defined hook once on plain inputs and checks the answers.
+    /// Runs every defined hook over every kind of contact and channel (case
+    /// hooks also at every stage) and checks the answers. A fault is
+    /// reported once, with the first inputs that showed it.
     fn dry_run(&self) -> Vec<Problem> {
         let today = chrono::Utc::now().date_naive();
-        let contact = Contact {
-            received: today,
-            today,
-            ..Contact::default()
+        let mut problems = Vec::new();
+        let mut seen = HashSet::new();
+        let mut note = |result: Result<(), Problem>, sample: &dyn Fn() -> String| {
+            if let Err(mut problem) = result
+                && seen.insert(problem.to_string())
+            {
+                problem.message = format!("{} (dry run: {})", problem.message, sample());
+                problems.push(problem);
+            }
         };
-        // Each hook sees the case as it stands when the host calls it.
+        'matrix: for kind in ContactKind::iter() {
+            for channel in Channel::iter() {
+                if sandbox::session_out_of_time() {
+                    break 'matrix;
+                }
+                let contact = Contact {
+                    kind,
+                    channel,
+                    received: today,
+                    today,
+                    ..Contact::default()
+                };
+                let named = |stage: Option<Stage>| {
+                    let stage = stage.map(|s| format!(", stage {}", s.to_value()));
+                    format!(
+                        "kind {}, channel {}{}",
+                        kind.to_value(),
+                        channel.to_value(),
+                        stage.unwrap_or_default()
+                    )
+                };
+                note(self.intake(&contact).map(drop), &|| named(None));
+                if channel == Channel::Email {
+                    let discrimination = Contact {
+                        discrimination: true,
+                        ..contact.clone()
+                    };
+                    note(self.intake(&discrimination).map(drop), &|| {
+                        format!("{}, discrimination", named(None))
+                    });
+                }
+                // Case hooks: every stage of an emailed complaint, and stage 1
+                // for every other kind and channel. Each hook sees every kind,
+                // channel and stage while the check stays well within budget.
+                if kind != ContactKind::Complaint && channel != Channel::Email {
+                    continue;
+                }
+                let every_stage = kind == ContactKind::Complaint && channel == Channel::Email;
+                for stage in Stage::iter().filter(|s| every_stage || *s == Stage::Stage1) {
+                    for result in self.case_hooks(&contact, stage, today) {
+                        note(result, &|| named(Some(stage)));
+                    }
+                }
+            }
+        }
+        let designation = MapBuilder::default()
+            .str("level", "restricted")
+            .date("letter_date", today)
+            .date("today", today);
+        note(
+            self.persistent_review(designation.into_map(), today)
+                .map(drop),
+            &|| "a restricted designation".to_owned(),
+        );
+        for roles in [&["dcro"][..], &["frontline"], &["complaints_manager"]] {
+            let officer = MapBuilder::default()
+                .strs("roles", roles)
+                .opt_str("seniority", None::<String>);
+            note(self.goodwill_limit(officer.into_map()).map(drop), &|| {
+                format!("an officer with roles {roles:?}")
+            });
+        }
+        problems
+    }
+
+    /// Every case hook on `contact` as a case at `stage`, each seeing the
+    /// case as it stands when the host calls it.
+    fn case_hooks(
+        &self,
+        contact: &Contact,
+        stage: Stage,
+        today: NaiveDate,
+    ) -> Vec<Result<(), Problem>> {
         let case_at = |status: &str, dates: &[&str]| {
-            let mut case = hooks::plain_case(&contact);
-            case.insert("stage".into(), Dynamic::from("stage_1".to_string()));
+            let mut case = hooks::plain_case(contact);
+            case.insert("stage".into(), Dynamic::from(stage.to_value()));
             case.insert("status".into(), Dynamic::from(status.to_string()));
             for key in dates {
                 case.insert((*key).into(), Dynamic::from(super::prelude::Date(today)));
@@ -435,36 +596,6 @@ impl CompiledPolicy {
         let acknowledged = case_at("acknowledged", &["acknowledged"]);
         let in_progress = case_at("in_progress", &["acknowledged", "last_update"]);
         let responded = case_at("responded", &["acknowledged", "responded", "last_update"]);
-        let with = |case: &Map| Dynamic::from_map(case.clone());
-
-        let mut results: Vec<Result<(), Problem>> = Vec::new();
-        let kinds = [
-            ContactKind::Complaint,
-            ContactKind::Compliment,
-            ContactKind::Comment,
-            ContactKind::Suggestion,
-            ContactKind::FoiComplaint,
-            ContactKind::EirComplaint,
-            ContactKind::ServiceRequest,
-        ];
-        for kind in kinds {
-            results.push(
-                self.intake(&Contact {
-                    kind,
-                    ..contact.clone()
-                })
-                .map(drop),
-            );
-        }
-        results.push(
-            self.intake(&Contact {
-                discrimination: true,
-                ..contact.clone()
-            })
-            .map(drop),
-        );
-        results.push(self.acknowledged(acknowledged, today).map(drop));
-
         let request = MapBuilder::default()
             .date("received", today)
             .bool("verbal", false)
@@ -479,56 +610,22 @@ impl CompiledPolicy {
         let enquiry = MapBuilder::default()
             .str("ombudsman", "lgsco")
             .date("received", today);
-        results.push(
-            self.typed::<RespondedOut>(RESPONDED, vec![with(&responded)])
+        let reopened = case_at("in_progress", &["acknowledged", "responded"]);
+        vec![
+            self.acknowledged(acknowledged, today).map(drop),
+            self.responded(responded.clone(), today).map(drop),
+            self.escalation(responded.clone(), request.into_map(), today)
                 .map(drop),
-        );
-        results.push(
-            self.typed::<EscalationOut>(ESCALATION, vec![with(&responded), request.build()])
+            self.extension(in_progress.clone(), ext.into_map())
                 .map(drop),
-        );
-        results.push(
-            self.typed::<ExtensionOut>(EXTENSION, vec![with(&in_progress), ext.build()])
+            self.holding_response(in_progress, today).map(drop),
+            self.ombudsman(responded.clone(), enquiry.into_map(), today)
                 .map(drop),
-        );
-        results.push(
-            self.typed::<Option<DueOut>>(HOLDING_RESPONSE, vec![with(&in_progress)])
-                .map(drop),
-        );
-        results.push(
-            self.typed::<DeadlinesOut>(OMBUDSMAN, vec![with(&responded), enquiry.build()])
-                .map(drop),
-        );
-
-        let designation = MapBuilder::default()
-            .str("level", "restricted")
-            .date("letter_date", today)
-            .date("today", today);
-        results.push(
-            self.persistent_review(designation.into_map(), today)
-                .map(drop),
-        );
-        let officer = MapBuilder::default()
-            .strs("roles", &["dcro"])
-            .opt_str("seniority", None::<String>);
-        results.push(self.goodwill_limit(officer.into_map()).map(drop));
-        results.push(
             self.can_close(hooks::closing(responded, "closed"))
                 .map(drop),
-        );
-        let reopened = case_at("in_progress", &["acknowledged", "responded"]);
-        results.push(
             self.reopened(hooks::reopening(reopened, today, "closed"), today)
                 .map(drop),
-        );
-
-        // The same fault usually shows on every sample; report it once.
-        let mut seen = std::collections::HashSet::new();
-        results
-            .into_iter()
-            .filter_map(Result::err)
-            .filter(|p| seen.insert(p.to_string()))
-            .collect()
+        ]
     }
 
     /// Runs `tests()`; returns how many ran and the failures.
@@ -536,7 +633,9 @@ impl CompiledPolicy {
         if !self.defines(TESTS) {
             return (0, Vec::new());
         }
-        let tests = match self.call_raw(TESTS, vec![]) {
+        // Building the list is not live traffic: it may use what is left of
+        // the check's budget rather than one call's.
+        let tests = match self.call_raw_for(VALIDATION_BUDGET, TESTS, vec![]) {
             Ok(value) => value,
             Err(p) => return (0, vec![p]),
         };
@@ -546,18 +645,59 @@ impl CompiledPolicy {
                 vec![Problem::new("must return an array of tests").in_hook(TESTS)],
             );
         };
+        if tests.len() > MAX_TESTS {
+            return (
+                0,
+                vec![
+                    Problem::new(format!(
+                        "returns {} tests; a check runs at most {MAX_TESTS}: trim or merge them",
+                        tests.len()
+                    ))
+                    .in_hook(TESTS),
+                ],
+            );
+        }
         let mut failures = Vec::new();
         for (i, test) in tests.iter().enumerate() {
+            if sandbox::session_out_of_time() {
+                failures.push(Problem::new(format!(
+                    "{}; stopped after {i} of {} tests",
+                    out_of_time(),
+                    tests.len()
+                )));
+                return (i, failures);
+            }
             let name = test
                 .read_lock::<Map>()
                 .and_then(|m| m.get("name").map(|n| n.to_string()))
                 .unwrap_or_else(|| format!("#{}", i + 1));
             if let Err(mut problem) = self.run_test(test) {
+                // Where the test itself is written, unless the failure already
+                // points into the script.
+                if let Some(line) = self.line_of_test(&name) {
+                    if let Some(raised) = problem.line.filter(|l| *l != line) {
+                        let col = problem.column.map(|c| format!(":{c}")).unwrap_or_default();
+                        problem.message = format!(
+                            "{} (raised at {raised}{col} in the script)",
+                            problem.message
+                        );
+                    }
+                    problem.line = Some(line);
+                    problem.column = None;
+                }
                 problem.test = Some(name);
                 failures.push(problem);
             }
         }
         (tests.len(), failures)
+    }
+
+    /// The line where a test's name is written in the source, when it is a
+    /// plain string there.
+    fn line_of_test(&self, name: &str) -> Option<usize> {
+        let quoted = serde_json::to_string(name).ok()?;
+        let at = self.source.find(&quoted)?;
+        Some(self.source[..at].matches('\n').count() + 1)
     }
 
     fn run_test(&self, test: &Dynamic) -> Result<(), Problem> {
@@ -688,12 +828,30 @@ fn matches(expected: &Value, actual: &Value, path: &str) -> Result<(), String> {
     }
 }
 
+/// A date before its anchor or years away is a script bug, not a rule.
+fn in_window(
+    hook: &str,
+    what: &str,
+    date: NaiveDate,
+    anchor: NaiveDate,
+    anchor_is: &str,
+) -> Result<(), Problem> {
+    let last = anchor + chrono::Days::new(MAX_DAYS_AHEAD.unsigned_abs());
+    if date < anchor || date > last {
+        return Err(Problem::new(format!(
+            "{what} {date} is outside the window the host accepts: from {anchor} ({anchor_is}) to {last}"
+        ))
+        .in_hook(hook));
+    }
+    Ok(())
+}
+
 /// A deadline before its anchor or decades away is a script bug, not a rule.
 fn check_dates(hook: &str, anchor: NaiveDate, deadlines: &[DeadlineOut]) -> Result<(), Problem> {
     for d in deadlines {
-        if d.due < anchor || (d.due - anchor).num_days() > 5 * 366 {
+        if d.due < anchor || (d.due - anchor).num_days() > MAX_DAYS_AHEAD {
             return Err(Problem::new(format!(
-                "deadline `{}` falls on {}, impossible for an event on {anchor}",
+                "deadline `{}` falls on {}, impossible for an event on {anchor} (the host accepts up to {MAX_DAYS_AHEAD} days after it)",
                 serde_json::to_value(d.kind)
                     .unwrap_or_default()
                     .as_str()
@@ -709,42 +867,60 @@ fn check_dates(hook: &str, anchor: NaiveDate, deadlines: &[DeadlineOut]) -> Resu
     Ok(())
 }
 
-fn runtime_problem(err: EvalAltResult) -> Problem {
-    // The error a script raised is wrapped once per function it was raised
-    // through; its own position is on the innermost one.
-    let err = match err {
-        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => return runtime_problem(*inner),
-        other => other,
-    };
-    let pos = err.position();
-    let message = match &err {
-        EvalAltResult::ErrorTerminated(..) => {
-            format!(
-                "stopped: took longer than {} ms",
-                sandbox::WALL_CLOCK.as_millis()
-            )
-        }
-        EvalAltResult::ErrorTooManyOperations(..) => {
-            format!(
-                "stopped: more than {} operations (a loop that never ends?)",
-                sandbox::MAX_OPERATIONS
-            )
-        }
-        EvalAltResult::ErrorStackOverflow(..) => {
-            format!(
-                "stopped: calls nested deeper than {} (unbounded recursion?)",
-                sandbox::MAX_CALL_LEVELS
-            )
-        }
-        EvalAltResult::ErrorDataTooLarge(what, ..) => {
-            format!("stopped: {what} grew past its limit")
-        }
-        EvalAltResult::ErrorFunctionNotFound(name, ..) if name.starts_with("eval") => {
-            "`eval` is not available to policies".to_owned()
-        }
-        other => strip_position(other.to_string()),
-    };
-    Problem::new(message).at(pos)
+const OUT_OF_TIME: &str = "in total";
+
+fn out_of_time() -> String {
+    format!(
+        "the check took longer than {} s {OUT_OF_TIME} (all hooks' dry runs and all tests); \
+         make slow hooks cheaper or trim the tests",
+        VALIDATION_BUDGET.as_secs()
+    )
+}
+
+impl CompiledPolicy {
+    fn runtime_problem(&self, err: EvalAltResult) -> Problem {
+        // The error a script raised is wrapped once per function it was raised
+        // through; its own position is on the innermost one.
+        let err = match err {
+            EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => {
+                return self.runtime_problem(*inner);
+            }
+            other => other,
+        };
+        let pos = err.position();
+        let message = match &err {
+            EvalAltResult::ErrorTerminated(..) if sandbox::session_out_of_time() => out_of_time(),
+            EvalAltResult::ErrorTerminated(..) => {
+                format!(
+                    "stopped: took longer than {} ms",
+                    sandbox::WALL_CLOCK.as_millis()
+                )
+            }
+            EvalAltResult::ErrorTooManyOperations(..) => {
+                format!(
+                    "stopped: more than {} operations (a loop that never ends?)",
+                    sandbox::MAX_OPERATIONS
+                )
+            }
+            EvalAltResult::ErrorStackOverflow(..) => {
+                format!(
+                    "stopped: calls nested deeper than {} (unbounded recursion?)",
+                    sandbox::MAX_CALL_LEVELS
+                )
+            }
+            EvalAltResult::ErrorDataTooLarge(what, ..) => {
+                format!("stopped: {what} grew past its limit")
+            }
+            EvalAltResult::ErrorFunctionNotFound(name, ..) if name.starts_with("eval") => {
+                "`eval` is not available to policies".to_owned()
+            }
+            EvalAltResult::ErrorFunctionNotFound(call, ..) => {
+                static_check::explain_not_found(call, &self.ast, &self.source)
+            }
+            other => strip_position(other.to_string()),
+        };
+        Problem::new(message).at(pos)
+    }
 }
 
 fn strip_position(message: String) -> String {

@@ -73,7 +73,213 @@ fn eval_is_refused_at_compile_time_with_its_position() {
 fn the_clock_is_out_of_reach() {
     refused_with(
         "fn intake(c) { let t = timestamp(); #{} }",
-        "Function not found: timestamp",
+        "no function `timestamp` exists",
+    );
+}
+
+#[test]
+fn sleep_is_not_callable_even_with_an_absurd_argument() {
+    for call in ["sleep(0.4)", "sleep(1e300)", "sleep(1)"] {
+        let source = format!("fn intake(c) {{\n  {call};\n  #{{}}\n}}");
+        let found = problems(&source);
+        assert!(
+            found
+                .iter()
+                .any(|p| p.starts_with("2:3:") && p.contains("no function `sleep` exists")),
+            "{call}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn ways_to_run_code_named_at_run_time_are_refused() {
+    for source in [
+        "fn intake(c) { let f = Fn(\"intake\"); #{} }",
+        "fn intake(c) { exit(); }",
+        "fn intake(c) { if is_def_fn(\"x\", 1) { } #{} }",
+    ] {
+        let found = problems(source);
+        assert!(!found.is_empty(), "{source} was accepted");
+    }
+}
+
+#[test]
+fn an_undefined_function_on_a_branch_the_dry_run_never_reaches_is_refused() {
+    let found = problems(
+        "fn intake(c) {\n  if c.service == \"never\" {\n    misspelt_helper(c)\n  }\n  #{}\n}",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("3:5:") && found[0].contains("no function `misspelt_helper` exists"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_script_function_called_with_the_wrong_arity_is_refused_with_its_definition() {
+    refused_with(
+        "fn helper(a) { a }\nfn intake(c) { if c.service == \"never\" { helper(1, 2); } #{} }",
+        "`helper` is called with 2 argument(s), but it is defined as: helper(a) (script line 1)",
+    );
+    refused_with(
+        "fn intake(c) { if c.service == \"never\" { c.received.add_working_days(); } #{} }",
+        "`add_working_days` is called with 1 argument(s), but it is defined as: add_working_days(",
+    );
+}
+
+#[test]
+fn wrong_argument_types_say_what_was_given_and_what_exists() {
+    let found =
+        problems("fn intake(c) {\n  let d = c.received.add_working_days(\"10\");\n  #{}\n}");
+    assert!(
+        found.iter().any(|p| p.starts_with("2:")
+            && p.contains("`add_working_days` cannot take (Date, string)")
+            && p.contains("add_working_days(_: Date, _: i64) -> Date (prelude)")
+            && p.contains("(prelude)")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn an_offset_of_i64_min_is_out_of_range_not_wrapped() {
+    for f in ["add_working_days", "add_days", "add_weeks", "add_months"] {
+        let source = format!(
+            "fn intake(c) {{ let n = -9223372036854775807 - 1; let d = c.received.{f}(n); #{{}} }}"
+        );
+        refused_with(&source, "is out of range (at most");
+    }
+}
+
+#[test]
+fn dates_outside_the_window_cannot_be_made() {
+    refused_with(
+        r#"fn intake(c) { let d = date("9999-12-31"); #{} }"#,
+        "outside the range policies may use (1900-01-01 to 2200-12-31)",
+    );
+    refused_with(
+        r#"fn intake(c) { let d = date("2200-12-01").add_months(1).add_days(40); #{} }"#,
+        "outside the range policies may use",
+    );
+    // Working days across the whole window is one bounded call.
+    let source = r#"fn intake(c) { let n = working_days_between(date("1900-01-01"), date("2200-12-31")); if n < 70000 { throw "wrong count " + n; } #{} }"#;
+    assert_eq!(problems(source), Vec::<String>::new());
+}
+
+#[test]
+fn a_review_date_far_beyond_the_letter_is_refused() {
+    refused_with(
+        r#"fn persistent_review(d) { #{ review_by: "9999-12-31", explanation: "never" } }"#,
+        "hook `persistent_review`: review_by 9999-12-31 is outside the window the host accepts",
+    );
+}
+
+#[test]
+fn an_extension_limit_far_beyond_the_case_is_refused() {
+    refused_with(
+        r#"fn extension(k, ext) { #{ allowed: true, max_due: "2199-01-01" } }"#,
+        "hook `extension`: max_due 2199-01-01 is outside the window the host accepts",
+    );
+}
+
+#[test]
+fn the_dry_run_reaches_every_kind_and_channel() {
+    refused_with(
+        r#"fn intake(c) { if c.kind == "suggestion" && c.channel == "social_media" { #{ stage: "stage_9" } } else { #{} } }"#,
+        "(dry run: kind suggestion, channel social_media)",
+    );
+}
+
+#[test]
+fn the_dry_run_reaches_every_stage_of_a_case() {
+    refused_with(
+        r#"fn holding_response(k) { if k.stage == "stage_3" { #{ due: "1950-01-01", explanation: "x" } } }"#,
+        "stage stage_3)",
+    );
+}
+
+#[test]
+fn too_many_tests_are_refused_before_any_runs() {
+    let source = r#"
+fn intake(c) { #{} }
+fn tests() { let t = []; for i in 0..301 { t.push(#{ name: `t${i}`, hook: "intake", input: [#{}], expect: #{} }); } t }
+"#;
+    let (_, report) = CompiledPolicy::validate("hostile", source);
+    assert_eq!(report.tests_run, 0);
+    let found: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("returns 301 tests; a check runs at most 300")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_check_stops_at_its_total_budget() {
+    // Each call stops at its own 50 ms, but many of them add up.
+    let source = r#"
+fn slow() { let d = date("2026-01-05"); loop { d = d.add_working_days(3000); d = d.add_working_days(-3000); } }
+fn intake(c) { if c.today == date("1900-01-01") { slow() } #{} }
+fn tests() { let t = []; for i in 0..150 { t.push(#{ name: `hang ${i}`, hook: "intake", input: [#{ today: date("1900-01-01") }], expect: #{} }); } t }
+"#;
+    let (_, report) = CompiledPolicy::validate("hostile", source);
+    let found: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("longer than 2 s in total") && p.contains("of 150 tests")),
+        "{found:?}"
+    );
+    assert!(report.tests_run < 150, "{}", report.tests_run);
+}
+
+#[test]
+fn a_host_fault_during_a_hook_is_a_problem_naming_the_hook() {
+    let source = "fn intake(c) { #{ deadlines: [#{ kind: \"respond\", due: c.received.add_working_days(3), explanation: \"x\" }] } }";
+    let policy = CompiledPolicy::compile("hostile", 7, source).unwrap();
+    let problem =
+        super::sandbox::with_host_fault(|| policy.intake(&Contact::default())).unwrap_err();
+    assert_eq!(problem.hook.as_deref(), Some("intake"));
+    assert!(
+        problem
+            .message
+            .contains("the policy engine failed while running hostile v7: injected host fault"),
+        "{problem}"
+    );
+    // The same policy still answers once the fault is gone.
+    assert!(policy.intake(&Contact::default()).is_ok());
+    let (_, report) =
+        super::sandbox::with_host_fault(|| CompiledPolicy::validate("hostile", source));
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.message.contains("injected host fault")),
+        "{:?}",
+        report.problems
+    );
+}
+
+#[test]
+fn print_output_comes_back_bounded_and_not_to_the_log() {
+    let source = r#"
+fn intake(c) { for i in 0..30 { print(`intake ${i}`); } #{} }
+fn tests() { [#{ name: "quiet", hook: "intake", input: [#{}], expect: #{} }] }
+"#;
+    let (_, report) = CompiledPolicy::validate("hostile", source);
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!(report.output[0], "intake 0");
+    assert!(report.output.len() <= super::sandbox::MAX_CAPTURED_LINES + 1);
+    assert!(
+        report.output.iter().all(|l| !l.contains("intake 20")),
+        "20 lines per call"
+    );
+    assert!(
+        report
+            .output
+            .last()
+            .unwrap()
+            .contains("more line(s) not shown")
     );
 }
 
@@ -152,7 +358,26 @@ fn tests() { [#{ name: "para 13: enters stage 2", hook: "intake", input: [#{}], 
 "#;
     refused_with(
         source,
-        "test `para 13: enters stage 2`: stage: expected \"stage_2\", found \"stage_1\"",
+        "3: test `para 13: enters stage 2`: stage: expected \"stage_2\", found \"stage_1\"",
+    );
+}
+
+#[test]
+fn a_test_that_fails_inside_the_hook_names_the_test_line_and_the_script_line() {
+    let source = r#"
+fn intake(c) {
+    throw "no";
+}
+fn tests() { [
+    #{ name: "first", hook: "intake", input: [#{}], expect: #{} },
+] }
+"#;
+    let found = problems(source);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.starts_with("6: test `first`:") && p.contains("(raised at 3:")),
+        "{found:?}"
     );
 }
 

@@ -10,6 +10,7 @@ pub mod hooks;
 pub mod prelude;
 pub mod registry;
 pub mod sandbox;
+pub mod static_check;
 pub mod watch;
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use crate::{
     domain::{contact::NewContact, intake, policies},
     error::AppError,
     graphql::{case::LogContactInput, context::ContextExt},
-    policy::{CompiledPolicy, IntakeDecision},
+    policy::{CompiledPolicy, IntakeDecision, compiled::VALIDATION_BUDGET, sandbox},
 };
 
 #[derive(Default)]
@@ -32,19 +32,24 @@ impl PolicyMutation {
         policies::check_size(&source)?;
         let now = ctx.now();
         let contact = NewContact::parse(contact.into(), now)?;
-        let policy = CompiledPolicy::compile(&council.slug, 0, &source).map_err(|problems| {
-            AppError::PolicyRejected {
-                message: format!(
-                    "the script does not compile: {}",
-                    problems.first().map(|p| p.to_string()).unwrap_or_default()
-                ),
-                detail: Some(serde_json::json!({ "problems": problems })),
-            }
-        })?;
         let facts = intake::policy_facts(&contact, contact.via_councillor.is_some(), now);
-        let decision = IntakeDecision::from_policy(&policy, &facts)
-            .map_err(|p| AppError::PolicyError(p.to_string()))?;
-        Ok(decision.into())
+        let (decision, output) = sandbox::session(VALIDATION_BUDGET, || {
+            let policy =
+                CompiledPolicy::compile(&council.slug, 0, &source).map_err(|problems| {
+                    AppError::PolicyRejected {
+                        message: format!(
+                            "the script does not compile: {}",
+                            problems.first().map(|p| p.to_string()).unwrap_or_default()
+                        ),
+                        detail: Some(serde_json::json!({ "problems": problems })),
+                    }
+                })?;
+            IntakeDecision::from_policy(&policy, &facts)
+                .map_err(|p| AppError::PolicyError(p.to_string()))
+        });
+        let mut preview = PolicyPreview::from(decision?);
+        preview.output = output.lines;
+        Ok(preview)
     }
 
     /// Validates and publishes a new version; new actions use it at once.

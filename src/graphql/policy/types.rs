@@ -75,6 +75,9 @@ pub struct PolicyValidation {
     pub tests_run: i32,
     pub tests_passed: i32,
     pub problems: Vec<PolicyProblem>,
+    /// What the script printed (`print`, `debug`) while it was checked: at
+    /// most 20 lines or 2 KB per hook call, 200 lines in all.
+    pub output: Vec<String>,
 }
 
 impl From<Report> for PolicyValidation {
@@ -85,6 +88,7 @@ impl From<Report> for PolicyValidation {
             tests_run: r.tests_run as i32,
             tests_passed: r.tests_passed as i32,
             problems: r.problems.iter().map(PolicyProblem::from).collect(),
+            output: r.output,
         }
     }
 }
@@ -113,6 +117,9 @@ pub struct PolicyPreview {
     pub signpost: Option<String>,
     pub deadlines: Vec<PreviewDeadline>,
     pub requirements: Vec<PreviewRequirement>,
+    /// What the script printed while deciding, within the same limits as
+    /// a validation.
+    pub output: Vec<String>,
 }
 
 impl From<IntakeDecision> for PolicyPreview {
@@ -140,6 +147,7 @@ impl From<IntakeDecision> for PolicyPreview {
                     before: r.before,
                 })
                 .collect(),
+            output: Vec::new(),
         }
     }
 }
