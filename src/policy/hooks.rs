@@ -19,6 +19,7 @@ pub const PERSISTENT_REVIEW: &str = "persistent_review";
 pub const GOODWILL_LIMIT: &str = "goodwill_limit";
 pub const CAN_CLOSE: &str = "can_close";
 pub const REOPENED: &str = "reopened";
+pub const REQUIREMENT_MET: &str = "requirement_met";
 pub const CALENDAR: &str = "calendar";
 pub const EXCLUSIONS: &str = "exclusions";
 pub const TESTS: &str = "tests";
@@ -36,6 +37,7 @@ pub const HOOKS: &[(&str, &[&str])] = &[
     (GOODWILL_LIMIT, &["officer"]),
     (CAN_CLOSE, &["case"]),
     (REOPENED, &["case"]),
+    (REQUIREMENT_MET, &["case", "requirement"]),
     (CALENDAR, &[]),
     (EXCLUSIONS, &[]),
     (TESTS, &[]),
