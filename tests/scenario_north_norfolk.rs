@@ -208,4 +208,34 @@ on_both_databases! {
         })).await;
         assert_eq!(case["status"], "CLOSED");
     }
+
+    async fn a_complaint_about_a_director_waits_for_advice_on_who_investigates(app: TestApp) {
+        let coordinator = app.token(NORTH_NORFOLK, &["dcro"], "coordinator-1");
+        // Exceptions: the Chief Executive or Leader advises who investigates a
+        // complaint about a Director or Senior Manager; the timescale is the
+        // same 15 working days.
+        let mut input = complaint_on("2026-12-21", "Conduct of the Director of Place");
+        input["aboutSeniorOfficer"] = json!(true);
+        let case = app.logged(NORTH_NORFOLK, input).await;
+        let id = case["id"].as_str().unwrap().to_owned();
+        assert_eq!(due(&case, "RESPOND"), "2027-01-14");
+        app.acted(&coordinator, "acknowledgeCase", &id, json!({ "at": "2026-12-22T09:00:00Z" })).await;
+        let blocked = app.act(&coordinator, "respondToCase", &id, json!({
+            "at": "2027-01-05T10:00:00Z",
+            "input": { "outcome": "NOT_UPHELD", "summary": "s" },
+        })).await;
+        assert_eq!(blocked.code(), "POLICY_REJECTED");
+        assert!(blocked.message().contains("Chief Executive or Leader"), "{}", blocked.message());
+        assert_eq!(app.case(NORTH_NORFOLK, &id).await["status"], "ACKNOWLEDGED");
+        app.acted(&coordinator, "completeRequirement", &id, json!({
+            "key": "investigator_advised", "at": "2026-12-22T10:00:00Z",
+        })).await;
+        let case = app.acted(&coordinator, "respondToCase", &id, json!({
+            "at": "2027-01-05T10:00:00Z",
+            "input": { "outcome": "NOT_UPHELD", "summary": "The Director acted properly" },
+        })).await;
+        assert_eq!(case["status"], "RESPONDED");
+        let plain = app.logged(NORTH_NORFOLK, complaint_on("2026-12-21", "Missed bin")).await;
+        assert_eq!(plain["requirements"], json!([]));
+    }
 }

@@ -59,6 +59,11 @@ pub struct Contact {
     pub via_councillor: bool,
     pub issue_date: Option<NaiveDate>,
     pub exceptional: bool,
+    pub reply_expected: bool,
+    pub stage2_first_instance: bool,
+    pub simple_matter: bool,
+    pub representative: bool,
+    pub about_senior_officer: bool,
     pub exclusion: Option<String>,
 }
 
@@ -78,6 +83,11 @@ impl Default for Contact {
             via_councillor: false,
             issue_date: None,
             exceptional: false,
+            reply_expected: false,
+            stage2_first_instance: false,
+            simple_matter: false,
+            representative: false,
+            about_senior_officer: false,
             exclusion: None,
         }
     }
@@ -110,6 +120,11 @@ impl Contact {
             .bool("via_councillor", self.via_councillor)
             .opt_date("issue_date", self.issue_date)
             .bool("exceptional", self.exceptional)
+            .bool("reply_expected", self.reply_expected)
+            .bool("stage2_first_instance", self.stage2_first_instance)
+            .bool("simple_matter", self.simple_matter)
+            .bool("representative", self.representative)
+            .bool("about_senior_officer", self.about_senior_officer)
             .bool("written", self.written())
             .opt_str("exclusion", self.exclusion.clone())
             .into_map()
