@@ -10,6 +10,7 @@
 mod common;
 
 use common::*;
+use redress::jobs::sweeper;
 use serde_json::json;
 
 const NORTH_NORFOLK: &str = "north-norfolk";
@@ -237,5 +238,38 @@ on_both_databases! {
         assert_eq!(case["status"], "RESPONDED");
         let plain = app.logged(NORTH_NORFOLK, complaint_on("2026-12-21", "Missed bin")).await;
         assert_eq!(plain["requirements"], json!([]));
+    }
+
+    async fn a_late_stage_two_response_calls_for_a_holding_letter(app: TestApp) {
+        let coordinator = app.token(NORTH_NORFOLK, &["dcro"], "coordinator-1");
+        let case = app.logged(NORTH_NORFOLK, complaint_on("2027-01-04", "Missed collections")).await;
+        let id = case["id"].as_str().unwrap().to_owned();
+        app.acted(&coordinator, "acknowledgeCase", &id, json!({ "at": "2027-01-05T10:00:00Z" })).await;
+        app.acted(&coordinator, "respondToCase", &id, json!({
+            "at": "2027-01-20T10:00:00Z",
+            "input": { "outcome": "NOT_UPHELD", "summary": "s" },
+        })).await;
+        let case = app.acted(&coordinator, "requestEscalation", &id, json!({
+            "at": "2027-01-25T10:00:00Z",
+            "input": { "reasons": "Still missed", "desiredOutcome": "Collections" },
+        })).await;
+        let respond_by = due(&case, "RESPOND");
+        app.acted(&coordinator, "acknowledgeCase", &id, json!({ "at": "2027-01-26T10:00:00Z" })).await;
+
+        // Responding to Complaints: "At each stage respond ... or send a
+        // holding letter": the Stage 2 response is missed, so a holding
+        // letter is due by the end of the Stage 2 timescale.
+        sweeper::pass(&app.state).await.unwrap();
+        let case = app.case(NORTH_NORFOLK, &id).await;
+        let holding = open_deadline(&case, "HOLDING_RESPONSE").expect("a Stage 2 holding letter").clone();
+        assert_eq!(holding["due"], respond_by.as_str());
+        assert!(holding["explanation"].as_str().unwrap()
+            .contains("28 working days after the start of Stage 2 on 2027-01-25 (Stage 2 - Formal Resolution)"), "{holding}");
+
+        let case = app.acted(&coordinator, "recordHoldingResponse", &id, json!({
+            "at": "2027-03-08T10:00:00Z",
+            "input": { "reason": "Waiting for the contractor", "expectedBy": "2027-03-19" },
+        })).await;
+        assert!(open_deadline(&case, "HOLDING_RESPONSE").is_none(), "one holding letter, no further cadence");
     }
 }
