@@ -264,4 +264,44 @@ on_both_databases! {
         let case = app.acted(&feedback, "assessStage2", &id, decline).await;
         assert_eq!((case["status"].as_str(), case["scopeReason"].as_str()), (Some("CLOSED"), Some("Nothing new")));
     }
+
+    async fn each_discretion_has_its_own_field_and_frontline_resolution_has_a_clock(app: TestApp) {
+        // 4.4: the officer judges at the first point of contact whether
+        // simple steps or an apology can put it right, whatever the channel;
+        // it is put right at the time or registered at Stage 1 within one
+        // working day (1, 4.5). Logged on Christmas Eve: the next working day.
+        let mut simple = complaint_on("2026-12-24", "Bin not returned to the kerb");
+        simple["simpleMatter"] = json!(true);
+        let case = app.logged(EAST_CAMBS, simple).await;
+        assert_eq!(case["stage"], "INFORMAL");
+        assert_eq!(due(&case, "RESPOND"), "2026-12-29");
+
+        let mut phoned = complaint_on("2026-12-24", "Planning officer never called back");
+        phoned["channel"] = json!("PHONE");
+        let case = app.logged(EAST_CAMBS, phoned).await;
+        assert_eq!(case["stage"], "STAGE_1", "a call is not frontline resolution by itself");
+        assert_eq!(due(&case, "ACKNOWLEDGE"), "2026-12-29");
+
+        // 4.6: exceptional circumstances take it to Stage 2 in the first
+        // instance; that is not the 12-month discretion of section 5.
+        let mut direct = complaint_on("2026-12-21", "Repeated failures");
+        direct["stage2FirstInstance"] = json!(true);
+        let case = app.logged(EAST_CAMBS, direct).await;
+        assert_eq!(case["stage"], "STAGE_2");
+        let mut old = complaint_on("2026-12-21", "Old grievance");
+        old["issueDate"] = json!("2024-03-01");
+        old["stage2FirstInstance"] = json!(true);
+        let case = app.logged(EAST_CAMBS, old).await;
+        assert_eq!(case["status"], "OUT_OF_SCOPE", "only the Chief Executive's determination takes an old issue in");
+
+        // 4.1: a comment gets a reply within 10 working days only when one is
+        // expected.
+        let mut comment = complaint_on("2026-12-21", "Suggest a later collection time");
+        comment["kind"] = json!("COMMENT");
+        let case = app.logged(EAST_CAMBS, comment.clone()).await;
+        assert!(open_deadline(&case, "REPLY").is_none());
+        comment["replyExpected"] = json!(true);
+        let case = app.logged(EAST_CAMBS, comment).await;
+        assert_eq!(due(&case, "REPLY"), "2027-01-07");
+    }
 }

@@ -24,6 +24,7 @@ on_both_databases! {
         // after the Christmas bank holidays.
         let mut input = complaint_on("2026-12-24", "Missed collection");
         input["channel"] = json!("PHONE");
+        input["simpleMatter"] = json!(true);
         let case = app.logged(FEEDBACK_TEAM, input).await;
         let id = case["id"].as_str().unwrap().to_owned();
         assert_eq!(case["stage"], "INFORMAL");
@@ -134,6 +135,7 @@ on_both_databases! {
         // team (section 6) is the Tuesday after Good Friday and Easter Monday.
         let mut input = complaint_on("2027-03-25", "Repair appointment missed");
         input["channel"] = json!("PHONE");
+        input["simpleMatter"] = json!(true);
         input["service"] = json!("housing");
         let case = app.logged(FEEDBACK_TEAM, input).await;
         let id = case["id"].as_str().unwrap().to_owned();
@@ -183,5 +185,29 @@ on_both_databases! {
             "contact_logged", "acknowledged", "responded", "escalation_requested", "acknowledged",
             "ombudsman_enquiry", "ombudsman_reply", "ombudsman_outcome",
         ]);
+    }
+
+    async fn staff_judge_what_is_simple_whatever_the_channel(app: TestApp) {
+        // Section 6: whoever the complaint is raised with tries to resolve a
+        // simple problem there and then; the channel does not decide it.
+        let mut emailed = complaint_on("2027-01-04", "Missed collection");
+        emailed["simpleMatter"] = json!(true);
+        let case = app.logged(FEEDBACK_TEAM, emailed).await;
+        assert_eq!(case["stage"], "INFORMAL");
+        assert_eq!(due(&case, "RESPOND"), "2027-01-05");
+
+        let mut phoned = complaint_on("2027-01-04", "Housing allocation decision");
+        phoned["channel"] = json!("PHONE");
+        let case = app.logged(FEEDBACK_TEAM, phoned).await;
+        assert_eq!(case["stage"], "STAGE_1");
+        assert!(open_deadline(&case, "ACKNOWLEDGE").is_some());
+
+        // Section 10: criticism of a named officer gets a formal response.
+        let mut about_staff = complaint_on("2027-01-04", "Rude officer");
+        about_staff["channel"] = json!("PHONE");
+        about_staff["simpleMatter"] = json!(true);
+        about_staff["aboutStaff"] = json!(true);
+        let case = app.logged(FEEDBACK_TEAM, about_staff).await;
+        assert_eq!(case["stage"], "STAGE_1");
     }
 }

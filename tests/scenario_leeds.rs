@@ -211,6 +211,30 @@ on_both_databases! {
         })).await;
         assert_eq!(blocked.code(), "POLICY_REJECTED");
         assert!(blocked.message().contains("para 19"), "{}", blocked.message());
+        // Para 22: the 15 working days run from the written statement, not
+        // from the telephone call: no response clock until it is agreed.
+        let case = app.case(LEEDS, &id).await;
+        assert!(open_deadline(&case, "RESPOND").is_none(), "{}", case["deadlines"]);
+        assert!(case["respondBy"].is_null());
+
+        // The customer agrees the statement on Thursday 28 January: the
+        // outcome is due 15 working days later.
+        let case = app.acted(&dcro, "completeRequirement", &id, json!({
+            "key": "stage2_statement_agreed", "at": "2027-01-28T15:00:00Z",
+        })).await;
+        assert_eq!(due(&case, "RESPOND"), "2027-02-18");
+        assert_eq!(case["respondBy"], "2027-02-18");
+        assert!(open_deadline(&case, "RESPOND").unwrap()["explanation"].as_str().unwrap()
+            .contains("15 working days after the customer agreed the written statement of complaint on 2027-01-28 (paras 19, 22)"));
+        let case = app.acted(&dcro, "respondToCase", &id, json!({
+            "at": "2027-02-17T10:00:00Z",
+            "input": { "outcome": "NOT_UPHELD", "summary": "The fine was handled correctly" },
+        })).await;
+        assert_eq!(case["status"], "RESPONDED");
+        assert!(open_deadline(&case, "RESPOND").is_none(), "met");
+        let met = case["deadlines"].as_array().unwrap().iter()
+            .find(|d| d["kind"] == "RESPOND" && d["due"] == "2027-02-18").unwrap().clone();
+        assert!(met["metAt"].is_string() && met["missed"] == false, "{met}");
     }
 
     async fn an_foi_complaint_over_easter_is_capped_at_forty_working_days(app: TestApp) {

@@ -156,4 +156,41 @@ on_both_databases! {
         assert_eq!(due(&case, "ACKNOWLEDGE"), "2026-11-25");
         assert_eq!(due(&case, "RESPOND"), "2027-01-30");
     }
+
+    async fn a_representative_needs_the_customers_written_authorisation(app: TestApp) {
+        let dcro = app.token(LEICESTER, &["dcro"], "dcro-1");
+        // 4.1: a friend complains on the customer's behalf.
+        let mut input = complaint_on("2027-01-04", "Council tax arrears letter");
+        input["representative"] = json!(true);
+        let case = app.logged(LEICESTER, input).await;
+        let id = case["id"].as_str().unwrap().to_owned();
+        let keys: Vec<_> = case["requirements"].as_array().unwrap().iter()
+            .map(|r| r["key"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(keys, ["independent_complaints_officer", "representative_authorised"]);
+        // 5.2 is a reminder only; 4.1 holds the findings back.
+        let officer = case["requirements"].as_array().unwrap().iter()
+            .find(|r| r["key"] == "independent_complaints_officer").unwrap().clone();
+        assert_eq!(officer["blocks"], json!([]));
+        app.acted(&dcro, "acknowledgeCase", &id, json!({ "at": "2027-01-05T10:00:00Z" })).await;
+        let blocked = app.act(&dcro, "respondToCase", &id, json!({
+            "at": "2027-01-20T10:00:00Z",
+            "input": { "outcome": "NOT_UPHELD", "summary": "The letter was correct" },
+        })).await;
+        assert_eq!(blocked.code(), "POLICY_REJECTED");
+        assert!(blocked.message().contains("(4.1)"), "{}", blocked.message());
+        assert_eq!(app.case(LEICESTER, &id).await["status"], "ACKNOWLEDGED");
+
+        app.acted(&dcro, "completeRequirement", &id, json!({
+            "key": "representative_authorised", "at": "2027-01-12T10:00:00Z",
+        })).await;
+        let case = app.acted(&dcro, "respondToCase", &id, json!({
+            "at": "2027-01-20T10:00:00Z",
+            "input": { "outcome": "NOT_UPHELD", "summary": "The letter was correct" },
+        })).await;
+        assert_eq!(case["status"], "RESPONDED");
+
+        // A customer complaining for themselves has no such item.
+        let own = app.logged(LEICESTER, complaint_on("2027-01-04", "Pothole repair")).await;
+        assert!(own["requirements"].as_array().unwrap().iter().all(|r| r["key"] != "representative_authorised"));
+    }
 }

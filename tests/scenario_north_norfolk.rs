@@ -10,6 +10,7 @@
 mod common;
 
 use common::*;
+use redress::jobs::sweeper;
 use serde_json::json;
 
 const NORTH_NORFOLK: &str = "north-norfolk";
@@ -207,5 +208,68 @@ on_both_databases! {
             "input": { "outcome": "NOT_UPHELD", "summary": "No fault in how the booking was handled" },
         })).await;
         assert_eq!(case["status"], "CLOSED");
+    }
+
+    async fn a_complaint_about_a_director_waits_for_advice_on_who_investigates(app: TestApp) {
+        let coordinator = app.token(NORTH_NORFOLK, &["dcro"], "coordinator-1");
+        // Exceptions: the Chief Executive or Leader advises who investigates a
+        // complaint about a Director or Senior Manager; the timescale is the
+        // same 15 working days.
+        let mut input = complaint_on("2026-12-21", "Conduct of the Director of Place");
+        input["aboutSeniorOfficer"] = json!(true);
+        let case = app.logged(NORTH_NORFOLK, input).await;
+        let id = case["id"].as_str().unwrap().to_owned();
+        assert_eq!(due(&case, "RESPOND"), "2027-01-14");
+        app.acted(&coordinator, "acknowledgeCase", &id, json!({ "at": "2026-12-22T09:00:00Z" })).await;
+        let blocked = app.act(&coordinator, "respondToCase", &id, json!({
+            "at": "2027-01-05T10:00:00Z",
+            "input": { "outcome": "NOT_UPHELD", "summary": "s" },
+        })).await;
+        assert_eq!(blocked.code(), "POLICY_REJECTED");
+        assert!(blocked.message().contains("Chief Executive or Leader"), "{}", blocked.message());
+        assert_eq!(app.case(NORTH_NORFOLK, &id).await["status"], "ACKNOWLEDGED");
+        app.acted(&coordinator, "completeRequirement", &id, json!({
+            "key": "investigator_advised", "at": "2026-12-22T10:00:00Z",
+        })).await;
+        let case = app.acted(&coordinator, "respondToCase", &id, json!({
+            "at": "2027-01-05T10:00:00Z",
+            "input": { "outcome": "NOT_UPHELD", "summary": "The Director acted properly" },
+        })).await;
+        assert_eq!(case["status"], "RESPONDED");
+        let plain = app.logged(NORTH_NORFOLK, complaint_on("2026-12-21", "Missed bin")).await;
+        assert_eq!(plain["requirements"], json!([]));
+    }
+
+    async fn a_late_stage_two_response_calls_for_a_holding_letter(app: TestApp) {
+        let coordinator = app.token(NORTH_NORFOLK, &["dcro"], "coordinator-1");
+        let case = app.logged(NORTH_NORFOLK, complaint_on("2027-01-04", "Missed collections")).await;
+        let id = case["id"].as_str().unwrap().to_owned();
+        app.acted(&coordinator, "acknowledgeCase", &id, json!({ "at": "2027-01-05T10:00:00Z" })).await;
+        app.acted(&coordinator, "respondToCase", &id, json!({
+            "at": "2027-01-20T10:00:00Z",
+            "input": { "outcome": "NOT_UPHELD", "summary": "s" },
+        })).await;
+        let case = app.acted(&coordinator, "requestEscalation", &id, json!({
+            "at": "2027-01-25T10:00:00Z",
+            "input": { "reasons": "Still missed", "desiredOutcome": "Collections" },
+        })).await;
+        let respond_by = due(&case, "RESPOND");
+        app.acted(&coordinator, "acknowledgeCase", &id, json!({ "at": "2027-01-26T10:00:00Z" })).await;
+
+        // Responding to Complaints: "At each stage respond ... or send a
+        // holding letter": the Stage 2 response is missed, so a holding
+        // letter is due by the end of the Stage 2 timescale.
+        sweeper::pass(&app.state).await.unwrap();
+        let case = app.case(NORTH_NORFOLK, &id).await;
+        let holding = open_deadline(&case, "HOLDING_RESPONSE").expect("a Stage 2 holding letter").clone();
+        assert_eq!(holding["due"], respond_by.as_str());
+        assert!(holding["explanation"].as_str().unwrap()
+            .contains("28 working days after the start of Stage 2 on 2027-01-25 (Stage 2 - Formal Resolution)"), "{holding}");
+
+        let case = app.acted(&coordinator, "recordHoldingResponse", &id, json!({
+            "at": "2027-03-08T10:00:00Z",
+            "input": { "reason": "Waiting for the contractor", "expectedBy": "2027-03-19" },
+        })).await;
+        assert!(open_deadline(&case, "HOLDING_RESPONSE").is_none(), "one holding letter, no further cadence");
     }
 }

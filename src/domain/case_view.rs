@@ -76,8 +76,8 @@ impl CaseView {
                 multi_service: self.multi_service,
                 via_councillor: self.via_councillor.is_some(),
                 issue_date: None,
-                exceptional: false,
                 exclusion: None,
+                ..Contact::default()
             },
             stage: self.stage,
             status: self.status,

@@ -9,13 +9,15 @@ use tracing::instrument;
 
 use super::{
     contact::optional_text,
+    deadlines,
     events::EventKind,
     intake::local_date,
-    work::{CaseWork, Step, Target},
+    work::{CaseWork, Step, Target, deadline_data},
 };
 use crate::{
     auth::Role,
     error::{AppError, Result},
+    policy::convert::MapBuilder,
 };
 
 /// Staff who may record that a case's checklist item is done (an
@@ -63,16 +65,38 @@ pub async fn complete(
         ));
     }
 
+    // Some clocks run from an item being done (Leeds para 22: the stage II
+    // outcome from the agreed written statement); the policy sets them.
+    let (policy_version, specs) = match work.policy() {
+        Some(policy) => {
+            let facts = work.facts(current).await?;
+            let item = MapBuilder::default()
+                .str("key", key)
+                .date("met", loaded.on())
+                .into_map();
+            let out = policy
+                .requirement_met(facts.to_map(), item, loaded.on())
+                .map_err(|p| work.policy_failed(&policy, p))?;
+            let specs = work.specs(&policy, out.deadlines, current.stage);
+            (Some(policy.version).filter(|_| !specs.is_empty()), specs)
+        }
+        None => (None, Vec::new()),
+    };
     let txn = work.begin().await?;
     let mut row = requirement.clone().into_active_model();
     row.met_at = sea_orm::Set(Some(loaded.at));
     row.met_by = sea_orm::Set(Some(work.actor.subject.clone()));
     row.update(&txn).await?;
+    if let Some(version) = policy_version {
+        let kinds: Vec<_> = specs.iter().map(|s| s.kind).collect();
+        deadlines::supersede(&txn, current.id, &kinds, work.now).await?;
+        deadlines::insert(&txn, work.council.id, current.id, version, &specs, work.now).await?;
+    }
     let step = Step {
         kind: EventKind::RequirementMet,
-        policy_version: Some(requirement.policy_version).filter(|v| *v > 0),
+        policy_version: policy_version.or(Some(requirement.policy_version).filter(|v| *v > 0)),
         summary: format!("Done: {}", requirement.label),
-        data: json!({ "key": key, "note": note }),
+        data: json!({ "key": key, "note": note, "deadlines": deadline_data(&specs) }),
     };
     work.finish(txn, &loaded, current.clone(), step).await
 }

@@ -59,8 +59,21 @@ pub struct NewContact {
 pub struct ScopeHints {
     /// When the customer first knew of the matter (for 12-month rules).
     pub issue_date: Option<NaiveDate>,
-    /// Staff record that discretion applies (old matter accepted, direct to stage 2).
+    /// Staff record that discretion applies to an old matter (12-month rules).
     pub exceptional: bool,
+    /// A comment or suggestion whose customer expects a reply, or one staff
+    /// feel appropriate.
+    pub reply_expected: bool,
+    /// Exceptional circumstances take the complaint to stage 2 in the first
+    /// instance.
+    pub stage2_first_instance: bool,
+    /// Staff judge at the first point of contact that simple steps or an
+    /// apology can put it right.
+    pub simple_matter: bool,
+    /// Made by someone acting on the customer's behalf.
+    pub representative: bool,
+    /// About the behaviour of a director or senior manager.
+    pub about_senior_officer: bool,
     /// One of the council's exclusion categories (see its policy), if any applies.
     pub exclusion: Option<String>,
 }

@@ -282,6 +282,11 @@ pub fn policy_facts(
         via_councillor,
         issue_date: contact.scope.issue_date,
         exceptional: contact.scope.exceptional,
+        reply_expected: contact.scope.reply_expected,
+        stage2_first_instance: contact.scope.stage2_first_instance,
+        simple_matter: contact.scope.simple_matter,
+        representative: contact.scope.representative,
+        about_senior_officer: contact.scope.about_senior_officer,
         exclusion: contact.scope.exclusion.clone(),
     }
 }

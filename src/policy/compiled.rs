@@ -458,6 +458,21 @@ impl CompiledPolicy {
         self.clocks(REOPENED, vec![Dynamic::from_map(case)], anchor)
     }
 
+    /// The clocks that run from a checklist item being recorded as done
+    /// (`requirement` is `#{ key, met: Date }`). Without the hook, none.
+    pub fn requirement_met(
+        &self,
+        case: Map,
+        requirement: Map,
+        anchor: NaiveDate,
+    ) -> Result<DeadlinesOut, Problem> {
+        self.clocks(
+            REQUIREMENT_MET,
+            vec![Dynamic::from_map(case), Dynamic::from_map(requirement)],
+            anchor,
+        )
+    }
+
     /// The officer's limit in pence; `None` when the council has not entered
     /// one (the hook answers `()`, or is missing).
     pub fn goodwill_limit(&self, officer: Map) -> Result<Option<i64>, Problem> {
@@ -755,7 +770,7 @@ fn with_plain_defaults(hook: &str, given: &Dynamic) -> Dynamic {
     let base = match hook {
         INTAKE => Contact::default().to_map(),
         ACKNOWLEDGED | RESPONDED | ESCALATION | EXTENSION | HOLDING_RESPONSE | OMBUDSMAN
-        | REOPENED => hooks::plain_case(&Contact::default()),
+        | REOPENED | REQUIREMENT_MET => hooks::plain_case(&Contact::default()),
         CAN_CLOSE => hooks::closing(hooks::plain_case(&Contact::default()), "closed"),
         _ => Map::new(),
     };

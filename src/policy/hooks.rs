@@ -19,6 +19,7 @@ pub const PERSISTENT_REVIEW: &str = "persistent_review";
 pub const GOODWILL_LIMIT: &str = "goodwill_limit";
 pub const CAN_CLOSE: &str = "can_close";
 pub const REOPENED: &str = "reopened";
+pub const REQUIREMENT_MET: &str = "requirement_met";
 pub const CALENDAR: &str = "calendar";
 pub const EXCLUSIONS: &str = "exclusions";
 pub const TESTS: &str = "tests";
@@ -36,6 +37,7 @@ pub const HOOKS: &[(&str, &[&str])] = &[
     (GOODWILL_LIMIT, &["officer"]),
     (CAN_CLOSE, &["case"]),
     (REOPENED, &["case"]),
+    (REQUIREMENT_MET, &["case", "requirement"]),
     (CALENDAR, &[]),
     (EXCLUSIONS, &[]),
     (TESTS, &[]),
@@ -57,6 +59,11 @@ pub struct Contact {
     pub via_councillor: bool,
     pub issue_date: Option<NaiveDate>,
     pub exceptional: bool,
+    pub reply_expected: bool,
+    pub stage2_first_instance: bool,
+    pub simple_matter: bool,
+    pub representative: bool,
+    pub about_senior_officer: bool,
     pub exclusion: Option<String>,
 }
 
@@ -76,6 +83,11 @@ impl Default for Contact {
             via_councillor: false,
             issue_date: None,
             exceptional: false,
+            reply_expected: false,
+            stage2_first_instance: false,
+            simple_matter: false,
+            representative: false,
+            about_senior_officer: false,
             exclusion: None,
         }
     }
@@ -108,6 +120,11 @@ impl Contact {
             .bool("via_councillor", self.via_councillor)
             .opt_date("issue_date", self.issue_date)
             .bool("exceptional", self.exceptional)
+            .bool("reply_expected", self.reply_expected)
+            .bool("stage2_first_instance", self.stage2_first_instance)
+            .bool("simple_matter", self.simple_matter)
+            .bool("representative", self.representative)
+            .bool("about_senior_officer", self.about_senior_officer)
             .bool("written", self.written())
             .opt_str("exclusion", self.exclusion.clone())
             .into_map()

@@ -53,10 +53,32 @@ pub struct LogContactInput {
     pub multi_service: bool,
     /// When the customer first knew of the matter; councils with a 12-month rule use it.
     pub issue_date: Option<Date>,
-    /// Discretion applies: accept an old matter, or send straight to stage 2
-    /// where the council's policy allows it.
+    /// Discretion applies to a matter older than the council's time limit
+    /// (e.g. East Cambridgeshire's Chief Executive determines exceptional
+    /// circumstances, section 5).
     #[graphql(default = false)]
     pub exceptional: bool,
+    /// A comment or suggestion whose customer expects a reply, or one staff
+    /// feel is appropriate (East Cambridgeshire 4.1).
+    #[graphql(default = false)]
+    pub reply_expected: bool,
+    /// Exceptional circumstances take the complaint to stage 2 in the first
+    /// instance (East Cambridgeshire 4.6).
+    #[graphql(default = false)]
+    pub stage2_first_instance: bool,
+    /// The officer at the first point of contact judges that simple steps or
+    /// an apology can put it right: informal resolution where the council has
+    /// it (East Cambridgeshire 4.4, feedback-team section 6).
+    #[graphql(default = false)]
+    pub simple_matter: bool,
+    /// Made by someone acting on the customer's behalf (Leicester 4.1: with
+    /// the customer's written authorisation).
+    #[graphql(default = false)]
+    pub representative: bool,
+    /// About the behaviour of a director or senior manager (North Norfolk:
+    /// the Chief Executive or Leader advises who investigates).
+    #[graphql(default = false)]
+    pub about_senior_officer: bool,
     /// An exclusion category from the council's policy (e.g. `legal_proceedings`):
     /// the contact is recorded as out of scope with the reason and where to go instead.
     pub exclusion: Option<String>,
@@ -101,6 +123,11 @@ impl From<LogContactInput> for ContactDraft {
             scope: ScopeHints {
                 issue_date: i.issue_date.map(|d| d.0),
                 exceptional: i.exceptional,
+                reply_expected: i.reply_expected,
+                stage2_first_instance: i.stage2_first_instance,
+                simple_matter: i.simple_matter,
+                representative: i.representative,
+                about_senior_officer: i.about_senior_officer,
                 exclusion: i.exclusion,
             },
         }
