@@ -72,9 +72,10 @@ pub async fn record_enquiry(
                 .str("ombudsman", sea_orm::ActiveEnum::to_value(&ombudsman))
                 .date("received", loaded.on())
                 .into_map();
-            let out = policy
-                .ombudsman(facts.to_map(), enquiry, loaded.on())
-                .map_err(|p| work.policy_failed(&policy, p))?;
+            let (case, on) = (facts.to_map(), loaded.on());
+            let out = work
+                .hook(&policy, move |p| p.ombudsman(case, enquiry, on))
+                .await?;
             (
                 Some(policy.version),
                 work.specs(&policy, out.deadlines, Some(Stage::Ombudsman)),
