@@ -62,20 +62,21 @@ pub async fn preview(
 ) -> Result<IntakeDecision> {
     check_size(source)?;
     let (slug, source) = (council.slug.clone(), source.to_owned());
-    let decided = state
+    let compiled = state
         .policy_runner
         .execute(council.id, move || {
-            let policy = CompiledPolicy::compile(&slug, 0, &source)?;
-            IntakeDecision::from_policy(&policy, &facts).map_err(|p| vec![p])
+            CompiledPolicy::compile(&slug, 0, &source)
+                .map(|policy| IntakeDecision::from_policy(&policy, &facts))
         })
         .await?;
-    decided.map_err(|problems| AppError::PolicyRejected {
+    let decided = compiled.map_err(|problems| AppError::PolicyRejected {
         message: format!(
-            "the script does not decide: {}",
+            "the script does not compile: {}",
             problems.first().map(|p| p.to_string()).unwrap_or_default()
         ),
         detail: Some(json!({ "problems": problems })),
-    })
+    })?;
+    decided.map_err(|p| AppError::PolicyError(p.to_string()))
 }
 
 /// Validates and stores `source` as the council's next version and makes it
