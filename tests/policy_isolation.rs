@@ -173,6 +173,11 @@ on_both_databases! {
         store_version(&app, "east-cambridgeshire", 2, spinning).await;
         store_version(&app, "leeds", 2, &leeds_ten_days()).await;
         assert_eq!(served_version(&app, "leeds", 2).await, "2027-01-07");
+        let east = app.state.councils.by_slug("east-cambridgeshire").unwrap().id;
+        assert!(
+            app.state.policies.is_uninstallable(east, 2),
+            "remembered, so later syncs do not compile it again"
+        );
 
         // East Cambridgeshire keeps serving what it had.
         let staff = app.token("east-cambridgeshire", &["frontline"], "fo");

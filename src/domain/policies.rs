@@ -218,6 +218,7 @@ pub async fn sync(state: &AppState) -> Result<usize> {
             .policies
             .version(council_id)
             .is_some_and(|v| v >= version)
+            || state.policies.is_uninstallable(council_id, version)
         {
             continue;
         }
@@ -264,6 +265,7 @@ async fn install_stored(state: &AppState, council_id: Uuid, version: i32) -> Res
         // process runs different code. Keep serving what it has.
         Err(problems) => {
             tracing::error!(council = %slug, version, ?problems, "stored policy no longer compiles");
+            state.policies.mark_uninstallable(council_id, version);
             Ok(false)
         }
     }
