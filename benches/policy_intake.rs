@@ -164,6 +164,7 @@ async fn save_to_active() {
         workers: Some(1),
         watch_policies: Some(true),
         policy_sync_ms: 1000,
+        policy_threads: Default::default(),
         sweep_ms: 3_600_000,
         fixed_now: None,
     };

@@ -88,6 +88,9 @@ struct RunArgs {
     drive: drive::DriveArgs,
     #[arg(long, value_enum, default_value = "both")]
     scenario: Scenario,
+    /// For `noisy`: the other council, whose policy is made to spin.
+    #[arg(long, default_value = "leicester")]
+    neighbour: String,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -100,6 +103,11 @@ enum Scenario {
     Overdue,
     /// Half the clients on each.
     Both,
+    /// Intake alone, then the same intake while as many clients again log
+    /// PHONE contacts with a neighbouring council whose policy spends its
+    /// whole time budget on each; both runs are reported side by side. The
+    /// neighbour's policy is rolled back afterwards.
+    Noisy,
 }
 
 #[tokio::main]
@@ -876,6 +884,8 @@ enum Load {
     Intake,
     List,
     Overdue,
+    /// A PHONE complaint, which the noisy neighbour's policy spins on.
+    SpinningPhone,
 }
 
 impl Load {
@@ -884,6 +894,7 @@ impl Load {
             Load::Intake => "intake",
             Load::List => "list",
             Load::Overdue => "overdue",
+            Load::SpinningPhone => "spinning",
         }
     }
 
@@ -915,6 +926,16 @@ impl Load {
                     }},
                 })
             }
+            Load::SpinningPhone => json!({
+                "query": LOG_CONTACT,
+                "variables": { "input": {
+                    "kind": "COMPLAINT",
+                    "channel": "PHONE",
+                    "receivedAt": RECEIVED_AT,
+                    "subject": format!("Phone complaint (round {n}, line {client})"),
+                    "description": "Called about a missed collection.",
+                }},
+            }),
             Load::List => json!({ "query": LIST }),
             Load::Overdue => json!({ "query": LIST_OVERDUE }),
         };
@@ -1007,23 +1028,62 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
 
     let loads: Vec<Load> = (0..clients)
         .map(|i| match args.scenario {
-            Scenario::Intake => Load::Intake,
+            Scenario::Intake | Scenario::Noisy => Load::Intake,
             Scenario::List => Load::List,
             Scenario::Overdue => Load::Overdue,
             Scenario::Both if i % 2 == 0 => Load::Intake,
             Scenario::Both => Load::List,
         })
         .collect();
+    let endpoint = Arc::new(endpoint);
+    let own = args.drive.council.clone();
+    let measured: Vec<(Load, String)> = loads.into_iter().map(|l| (l, own.clone())).collect();
+    if args.scenario != Scenario::Noisy {
+        let tallies = measure(&args, &client, &endpoint, &minter, &measured).await?;
+        report(
+            &args,
+            tallies.iter().map(|(n, c, t)| (n.to_string(), *c, t)),
+        );
+        return Ok(());
+    }
+
+    let quiet = measure(&args, &client, &endpoint, &minter, &measured).await?;
+    let version = publish_spinning(&client, &endpoint, &minter, &args.neighbour).await?;
+    let mut noisy = measured.clone();
+    noisy.extend((0..clients).map(|_| (Load::SpinningPhone, args.neighbour.clone())));
+    let loud = measure(&args, &client, &endpoint, &minter, &noisy).await;
+    rollback(&client, &endpoint, &minter, &args.neighbour, version - 1).await?;
+    let loud = loud?;
+    let rows = quiet
+        .iter()
+        .map(|(n, c, t)| (format!("{n} alone"), *c, t))
+        .chain(loud.iter().map(|(n, c, t)| match n {
+            &"spinning" => (format!("{} spinning", args.neighbour), *c, t),
+            n => (format!("{n} + noisy"), *c, t),
+        }));
+    report(&args, rows);
+    Ok(())
+}
+
+/// Drives `loads` (each a load and the council its client works for) for
+/// one warm-up and measured window; a tally per load name.
+async fn measure(
+    args: &RunArgs,
+    client: &reqwest::Client,
+    endpoint: &Arc<reqwest::Url>,
+    minter: &TokenMinter,
+    loads: &[(Load, String)],
+) -> anyhow::Result<Vec<(&'static str, usize, Tally)>> {
+    let clients = loads.len();
     let token_ttl = Duration::from_secs(args.drive.warmup + args.drive.seconds + 3600);
     let start = Instant::now();
     let measure_from = start + Duration::from_secs(args.drive.warmup);
     let deadline = measure_from + Duration::from_secs(args.drive.seconds);
-    let endpoint = Arc::new(endpoint);
 
     let mut workers = Vec::with_capacity(clients);
-    for (i, load) in loads.iter().copied().enumerate() {
+    for (i, (load, council)) in loads.iter().enumerate() {
         let token = minter.mint(
-            &args.drive.council,
+            council,
             &["frontline".to_owned()],
             &format!("load-client-{i}"),
             Some(format!("Load Client {i}")),
@@ -1032,6 +1092,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         let client = client.clone();
         let endpoint = endpoint.clone();
         let pacer = pace::Pacer::new(args.drive.rate, clients, i, start.into());
+        let load = *load;
         workers.push(tokio::spawn(async move {
             let window = pace::Window {
                 from: measure_from,
@@ -1051,22 +1112,31 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         }
     );
 
-    let mut tallies: BTreeMap<&'static str, Tally> = BTreeMap::new();
-    let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
-    for (worker, load) in workers.into_iter().zip(loads) {
+    let mut tallies: Vec<(&'static str, usize, Tally)> = Vec::new();
+    for (worker, (load, _)) in workers.into_iter().zip(loads) {
         let tally = worker.await.context("a client loop panicked")?;
-        *counts.entry(load.name()).or_default() += 1;
-        match tallies.get_mut(load.name()) {
-            Some(total) => total.merge(tally),
-            None => {
-                tallies.insert(load.name(), tally);
+        match tallies.iter_mut().find(|(name, _, _)| *name == load.name()) {
+            Some((_, count, total)) => {
+                *count += 1;
+                total.merge(tally);
             }
+            None => tallies.push((load.name(), 1, tally)),
         }
     }
+    Ok(tallies)
+}
 
+fn report<'a>(args: &RunArgs, rows: impl Iterator<Item = (String, usize, &'a Tally)>) {
+    let rows: Vec<_> = rows.collect();
     let seconds = args.drive.seconds as f64;
+    let width = rows
+        .iter()
+        .map(|(n, _, _)| n.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
     println!(
-        "{:<8} {:>7} {:>9} {:>8} {:>9} {:>8} {:>8} {:>8} {:>8}",
+        "{:<width$} {:>7} {:>9} {:>8} {:>9} {:>8} {:>8} {:>8} {:>8}",
         "scenario",
         "clients",
         "requests",
@@ -1077,13 +1147,13 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         "p99 ms",
         "max ms"
     );
-    for (name, tally) in &tallies {
+    for (name, clients, tally) in &rows {
         let h = &tally.latency_us;
         let ms = |us: u64| us as f64 / 1000.0;
         println!(
-            "{:<8} {:>7} {:>9} {:>8} {:>9.1} {:>8.1} {:>8.1} {:>8.1} {:>8.1}",
+            "{:<width$} {:>7} {:>9} {:>8} {:>9.1} {:>8.1} {:>8.1} {:>8.1} {:>8.1}",
             name,
-            counts[name],
+            clients,
             tally.requests,
             tally.failures,
             tally.requests as f64 / seconds,
@@ -1093,12 +1163,98 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
             ms(h.max()),
         );
     }
-    for (name, tally) in &tallies {
+    for (name, _, tally) in &rows {
         for sample in &tally.samples {
             println!("{name} failure: {sample}");
         }
     }
+}
+
+/// The neighbour's shipped policy, except that every PHONE contact first
+/// spins until the wall-clock budget stops the script.
+const SPINNING_INTAKE: &str = "fn intake(contact) {
+    if contact.channel == \"phone\" {
+        let d = date(\"2026-01-05\");
+        loop { d = d.add_working_days(3000); d = d.add_working_days(-3000); }
+    }
+    shipped_intake(contact)
+}
+";
+
+/// Publishes the spinning policy for `council`; its version.
+async fn publish_spinning(
+    client: &reqwest::Client,
+    endpoint: &reqwest::Url,
+    minter: &TokenMinter,
+    council: &str,
+) -> anyhow::Result<i64> {
+    let path = format!("{}/policies/{council}.rhai", env!("CARGO_MANIFEST_DIR"));
+    let shipped = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+    let renamed = shipped
+        .replace("fn intake(contact) {", "fn shipped_intake(contact) {")
+        .replace("fn tests()", "fn tests_of_the_document()");
+    if renamed == shipped {
+        bail!("{path} has no `fn intake(contact)` to wrap");
+    }
+    let answer = admin(
+        client,
+        endpoint,
+        minter,
+        council,
+        json!({
+            "query": "mutation($s: String!) { publishPolicy(source: $s, note: \"noisy neighbour benchmark\") { version } }",
+            "variables": { "s": format!("{SPINNING_INTAKE}\n{renamed}") },
+        }),
+    )
+    .await?;
+    answer["data"]["publishPolicy"]["version"]
+        .as_i64()
+        .with_context(|| format!("publishing the spinning policy failed: {answer}"))
+}
+
+async fn rollback(
+    client: &reqwest::Client,
+    endpoint: &reqwest::Url,
+    minter: &TokenMinter,
+    council: &str,
+    version: i64,
+) -> anyhow::Result<()> {
+    let answer = admin(
+        client,
+        endpoint,
+        minter,
+        council,
+        json!({ "query": format!("mutation {{ rollbackPolicy(version: {version}) {{ version }} }}") }),
+    )
+    .await?;
+    if answer.get("errors").is_some() {
+        bail!("rolling {council} back to v{version} failed: {answer}");
+    }
     Ok(())
+}
+
+async fn admin(
+    client: &reqwest::Client,
+    endpoint: &reqwest::Url,
+    minter: &TokenMinter,
+    council: &str,
+    body: serde_json::Value,
+) -> anyhow::Result<serde_json::Value> {
+    let token = minter.mint(
+        council,
+        &["policy_admin".to_owned()],
+        "load-policy-admin",
+        None,
+        Duration::from_secs(600),
+    )?;
+    Ok(client
+        .post(endpoint.clone())
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await?
+        .json()
+        .await?)
 }
 
 /// One client (`load` sent as client number `index`): sends its next request

@@ -14,6 +14,11 @@
 # can take. "list@600" runs open loop at 600 requests/s in all, latency
 # counted from when each request was due: what a client sees at that load.
 #
+# "noisy" measures intake alone, then the same intake while as many clients
+# again log PHONE contacts with Leicester, whose policy is made to spend its
+# whole time budget on each (rolled back afterwards): the two rows side by
+# side show what a hostile neighbour costs the measured council.
+#
 # The server's deadline sweeper is held off: its first pass over freshly
 # seeded cases is a catch-up of thousands of breaches, measured on its own by
 # `load sweep`, and would land in whichever scenario is running at the time.

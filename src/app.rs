@@ -20,7 +20,7 @@ use crate::{
     http::{self, BodyLimit},
     jobs,
     metrics::Metrics,
-    policy::{PolicyRegistry, watch},
+    policy::{PolicyRegistry, PolicyRunner, watch},
     state::{AppState, Clock},
 };
 
@@ -58,6 +58,10 @@ impl Application {
             verifier: TokenVerifier::new(&jwt),
             metrics: Arc::new(Metrics::new()),
             policies: Arc::new(PolicyRegistry::default()),
+            policy_runner: Arc::new(
+                PolicyRunner::start(settings.policy_threads.limits())
+                    .context("starting the policy threads")?,
+            ),
             clock: settings.fixed_now.map_or(Clock::System, Clock::Fixed),
             feed: Arc::new(CaseFeed::new()),
         });
@@ -68,15 +72,9 @@ impl Application {
             .await
             .context("relaying live updates between processes")?;
         let watching = settings.watching_policies();
-        policies::bootstrap(
-            &state.db,
-            &state.policies,
-            &state.councils,
-            &settings.policy_dir,
-            watching,
-        )
-        .await
-        .context("loading council policies")?;
+        policies::bootstrap(&state, &settings.policy_dir)
+            .await
+            .context("loading council policies")?;
         let watcher = if watching {
             Some(
                 watch::start(state.clone(), &settings.policy_dir)
@@ -151,10 +149,13 @@ async fn sync_policies(state: Arc<AppState>, every: Duration) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match policies::sync(&state.db, &state.policies).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(installed = n, "policies updated from the database"),
-            Err(err) => tracing::warn!(error = %err, "policy sync failed; retrying"),
+        // Its own task, so nothing one sync meets can end the loop.
+        let once = state.clone();
+        match tokio::spawn(async move { policies::sync(&once).await }).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::info!(installed = n, "policies updated from the database"),
+            Ok(Err(err)) => tracing::warn!(error = %err, "policy sync failed; retrying"),
+            Err(err) => tracing::error!(error = %err, "policy sync stopped unexpectedly; retrying"),
         }
     }
 }

@@ -5,6 +5,8 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::policy::runner::RunnerLimits;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "redress",
@@ -112,6 +114,8 @@ pub struct ServeArgs {
     /// process published, in milliseconds.
     #[arg(long, env = "REDRESS_POLICY_SYNC_MS", default_value_t = 1000)]
     pub policy_sync_ms: u64,
+    #[command(flatten)]
+    pub policy_threads: PolicyThreadArgs,
     /// How often the deadline sweeper records missed deadlines and holding
     /// responses falling due, in milliseconds (one sweeper per cluster).
     #[arg(long, env = "REDRESS_SWEEP_MS", default_value_t = 60_000)]
@@ -120,6 +124,36 @@ pub struct ServeArgs {
     /// demonstration copies and for tests that quote the councils' dates.
     #[arg(long, env = "REDRESS_FIXED_NOW", hide = true)]
     pub fixed_now: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The threads policy scripts run on, apart from the request threads.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PolicyThreadArgs {
+    /// Threads that run policy scripts (defaults to the number of cores, at
+    /// least 2).
+    #[arg(long, env = "REDRESS_POLICY_THREADS")]
+    pub policy_threads: Option<usize>,
+    /// How many of those threads one council's policy may use at once
+    /// (defaults to half of them, at least 1).
+    #[arg(long, env = "REDRESS_POLICY_COUNCIL_THREADS")]
+    pub policy_council_threads: Option<usize>,
+    /// How long a policy call may wait for a thread before it fails with
+    /// POLICY_ERROR ("busy"), in milliseconds (defaults to 2000).
+    #[arg(long, env = "REDRESS_POLICY_QUEUE_MS")]
+    pub policy_queue_ms: Option<u64>,
+}
+
+impl PolicyThreadArgs {
+    pub fn limits(&self) -> RunnerLimits {
+        let threads = self
+            .policy_threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get().max(2)));
+        RunnerLimits::new(
+            threads,
+            self.policy_council_threads,
+            Duration::from_millis(self.policy_queue_ms.unwrap_or(2_000)),
+        )
+    }
 }
 
 impl ServeArgs {

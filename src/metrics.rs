@@ -9,6 +9,7 @@ pub struct Metrics {
     pub graphql_requests: IntCounterVec,
     pub graphql_seconds: HistogramVec,
     pub contacts_logged: IntCounterVec,
+    pub policy_files: IntCounterVec,
 }
 
 impl Metrics {
@@ -32,10 +33,19 @@ impl Metrics {
             &["council"],
         )
         .expect("valid metric");
+        let policy_files = IntCounterVec::new(
+            Opts::new(
+                "policy_files_total",
+                "Saved policy files the watcher handled, by outcome",
+            ),
+            &["outcome"],
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(graphql_requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(graphql_seconds.clone()),
             Box::new(contacts_logged.clone()),
+            Box::new(policy_files.clone()),
         ] {
             registry
                 .register(collector)
@@ -46,6 +56,7 @@ impl Metrics {
             graphql_requests,
             graphql_seconds,
             contacts_logged,
+            policy_files,
         }
     }
 

@@ -7,7 +7,7 @@ use crate::{
     auth::TokenVerifier,
     domain::{councils::CouncilDirectory, feed::CaseFeed, intake_writer::IntakeWriter},
     metrics::Metrics,
-    policy::PolicyRegistry,
+    policy::{PolicyRegistry, PolicyRunner},
 };
 
 /// Where "now" comes from: the system clock, or a fixed instant.
@@ -36,6 +36,8 @@ pub struct AppState {
     pub verifier: TokenVerifier,
     pub metrics: Arc<Metrics>,
     pub policies: Arc<PolicyRegistry>,
+    /// Where every policy script runs; see `policy::runner`.
+    pub policy_runner: Arc<PolicyRunner>,
     pub clock: Clock,
     /// Committed case changes, for subscriptions.
     pub feed: Arc<CaseFeed>,
@@ -52,6 +54,7 @@ impl AppState {
             verifier: self.verifier.clone(),
             metrics: self.metrics.clone(),
             policies: self.policies.clone(),
+            policy_runner: self.policy_runner.clone(),
             clock: self.clock,
             feed: self.feed.clone(),
             intake: self.intake.clone(),

@@ -338,7 +338,7 @@ async fn a_saved_policy_file_is_published_and_a_broken_one_is_not() {
     assert_eq!(case.data()["logContact"]["respondBy"], "2027-01-07");
 
     std::fs::write(dir.join("leeds.rhai"), "fn intake(c) { loop {} }").unwrap();
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    wait_for_metric(&app, "redress_policy_files_total{outcome=\"rejected\"} 1").await;
     assert_eq!(
         active_policy(&app, &admin).await["version"],
         2,
@@ -352,6 +352,42 @@ async fn a_saved_policy_file_is_published_and_a_broken_one_is_not() {
         "2027-01-07",
         "the previous version keeps serving"
     );
+
+    // The watcher carries on: the next good save is published.
+    std::fs::write(dir.join("leeds.rhai"), shipped("leeds")).unwrap();
+    let saved = Instant::now();
+    loop {
+        let now = active_policy(&app, &admin).await;
+        if now["version"] == 3 {
+            assert_eq!(now["publishedBy"], "policy file watcher");
+            break;
+        }
+        assert!(
+            saved.elapsed() < Duration::from_secs(5),
+            "a good file saved after a broken one was not published: {now}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let case = app
+        .graphql(Some(&staff), LOG, complaint_received("2026-12-21"))
+        .await;
+    assert_ne!(case.data()["logContact"]["respondBy"], "2027-01-07");
+}
+
+/// Polls `/metrics` until it shows `line`.
+async fn wait_for_metric(app: &TestApp, line: &str) {
+    let started = Instant::now();
+    loop {
+        let metrics = app.get("/metrics").await.text().await.unwrap();
+        if metrics.lines().any(|l| l == line) {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "`{line}` not in /metrics within 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
 }
 
 async fn active_policy(app: &TestApp, admin: &str) -> Value {

@@ -71,6 +71,7 @@ pub async fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         workers: Some(1),
         watch_policies: Some(false),
         policy_sync_ms: 3_600_000,
+        policy_threads: Default::default(),
         sweep_ms: 3_600_000,
         fixed_now: None,
     })

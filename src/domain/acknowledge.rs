@@ -63,9 +63,10 @@ pub async fn acknowledge(
     let (policy_version, new_deadlines) = match work.policy() {
         Some(policy) => {
             let facts = work.facts(&after).await?;
-            let out = policy
-                .acknowledged(facts.to_map(), loaded.on())
-                .map_err(|p| work.policy_failed(&policy, p))?;
+            let (case, on) = (facts.to_map(), loaded.on());
+            let out = work
+                .hook(&policy, move |p| p.acknowledged(case, on))
+                .await?;
             let specs = work.specs(&policy, out.deadlines, current.stage);
             (Some(policy.version), specs)
         }

@@ -185,9 +185,10 @@ async fn advance(
         .bool("verbal", verbal)
         .bool("discretion", discretion)
         .into_map();
-    let out = policy
-        .escalation(facts.to_map(), request, loaded.on())
-        .map_err(|p| work.policy_failed(&policy, p))?;
+    let (case, on) = (facts.to_map(), loaded.on());
+    let out = work
+        .hook(&policy, move |p| p.escalation(case, request, on))
+        .await?;
     let window = deadlines::open(&work.state.db, current.id, DeadlineKind::Escalate).await?;
     if !out.allowed {
         let reason = out

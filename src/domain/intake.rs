@@ -20,7 +20,7 @@ use super::{
 use crate::{
     auth::{Actor, Role},
     error::{AppError, Result},
-    policy::{self, IntakeDecision, PolicyRegistry},
+    policy::{self, IntakeDecision},
     state::AppState,
 };
 
@@ -62,13 +62,7 @@ pub async fn log_contact(
     let via_councillor = contact.via_councillor.clone();
 
     // The policy runs before the transaction opens: no lock waits on a script.
-    let decision = decide(
-        &state.policies,
-        council,
-        &contact,
-        via_councillor.is_some(),
-        now,
-    )?;
+    let decision = decide(state, council, &contact, via_councillor.is_some(), now).await?;
 
     // Who the contact is from is read before anything is written: a new
     // customer is stored together with the case, below.
@@ -220,25 +214,29 @@ pub async fn log_contact(
 
 /// Asks the council's active policy (or the documented default) what this
 /// contact means: stage, scope, deadlines, requirements.
-fn decide(
-    policies: &PolicyRegistry,
+async fn decide(
+    state: &AppState,
     council: &Council,
     contact: &NewContact,
     via_councillor: bool,
     now: DateTime<Utc>,
 ) -> Result<IntakeDecision> {
-    let Some(policy) = policies.get(council.id) else {
+    let Some(policy) = state.policies.get(council.id) else {
         return Ok(IntakeDecision::without_policy(contact.kind));
     };
     if let Some(exclusion) = &contact.scope.exclusion {
         check_exclusion(&policy, council, exclusion)?;
     }
     let facts = policy_facts(contact, via_councillor, now);
-    IntakeDecision::from_policy(&policy, &facts).map_err(|problem| {
-        AppError::PolicyError(format!(
-            "{} policy v{}: {problem}",
-            council.slug, policy.version
-        ))
+    let version = policy.version;
+    let decided = state
+        .policy_runner
+        .run(council.id, policy, move |p| {
+            IntakeDecision::from_policy(p, &facts)
+        })
+        .await?;
+    decided.map_err(|problem| {
+        AppError::PolicyError(format!("{} policy v{version}: {problem}", council.slug))
     })
 }
 

@@ -85,9 +85,7 @@ pub async fn ensure_may_close(
         return Ok(None);
     };
     let case = hooks::closing(work.facts(current).await?.to_map(), ending.as_str());
-    let out = policy
-        .can_close(case)
-        .map_err(|p| work.policy_failed(&policy, p))?;
+    let out = work.hook(&policy, move |p| p.can_close(case)).await?;
     if !out.allowed {
         return Err(AppError::PolicyRejected {
             message: out
@@ -130,8 +128,9 @@ pub async fn mark_out_of_scope(
             check_exclusion(&policy, work.council, key)?;
             let mut facts = work.facts(current).await?.contact;
             facts.exclusion = Some(key.clone());
-            let decision = IntakeDecision::from_policy(&policy, &facts)
-                .map_err(|p| work.policy_failed(&policy, p))?;
+            let decision = work
+                .hook(&policy, move |p| IntakeDecision::from_policy(p, &facts))
+                .await?;
             if decision.in_scope {
                 return Err(AppError::PolicyRejected {
                     message: format!(
@@ -221,8 +220,10 @@ pub async fn convert(
             let mut facts = work.facts(current).await?.contact;
             facts.kind = to;
             let decision = match work.policy() {
-                Some(policy) => IntakeDecision::from_policy(&policy, &facts)
-                    .map_err(|p| work.policy_failed(&policy, p))?,
+                Some(policy) => {
+                    work.hook(&policy, move |p| IntakeDecision::from_policy(p, &facts))
+                        .await?
+                }
                 None => IntakeDecision::without_policy(to),
             };
             policy_version = decision.policy_version;
@@ -405,8 +406,10 @@ pub async fn reopen(work: &CaseWork<'_>, target: Target, reason: String) -> Resu
             // A complaint logged out of scope never entered a stage: it
             // enters the one the policy gives a complaint.
             if after.stage.is_none() && after.kind.is_complaint() {
-                after.stage = IntakeDecision::from_policy(&policy, &facts.contact)
-                    .map_err(|p| work.policy_failed(&policy, p))?
+                let contact = facts.contact.clone();
+                after.stage = work
+                    .hook(&policy, move |p| IntakeDecision::from_policy(p, &contact))
+                    .await?
                     .stage;
                 facts.stage = after.stage;
             }
@@ -415,9 +418,8 @@ pub async fn reopen(work: &CaseWork<'_>, target: Target, reason: String) -> Resu
                 loaded.on(),
                 &sea_orm::ActiveEnum::to_value(&current.status),
             );
-            let out = policy
-                .reopened(case, loaded.on())
-                .map_err(|p| work.policy_failed(&policy, p))?;
+            let on = loaded.on();
+            let out = work.hook(&policy, move |p| p.reopened(case, on)).await?;
             (
                 Some(policy.version),
                 work.specs(&policy, out.deadlines, after.stage),

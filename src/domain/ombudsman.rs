@@ -88,9 +88,10 @@ pub async fn record_enquiry(
                 .date("received", loaded.on())
                 .opt_date("reply_by", input.reply_by)
                 .into_map();
-            let out = policy
-                .ombudsman(facts.to_map(), enquiry, loaded.on())
-                .map_err(|p| work.policy_failed(&policy, p))?;
+            let (case, on) = (facts.to_map(), loaded.on());
+            let out = work
+                .hook(&policy, move |p| p.ombudsman(case, enquiry, on))
+                .await?;
             (
                 Some(policy.version),
                 work.specs(&policy, out.deadlines, Some(Stage::Ombudsman)),

@@ -170,7 +170,7 @@ pub async fn designate(
         .one(&by.state.db)
         .await?
         .ok_or(AppError::NotFound("customer"))?;
-    let (review_by, policy_version) = next_review(by, input.level, input.letter_date)?;
+    let (review_by, policy_version) = next_review(by, input.level, input.letter_date).await?;
 
     let txn = db::begin_write(&by.state.db).await?;
     if let Some(current) = active(&txn, by.council.id, customer.id).await? {
@@ -284,7 +284,7 @@ pub async fn review(
             after.ended_at = Some(at);
         }
         ReviewOutcome::Continue | ReviewOutcome::Vary => {
-            let (review_by, version) = next_review(by, after.level, on)?;
+            let (review_by, version) = next_review(by, after.level, on).await?;
             after.review_by = Some(review_by);
             after.policy_version = version;
         }
@@ -436,7 +436,7 @@ fn decision_data(d: &pd::Model) -> Value {
 
 /// When the next review is due, by the council's policy (or the documented
 /// default: six months after the letter), and the policy version that said so.
-fn next_review(
+async fn next_review(
     by: &Deciding<'_>,
     level: DesignationLevel,
     letter_date: NaiveDate,
@@ -448,8 +448,13 @@ fn next_review(
                 .date("letter_date", letter_date)
                 .date("today", local_date(by.now))
                 .into_map();
-            let out = policy
-                .persistent_review(designation, letter_date)
+            let out = by
+                .state
+                .policy_runner
+                .run(by.council.id, policy.clone(), move |p| {
+                    p.persistent_review(designation, letter_date)
+                })
+                .await?
                 .map_err(|p| {
                     AppError::PolicyError(format!(
                         "{} policy v{}: {p}",

@@ -6,20 +6,25 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use entity::{council, policy_version};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 use std::sync::Arc;
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::councils::{Council, CouncilDirectory};
+use super::councils::Council;
 use crate::{
     auth::Role,
     db,
     error::{AppError, Result},
-    policy::{CompiledPolicy, Report, compiled, registry::PolicyRegistry},
+    policy::{
+        self, CompiledPolicy, IntakeDecision, Report,
+        compiled::{self, VALIDATION_BUDGET},
+        sandbox,
+    },
+    state::AppState,
 };
 
 /// Who may read, check, publish and roll back a council's policy.
@@ -41,9 +46,45 @@ pub fn check_size(source: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn validate(council: &Council, source: &str) -> Result<Report> {
+pub async fn validate(state: &AppState, council: &Council, source: &str) -> Result<Report> {
     check_size(source)?;
-    Ok(CompiledPolicy::validate(&council.slug, source).1)
+    let (slug, source) = (council.slug.clone(), source.to_owned());
+    state
+        .policy_runner
+        .execute(council.id, move || {
+            CompiledPolicy::validate(&slug, &source).1
+        })
+        .await
+}
+
+/// What a script, not yet published, would decide for a contact, and what
+/// it printed while deciding (returned to the admin, not logged).
+pub async fn preview(
+    state: &AppState,
+    council: &Council,
+    source: &str,
+    facts: policy::Contact,
+) -> Result<(IntakeDecision, Vec<String>)> {
+    check_size(source)?;
+    let (slug, source) = (council.slug.clone(), source.to_owned());
+    let (compiled, output) = state
+        .policy_runner
+        .execute(council.id, move || {
+            sandbox::session(VALIDATION_BUDGET, || {
+                CompiledPolicy::compile(&slug, 0, &source)
+                    .map(|policy| IntakeDecision::from_policy(&policy, &facts))
+            })
+        })
+        .await?;
+    let decided = compiled.map_err(|problems| AppError::PolicyRejected {
+        message: format!(
+            "the script does not compile: {}",
+            problems.first().map(|p| p.to_string()).unwrap_or_default()
+        ),
+        detail: Some(json!({ "problems": problems })),
+    })?;
+    let decision = decided.map_err(|p| AppError::PolicyError(p.to_string()))?;
+    Ok((decision, output.lines))
 }
 
 /// Validates and stores `source` as the council's next version and makes it
@@ -51,8 +92,7 @@ pub fn validate(council: &Council, source: &str) -> Result<Report> {
 /// Publishing the text that is already active changes nothing.
 #[instrument(skip_all, fields(council = %council.slug))]
 pub async fn publish(
-    db: &DatabaseConnection,
-    registry: &PolicyRegistry,
+    state: &AppState,
     council: &Council,
     source: &str,
     published_by: &str,
@@ -60,12 +100,16 @@ pub async fn publish(
     now: DateTime<Utc>,
 ) -> Result<policy_version::Model> {
     check_size(source)?;
-    let (compiled, report) = CompiledPolicy::validate(&council.slug, source);
+    let (slug, text) = (council.slug.clone(), source.to_owned());
+    let (compiled, report) = state
+        .policy_runner
+        .execute(council.id, move || CompiledPolicy::validate(&slug, &text))
+        .await?;
     let compiled = match compiled {
         Some(compiled) if report.problems.is_empty() => compiled,
         _ => return Err(rejected(&report)),
     };
-    let txn = db::begin_write(db).await?;
+    let txn = db::begin_write(&state.db).await?;
     let latest = latest_version(&txn, council.id).await?;
     if let Some(same) = latest.as_ref().filter(|l| l.sha256 == compiled.sha256) {
         txn.commit().await?;
@@ -92,7 +136,9 @@ pub async fn publish(
     .update(&txn)
     .await?;
     txn.commit().await?;
-    registry.install(council.id, Arc::new(compiled.published_as(row.version)));
+    state
+        .policies
+        .install(council.id, Arc::new(compiled.published_as(row.version)));
     tracing::info!(version = row.version, sha256 = %row.sha256, by = published_by, "policy published");
     Ok(row)
 }
@@ -100,8 +146,7 @@ pub async fn publish(
 /// Publishes an earlier version's text again, as a new version, so the
 /// history stays a straight line.
 pub async fn rollback(
-    db: &DatabaseConnection,
-    registry: &PolicyRegistry,
+    state: &AppState,
     council: &Council,
     version: i32,
     by: &str,
@@ -110,12 +155,11 @@ pub async fn rollback(
     let target = policy_version::Entity::find()
         .filter(policy_version::Column::CouncilId.eq(council.id))
         .filter(policy_version::Column::Version.eq(version))
-        .one(db)
+        .one(&state.db)
         .await?
         .ok_or(AppError::NotFound("policy version"))?;
     publish(
-        db,
-        registry,
+        state,
         council,
         &target.source,
         by,
@@ -163,91 +207,130 @@ pub async fn history(
 }
 
 /// Brings this process's registry up to the versions the database says are
-/// active. Cheap when nothing changed: one small query.
-pub async fn sync(db: &DatabaseConnection, registry: &PolicyRegistry) -> Result<usize> {
+/// active. Cheap when nothing changed: one small query. A council whose
+/// policy cannot be installed now is logged and skipped; the others still
+/// converge, and it is tried again on the next sync.
+pub async fn sync(state: &AppState) -> Result<usize> {
     let active: Vec<(Uuid, Option<i32>)> = council::Entity::find()
         .select_only()
         .column(council::Column::Id)
         .column(council::Column::ActivePolicyVersion)
+        .order_by_asc(council::Column::Slug)
         .into_tuple()
-        .all(db)
+        .all(&state.db)
         .await?;
     let mut installed = 0;
     for (council_id, version) in active {
         let Some(version) = version else { continue };
-        if registry.version(council_id).is_some_and(|v| v >= version) {
+        if state
+            .policies
+            .version(council_id)
+            .is_some_and(|v| v >= version)
+            || state.policies.is_uninstallable(council_id, version)
+        {
             continue;
         }
-        let Some(row) = policy_version::Entity::find()
-            .filter(policy_version::Column::CouncilId.eq(council_id))
-            .filter(policy_version::Column::Version.eq(version))
-            .one(db)
-            .await?
-        else {
-            continue;
-        };
-        let slug = council::Entity::find_by_id(council_id)
-            .one(db)
-            .await?
-            .map(|c| c.slug)
-            .unwrap_or_default();
-        match CompiledPolicy::compile(&slug, row.version, &row.source) {
-            Ok(policy) => {
-                registry.install(council_id, Arc::new(policy));
-                installed += 1;
-            }
-            // Published versions passed validation; failing now means this
-            // process runs different code. Keep serving what it has.
-            Err(problems) => {
-                tracing::error!(council = %slug, version, ?problems, "stored policy no longer compiles")
-            }
+        match install_stored(state, council_id, version).await {
+            Ok(true) => installed += 1,
+            Ok(false) => {}
+            Err(err) => tracing::error!(
+                %council_id, version, error = %err,
+                "could not install the active policy; the previous one keeps serving"
+            ),
         }
     }
     Ok(installed)
 }
 
-/// At start-up: councils with no published policy get the shipped script as
-/// version 1; with `publish_changed` (development), a shipped script that
-/// differs from the active version is published too.
-pub async fn bootstrap(
-    db: &DatabaseConnection,
-    registry: &PolicyRegistry,
-    councils: &CouncilDirectory,
-    dir: &Path,
-    publish_changed: bool,
-) -> Result<()> {
-    sync(db, registry).await?;
-    for slug in councils.slugs().map(str::to_owned).collect::<Vec<_>>() {
-        let council = councils.by_slug(&slug).expect("listed council exists");
-        let path = dir.join(format!("{slug}.rhai"));
-        let Ok(source) = std::fs::read_to_string(&path) else {
-            if registry.get(council.id).is_none() {
+/// Compiles a stored version (on the policy threads) and installs it.
+async fn install_stored(state: &AppState, council_id: Uuid, version: i32) -> Result<bool> {
+    let Some(row) = policy_version::Entity::find()
+        .filter(policy_version::Column::CouncilId.eq(council_id))
+        .filter(policy_version::Column::Version.eq(version))
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    let slug = state
+        .councils
+        .by_id(council_id)
+        .map(|c| c.slug.clone())
+        .unwrap_or_default();
+    let name = slug.clone();
+    let compiled = state
+        .policy_runner
+        .execute(council_id, move || {
+            CompiledPolicy::compile(&name, row.version, &row.source)
+        })
+        .await?;
+    match compiled {
+        Ok(policy) => {
+            state.policies.install(council_id, Arc::new(policy));
+            Ok(true)
+        }
+        // Published versions passed validation; failing now means this
+        // process runs different code. Keep serving what it has.
+        Err(problems) => {
+            tracing::error!(council = %slug, version, ?problems, "stored policy no longer compiles");
+            state.policies.mark_uninstallable(council_id, version);
+            Ok(false)
+        }
+    }
+}
+
+/// At start-up: installs the active versions, and a council with no
+/// version at all gets its shipped script as version 1. A restart never
+/// publishes over a stored version: a shipped file that differs from the
+/// active version is only reported.
+pub async fn bootstrap(state: &AppState, dir: &Path) -> Result<()> {
+    sync(state).await?;
+    for council in state
+        .councils
+        .slugs()
+        .filter_map(|s| state.councils.by_slug(s))
+    {
+        let path = dir.join(format!("{}.rhai", council.slug));
+        let slug = council.slug.as_str();
+        let Ok(source) = tokio::fs::read_to_string(&path).await else {
+            if state.policies.get(council.id).is_none() {
                 tracing::warn!(council = %slug, path = %path.display(), "no policy published or shipped: defaults apply");
             }
             continue;
         };
-        let active = registry.get(council.id);
-        let changed = active
-            .as_ref()
-            .is_some_and(|p| p.sha256 != compiled::sha256(&source));
-        if active.is_none() || (publish_changed && changed) {
-            match publish(
-                db,
-                registry,
-                council,
-                &source,
-                SHIPPED_BY,
-                Some(path.display().to_string()),
-                Utc::now(),
-            )
-            .await
-            {
-                Ok(row) => {
-                    tracing::info!(council = %slug, version = row.version, "shipped policy published")
-                }
-                Err(err) => {
-                    tracing::error!(council = %slug, error = %err, detail = ?policy_detail(&err), "shipped policy rejected")
-                }
+        let file_sha256 = compiled::sha256(&source);
+        if let Some(active) = state.policies.get(council.id) {
+            if active.sha256 != file_sha256 {
+                tracing::warn!(
+                    council = %slug,
+                    path = %path.display(),
+                    active_version = active.version,
+                    active_sha256 = %active.sha256,
+                    file_sha256 = %file_sha256,
+                    "the policy file differs from the active version, which keeps serving; publish the file to use it"
+                );
+            }
+            continue;
+        }
+        if latest_version(&state.db, council.id).await?.is_some() {
+            // Stored but not installable here: sync has logged why.
+            continue;
+        }
+        match publish(
+            state,
+            council,
+            &source,
+            SHIPPED_BY,
+            Some(path.display().to_string()),
+            Utc::now(),
+        )
+        .await
+        {
+            Ok(row) => {
+                tracing::info!(council = %slug, version = row.version, "shipped policy published")
+            }
+            Err(err) => {
+                tracing::error!(council = %slug, error = %err, detail = ?policy_detail(&err), "shipped policy rejected")
             }
         }
     }

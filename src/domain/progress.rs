@@ -63,9 +63,10 @@ pub async fn record_holding_response(
     let mut policy_version = None;
     if let Some(policy) = work.policy() {
         let facts = work.facts(&after).await?;
-        let due = policy
-            .holding_response(facts.to_map(), local_date(current.received_at))
-            .map_err(|p| work.policy_failed(&policy, p))?;
+        let (case, received) = (facts.to_map(), local_date(current.received_at));
+        let due = work
+            .hook(&policy, move |p| p.holding_response(case, received))
+            .await?;
         if let Some(due) = due.filter(|d| d.due >= loaded.on()) {
             next.push(DeadlineSpec::from_hook(
                 crate::policy::hooks::DeadlineOut {
@@ -149,9 +150,8 @@ pub async fn extend_deadline(
                 .date("current_due", existing.due)
                 .date("requested_due", input.new_due)
                 .into_map();
-            let out = policy
-                .extension(facts.to_map(), ext)
-                .map_err(|p| work.policy_failed(&policy, p))?;
+            let case = facts.to_map();
+            let out = work.hook(&policy, move |p| p.extension(case, ext)).await?;
             let over_cap = out.max_due.is_some_and(|max| input.new_due > max);
             if !out.allowed || over_cap {
                 let message = out

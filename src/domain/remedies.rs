@@ -183,9 +183,9 @@ pub async fn approve(work: &CaseWork<'_>, target: RemedyTarget) -> Result<case::
                 .strs("roles", &roles)
                 .opt_str("seniority", seniority.clone())
                 .into_map();
-            let limit = policy
-                .goodwill_limit(officer)
-                .map_err(|p| work.policy_failed(&policy, p))?;
+            let limit = work
+                .hook(&policy, move |p| p.goodwill_limit(officer))
+                .await?;
             (limit, Some(policy.version))
         }
         None => (None, None),

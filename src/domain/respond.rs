@@ -112,9 +112,8 @@ pub async fn respond(
     let (policy_version, next_stage, window) = match work.policy() {
         Some(policy) => {
             let facts = work.facts(&after).await?;
-            let out = policy
-                .responded(facts.to_map(), loaded.on())
-                .map_err(|p| work.policy_failed(&policy, p))?;
+            let (case, on) = (facts.to_map(), loaded.on());
+            let out = work.hook(&policy, move |p| p.responded(case, on)).await?;
             after.ombudsman = out.ombudsman;
             let specs = work.specs(&policy, out.deadlines, Some(stage));
             (Some(policy.version), out.next_stage, specs)

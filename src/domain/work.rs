@@ -147,6 +147,20 @@ impl<'a> CaseWork<'a> {
         self.state.policies.get(self.council.id)
     }
 
+    /// Calls a hook of the council's policy on the policy threads; a script
+    /// that fails becomes POLICY_ERROR and nothing is written.
+    pub async fn hook<T, F>(&self, policy: &Arc<CompiledPolicy>, call: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&CompiledPolicy) -> std::result::Result<T, Problem> + Send + 'static,
+    {
+        self.state
+            .policy_runner
+            .run(self.council.id, policy.clone(), call)
+            .await?
+            .map_err(|p| self.policy_failed(policy, p))
+    }
+
     /// A script that fails at run time: nothing is written.
     pub fn policy_failed(&self, policy: &CompiledPolicy, problem: Problem) -> AppError {
         AppError::PolicyError(format!(

@@ -90,37 +90,51 @@ pub(super) async fn schedule(
     .map(|row| (row.case_id, row.n))
     .collect();
     // A hook is a pure function of the facts it is given, and many cases
-    // share theirs (same kind, stage and dates): ask once per distinct view.
-    let mut answers: HashMap<String, Option<DueOut>> = HashMap::new();
-    let mut failures = 0usize;
-    let mut rows = Vec::new();
+    // share theirs (same kind, stage and dates): ask once per distinct view,
+    // all in one call on the policy threads.
+    let mut asks = Vec::new();
+    let mut keyed = Vec::with_capacity(cases.len());
+    let mut asked = HashSet::new();
     for case in cases {
         let learning_points = learning.get(&case.view.id).copied().unwrap_or(0);
         let facts = case.view.facts(council, learning_points, today);
-        let received = facts.contact.received;
         let key = format!("{facts:?}");
-        let answer = match answers.get(&key) {
-            Some(answer) => answer.clone(),
-            None => {
-                let answer = match policy.holding_response(facts.to_map(), received) {
-                    Ok(answer) => answer,
-                    Err(problem) => {
-                        failures += 1;
-                        if failures == 1 {
-                            tracing::warn!(
-                                council = %council.slug,
-                                version = policy.version,
-                                %problem,
-                                "the holding_response hook failed; no holding response is scheduled for the affected cases"
-                            );
-                        }
-                        None
-                    }
-                };
-                answers.insert(key, answer.clone());
-                answer
+        if asked.insert(key.clone()) {
+            asks.push((key.clone(), facts.to_map(), facts.contact.received));
+        }
+        keyed.push((case, key));
+    }
+    let answered = state
+        .policy_runner
+        .run(council.id, policy.clone(), move |p| {
+            asks.into_iter()
+                .map(|(key, case, received)| (key, p.holding_response(case, received)))
+                .collect::<Vec<_>>()
+        })
+        .await?;
+    let mut answers: HashMap<String, Option<DueOut>> = HashMap::new();
+    let mut failures = 0usize;
+    for (key, answer) in answered {
+        let answer = match answer {
+            Ok(answer) => answer,
+            Err(problem) => {
+                failures += 1;
+                if failures == 1 {
+                    tracing::warn!(
+                        council = %council.slug,
+                        version = policy.version,
+                        %problem,
+                        "the holding_response hook failed; no holding response is scheduled for the affected cases"
+                    );
+                }
+                None
             }
         };
+        answers.insert(key, answer);
+    }
+    let mut rows = Vec::new();
+    for (case, key) in keyed {
+        let answer = answers.get(&key).cloned().flatten();
         let Some(due) = answer else { continue };
         let spec = DeadlineSpec::from_hook(
             DeadlineOut {

@@ -9,6 +9,7 @@ pub mod convert;
 pub mod hooks;
 pub mod prelude;
 pub mod registry;
+pub mod runner;
 pub mod sandbox;
 pub mod static_check;
 pub mod watch;
@@ -22,6 +23,7 @@ use entity::enums::{ContactKind, DeadlineKind, Stage};
 pub use compiled::{CompiledPolicy, Problem, Report};
 pub use hooks::{Contact, RequirementOut};
 pub use registry::PolicyRegistry;
+pub use runner::PolicyRunner;
 
 /// A deadline the policy computed, with the sentence shown to staff.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,10 @@
 //! holds the `Arc` it started with, so a publish mid-request cannot change
 //! the rules under it.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{Arc, Mutex},
+};
 
 use arc_swap::ArcSwap;
 use uuid::Uuid;
@@ -12,6 +15,9 @@ use super::CompiledPolicy;
 #[derive(Default)]
 pub struct PolicyRegistry {
     active: ArcSwap<HashMap<Uuid, Arc<CompiledPolicy>>>,
+    /// Stored versions this process could not compile: not tried again on
+    /// every sync, where each attempt may spend a script's whole budget.
+    uninstallable: Mutex<HashSet<(Uuid, i32)>>,
 }
 
 impl PolicyRegistry {
@@ -36,5 +42,19 @@ impl PolicyRegistry {
 
     pub fn version(&self, council_id: Uuid) -> Option<i32> {
         self.active.load().get(&council_id).map(|p| p.version)
+    }
+
+    pub fn mark_uninstallable(&self, council_id: Uuid, version: i32) {
+        self.uninstallable
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((council_id, version));
+    }
+
+    pub fn is_uninstallable(&self, council_id: Uuid, version: i32) -> bool {
+        self.uninstallable
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&(council_id, version))
     }
 }

@@ -40,7 +40,14 @@ pub fn start(state: Arc<AppState>, dir: &Path) -> anyhow::Result<notify::Recomme
                 changed.insert(more);
             }
             for path in changed {
-                publish_file(&state, &path).await;
+                // Its own task, so nothing one file does can end the watcher.
+                let state = state.clone();
+                let file = path.display().to_string();
+                if let Err(err) =
+                    tokio::spawn(async move { publish_file(&state, &path).await }).await
+                {
+                    tracing::error!(%file, error = %err, "handling a saved policy file failed; still watching");
+                }
             }
         }
     });
@@ -69,27 +76,31 @@ async fn publish_file(state: &AppState, path: &Path) {
         return;
     }
     let note = Some(format!("saved to {}", path.display()));
-    match policies::publish(
-        &state.db,
-        &state.policies,
-        council,
-        &source,
-        WATCHER,
-        note,
-        Utc::now(),
-    )
-    .await
-    {
-        Ok(row) => tracing::info!(
-            council = slug,
-            version = row.version,
-            "policy file published"
-        ),
-        Err(err) => tracing::error!(
-            council = slug,
-            error = %err,
-            detail = ?policies::policy_detail(&err),
-            "policy file rejected; the previous version keeps serving"
-        ),
+    match policies::publish(state, council, &source, WATCHER, note, Utc::now()).await {
+        Ok(row) => {
+            state
+                .metrics
+                .policy_files
+                .with_label_values(&["published"])
+                .inc();
+            tracing::info!(
+                council = slug,
+                version = row.version,
+                "policy file published"
+            )
+        }
+        Err(err) => {
+            state
+                .metrics
+                .policy_files
+                .with_label_values(&["rejected"])
+                .inc();
+            tracing::error!(
+                council = slug,
+                error = %err,
+                detail = ?policies::policy_detail(&err),
+                "policy file rejected; the previous version keeps serving"
+            )
+        }
     }
 }

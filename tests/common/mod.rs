@@ -86,6 +86,7 @@ pub fn serve_args(database_url: String) -> ServeArgs {
         workers: Some(2),
         watch_policies: Some(false),
         policy_sync_ms: 200,
+        policy_threads: Default::default(),
         sweep_ms: 3_600_000,
         fixed_now: Some(NOW.parse().unwrap()),
     }

@@ -3,9 +3,7 @@ use async_graphql::{Context, Object, Result};
 use super::types::{PolicyPreview, PolicyValidation, PolicyVersion};
 use crate::{
     domain::{contact::NewContact, intake, policies},
-    error::AppError,
     graphql::{case::LogContactInput, context::ContextExt},
-    policy::{CompiledPolicy, IntakeDecision, compiled::VALIDATION_BUDGET, sandbox},
 };
 
 #[derive(Default)]
@@ -17,7 +15,9 @@ impl PolicyMutation {
     /// hook shapes, a dry run of every hook, and the script's own tests.
     async fn validate_policy(&self, ctx: &Context<'_>, source: String) -> Result<PolicyValidation> {
         ctx.actor()?.require_any(policies::MAY_ADMINISTER)?;
-        Ok(policies::validate(ctx.council()?, &source)?.into())
+        Ok(policies::validate(ctx.state(), ctx.council()?, &source)
+            .await?
+            .into())
     }
 
     /// What a script would decide for a contact. Nothing is written.
@@ -29,26 +29,12 @@ impl PolicyMutation {
     ) -> Result<PolicyPreview> {
         ctx.actor()?.require_any(policies::MAY_ADMINISTER)?;
         let council = ctx.council()?;
-        policies::check_size(&source)?;
         let now = ctx.now();
         let contact = NewContact::parse(contact.into(), now)?;
         let facts = intake::policy_facts(&contact, contact.via_councillor.is_some(), now);
-        let (decision, output) = sandbox::session(VALIDATION_BUDGET, || {
-            let policy =
-                CompiledPolicy::compile(&council.slug, 0, &source).map_err(|problems| {
-                    AppError::PolicyRejected {
-                        message: format!(
-                            "the script does not compile: {}",
-                            problems.first().map(|p| p.to_string()).unwrap_or_default()
-                        ),
-                        detail: Some(serde_json::json!({ "problems": problems })),
-                    }
-                })?;
-            IntakeDecision::from_policy(&policy, &facts)
-                .map_err(|p| AppError::PolicyError(p.to_string()))
-        });
-        let mut preview = PolicyPreview::from(decision?);
-        preview.output = output.lines;
+        let (decision, output) = policies::preview(ctx.state(), council, &source, facts).await?;
+        let mut preview = PolicyPreview::from(decision);
+        preview.output = output;
         Ok(preview)
     }
 
@@ -64,16 +50,8 @@ impl PolicyMutation {
         let actor = ctx.actor()?.require_any(policies::MAY_ADMINISTER)?;
         let council = ctx.council()?;
         let state = ctx.state();
-        let row = policies::publish(
-            &state.db,
-            &state.policies,
-            council,
-            &source,
-            &actor.subject,
-            note,
-            ctx.now(),
-        )
-        .await?;
+        let row =
+            policies::publish(state, council, &source, &actor.subject, note, ctx.now()).await?;
         Ok(PolicyVersion(row))
     }
 
@@ -82,15 +60,7 @@ impl PolicyMutation {
         let actor = ctx.actor()?.require_any(policies::MAY_ADMINISTER)?;
         let council = ctx.council()?;
         let state = ctx.state();
-        let row = policies::rollback(
-            &state.db,
-            &state.policies,
-            council,
-            version,
-            &actor.subject,
-            ctx.now(),
-        )
-        .await?;
+        let row = policies::rollback(state, council, version, &actor.subject, ctx.now()).await?;
         Ok(PolicyVersion(row))
     }
 }
