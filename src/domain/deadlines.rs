@@ -69,6 +69,11 @@ pub async fn insert(
     if specs.is_empty() {
         return Ok(());
     }
+    // Closing keeps the customer's window open, so a reopened case answered
+    // again would otherwise hold two: the new answer's window replaces it.
+    if specs.iter().any(|s| s.kind == DeadlineKind::Escalate) {
+        supersede(txn, case_id, &[DeadlineKind::Escalate], now).await?;
+    }
     let rows = rows(council_id, case_id, policy_version, specs, now)
         .into_iter()
         .map(|row| row.into_active_model().reset_all());
