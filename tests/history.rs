@@ -154,6 +154,29 @@ on_both_databases! {
         assert_eq!(escalated["escalateBy"], Value::Null);
     }
 
+    async fn a_reopened_case_answered_again_has_one_escalation_window(app: TestApp) {
+        let dcro = app.token("leeds", &["dcro"], "dcro-1");
+        let closed = app.answered_and_closed(&dcro, "Fence damaged").await;
+        let id = closed["id"].as_str().unwrap();
+        let first = closed["escalateBy"].as_str().unwrap().to_owned();
+        app.acted(&dcro, "reopenCase", id, json!({
+            "at": "2027-05-04T09:00:00Z", "reason": "CCTV shows the lorry hitting the fence",
+        })).await;
+        let answered = app.acted(&dcro, "respondToCase", id, json!({
+            "at": "2027-05-10T10:00:00Z",
+            "input": { "outcome": "UPHELD", "summary": "The lorry hit the fence" },
+        })).await;
+        let second = answered["escalateBy"].as_str().unwrap().to_owned();
+        assert!(second > first, "{first} then {second}");
+        let case = read(&app, id).await;
+        let open: Vec<&Value> = case["deadlines"].as_array().unwrap().iter()
+            .filter(|d| d["kind"] == "ESCALATE" && d["superseded"] == false && d["metAt"].is_null())
+            .collect();
+        assert_eq!(open.len(), 1, "{}", case["deadlines"]);
+        assert_eq!(open[0]["due"], second.as_str());
+        assert_eq!(row(&case, "ESCALATE", &first)["superseded"], true);
+    }
+
     async fn withdrawing_ends_the_escalation_window(app: TestApp) {
         let dcro = app.token("leeds", &["dcro"], "dcro-1");
         let case = app.logged("leeds", complaint_input("Withdrawn after answer")).await;

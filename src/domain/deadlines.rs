@@ -69,6 +69,11 @@ pub async fn insert(
     if specs.is_empty() {
         return Ok(());
     }
+    // Closing keeps the customer's window open, so a reopened case answered
+    // again would otherwise hold two: the new answer's window replaces it.
+    if specs.iter().any(|s| s.kind == DeadlineKind::Escalate) {
+        supersede(txn, case_id, &[DeadlineKind::Escalate], now).await?;
+    }
     let rows = rows(council_id, case_id, policy_version, specs, now)
         .into_iter()
         .map(|row| row.into_active_model().reset_all());
@@ -220,4 +225,100 @@ pub fn next_due_expr(case_id: Uuid) -> Expr {
         .filter(deadline::Column::Kind.is_in(duties))
         .into_query();
     Expr::SubQuery(None, Box::new(earliest.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn at(day: &str) -> DateTime<Utc> {
+        let date: NaiveDate = day.parse().unwrap();
+        Utc.from_utc_datetime(&date.and_hms_opt(12, 0, 0).unwrap())
+    }
+
+    fn due(kind: DeadlineKind, on: &str) -> deadline::Model {
+        deadline::Model {
+            id: Uuid::nil(),
+            council_id: Uuid::nil(),
+            case_id: Uuid::nil(),
+            stage: None,
+            kind,
+            due: on.parse().unwrap(),
+            met_at: None,
+            breach_recorded_at: None,
+            superseded_at: None,
+            extended_to: None,
+            policy_version: 1,
+            explanation: String::new(),
+            created_at: at("2026-11-20"),
+        }
+    }
+
+    #[test]
+    fn a_deadline_is_missed_when_it_ran_past_its_date() {
+        let today: NaiveDate = "2026-12-20".parse().unwrap();
+        let open = due(DeadlineKind::Respond, "2026-12-11");
+        assert!(missed(&open, today));
+        assert!(
+            !missed(&open, "2026-12-11".parse().unwrap()),
+            "due today is not yet missed"
+        );
+        let met_in_time = deadline::Model {
+            met_at: Some(at("2026-12-11")),
+            ..open.clone()
+        };
+        assert!(!missed(&met_in_time, today));
+        let met_late = deadline::Model {
+            met_at: Some(at("2026-12-12")),
+            ..open.clone()
+        };
+        assert!(missed(&met_late, today));
+        let extended_in_time = deadline::Model {
+            superseded_at: Some(at("2026-12-10")),
+            extended_to: Some("2027-01-10".parse().unwrap()),
+            ..open.clone()
+        };
+        assert!(!missed(&extended_in_time, today));
+        let extended_late = deadline::Model {
+            superseded_at: Some(at("2026-12-14")),
+            ..open.clone()
+        };
+        assert!(missed(&extended_late, today));
+    }
+
+    #[test]
+    fn a_recorded_breach_stays_missed_and_only_the_councils_duties_can_be_missed() {
+        let today: NaiveDate = "2026-12-20".parse().unwrap();
+        // Recorded, then answered with a backdated time before the date.
+        let recorded = deadline::Model {
+            breach_recorded_at: Some(at("2026-12-12")),
+            met_at: Some(at("2026-12-10")),
+            ..due(DeadlineKind::Respond, "2026-12-11")
+        };
+        assert!(missed(&recorded, today));
+        assert_eq!(breach_recorded_at(&recorded), Some(at("2026-12-12")));
+        let window = due(DeadlineKind::Escalate, "2026-12-01");
+        assert!(!missed(&window, today));
+        // A holding response's mark means "reported as due", not missed.
+        let reported = deadline::Model {
+            breach_recorded_at: Some(at("2026-12-11")),
+            met_at: Some(at("2026-12-11")),
+            ..due(DeadlineKind::HoldingResponse, "2026-12-11")
+        };
+        assert!(!missed(&reported, today));
+        assert_eq!(breach_recorded_at(&reported), None);
+    }
+
+    #[test]
+    fn the_sweepers_sql_names_every_duty_and_not_the_window() {
+        let sql = missed_while_open_sql("d", "$2");
+        assert!(
+            sql.contains("'respond'") && sql.contains("'acknowledge'"),
+            "{sql}"
+        );
+        assert!(!sql.contains("'escalate'"), "{sql}");
+        assert!(sql.ends_with("AND d.due < $2)"), "{sql}");
+    }
 }
