@@ -38,6 +38,9 @@ on_both_databases! {
             "input": { "outcome": "UPHELD", "summary": "s" },
         })).await;
         assert_eq!(refused.code(), "FORBIDDEN");
+        for officer in ["io-stage1", "io-stage2"] {
+            app.record_officer(LEEDS, officer).await;
+        }
         let case = app.acted(&dcro, "assignInvestigator", &id, json!({ "officer": "io-stage1" })).await;
         assert_eq!(case["assignee"]["subject"], "io-stage1");
 

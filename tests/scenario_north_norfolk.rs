@@ -38,6 +38,9 @@ on_both_databases! {
             "input": { "handler": "Waste services", "expectedBy": "2027-01-14" },
         })).await;
         assert_eq!(case["status"], "ACKNOWLEDGED");
+        for officer in ["io-stage1", "sm-stage2", "director-1"] {
+            app.record_officer(NORTH_NORFOLK, officer).await;
+        }
         app.acted(&coordinator, "assignInvestigator", &id, json!({ "officer": "io-stage1" })).await;
 
         // Responding to Complaints: respond or send a holding letter within

@@ -7,6 +7,7 @@ mod m20261123_000002_case_work;
 mod m20261123_000004_people;
 mod m20261123_000005_customer_lookup;
 mod m20261201_000006_deadline_case_index;
+mod m20261205_000007_officers_and_reviews;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_people::Migration),
             Box::new(m20261123_000005_customer_lookup::Migration),
             Box::new(m20261201_000006_deadline_case_index::Migration),
+            Box::new(m20261205_000007_officers_and_reviews::Migration),
         ]
     }
 }

@@ -16,14 +16,11 @@ use uuid::Uuid;
 
 use super::councils::{Council, CouncilDirectory};
 use crate::{
-    auth::Role,
     db,
     error::{AppError, Result},
     policy::{CompiledPolicy, Report, compiled, registry::PolicyRegistry},
 };
 
-/// Who may read, check, publish and roll back a council's policy.
-pub const MAY_ADMINISTER: &[Role] = &[Role::PolicyAdmin];
 /// Scripts are short; this bounds what a publish stores and compiles.
 pub const MAX_SOURCE_BYTES: usize = 200 * 1024;
 pub const SHIPPED_BY: &str = "redress (shipped policy)";
