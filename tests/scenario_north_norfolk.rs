@@ -173,7 +173,8 @@ on_both_databases! {
         assert_eq!(due(&case, "ACKNOWLEDGE"), "2027-04-01");
         assert_eq!(due(&case, "RESPOND"), "2027-05-07");
         app.acted(&coordinator, "acknowledgeCase", &id, json!({ "at": "2027-03-30T10:00:00Z" })).await;
-        let case = app.acted(&coordinator, "respondToCase", &id, json!({
+        // Answered by someone who took no part in stage 1.
+        let case = app.acted(&customer_relations, "respondToCase", &id, json!({
             "at": "2027-04-09T10:00:00Z",
             "input": { "outcome": "NOT_UPHELD", "summary": "The cancellation came from the customer's account" },
         })).await;
