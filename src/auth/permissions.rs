@@ -154,7 +154,9 @@ impl Action {
     pub fn operations(self) -> &'static str {
         match self {
             Action::LogContact => "`logContact`",
-            Action::SeeCouncilCases => "see every case of the council (`cases`, `case`)",
+            Action::SeeCouncilCases => {
+                "see every case of the council (`cases`, `case`, `caseByReference`)"
+            }
             Action::FollowCaseUpdates => {
                 "follow the council's cases live (`caseUpdates`, `deadlineBreaches`; customers and councillors follow what they may read)"
             }
@@ -250,6 +252,48 @@ mod tests {
             readme.contains(&table),
             "README.md's \"Who can do what\" table differs from src/auth/permissions.rs; it should read:\n\n{table}"
         );
+    }
+
+    /// A new operation gets a row (and so a rule) before it ships; `me`
+    /// is every caller's own.
+    #[test]
+    fn every_operation_of_the_schema_is_in_the_matrix() {
+        let schema = include_str!("../../schema.graphql");
+        let named: String = Action::ALL.iter().map(|a| a.operations()).collect();
+        let mut checked = 0;
+        for root in [
+            "type QueryRoot {",
+            "type MutationRoot {",
+            "type LiveSubscription {",
+        ] {
+            let start = schema.find(root).expect(root) + root.len();
+            let body = &schema[start..start + schema[start..].find("\n}").unwrap()];
+            let mut in_doc = false;
+            // Fields sit one tab in; deeper lines are their arguments.
+            let fields = body
+                .lines()
+                .filter(|l| l.starts_with('\t') && !l.starts_with("\t\t"))
+                .map(str::trim);
+            for line in fields {
+                if line.starts_with("\"\"\"") {
+                    let one_line = line.len() > 3 && line.ends_with("\"\"\"");
+                    in_doc ^= !one_line;
+                    continue;
+                }
+                if in_doc || !line.starts_with(|c: char| c.is_ascii_lowercase()) {
+                    continue;
+                }
+                let field = line.split(['(', ':']).next().unwrap();
+                if field != "me" {
+                    assert!(
+                        named.contains(&format!("`{field}")),
+                        "`{field}` is not in the matrix"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 40, "{checked} operations checked");
     }
 
     #[test]
