@@ -286,7 +286,37 @@ async fn record_officers(app: &TestApp) {
     }
 }
 
+/// Reads and directory operations, each with the capability it needs.
+const QUERIES: &[(&str, Action)] = &[
+    ("{ officers { subject } }", Action::SeeOfficers),
+    (
+        "{ officerChanges(subject: \"io-1\") { changedBy } }",
+        Action::RecordOfficer,
+    ),
+    ("{ myQueue { id } }", Action::SeeQueue),
+    (
+        "{ designationsDueForReview { id } }",
+        Action::SeeDesignations,
+    ),
+    ("{ policy { council } }", Action::AdministerPolicy),
+];
+
 on_both_databases! {
+    async fn every_query_follows_the_matrix_for_every_role(app: TestApp) {
+        record_officers(&app).await;
+        for (query, capability) in QUERIES {
+            for role in Role::ALL {
+                let token = app.token(LEEDS, &[role.as_str()], &subject(role));
+                let answer = app.graphql(Some(&token), query, json!({})).await;
+                if capability.reach_of(role).is_some() {
+                    answer.data();
+                } else {
+                    assert_eq!(answer.code(), "FORBIDDEN", "{query} as {role}: {}", answer.body);
+                }
+            }
+        }
+    }
+
     async fn every_case_action_follows_the_matrix_for_every_role(app: TestApp) {
         record_officers(&app).await;
         let mut allowed = 0;
