@@ -18,6 +18,7 @@ const CASE: &str = "query($id: ID!) { case(id: $id) { version restrictedCustomer
 
 /// Logs a complaint from Ann as frontline staff; returns the case.
 async fn complaint_from_ann(app: &TestApp, council: &str) -> Value {
+    app.record_officer(council, "sam").await;
     let token = app.token(council, &["frontline"], "fo");
     app.graphql(
         Some(&token),

@@ -6,7 +6,7 @@ mod common;
 use chrono::NaiveDate;
 use common::*;
 use entity::{case, enums::CaseStatus};
-use redress::domain::{officers, queue};
+use redress::domain::queue;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
     Statement, TransactionTrait, sea_query::Expr,
@@ -51,10 +51,15 @@ fn references(body: &Value) -> Vec<String> {
 }
 
 /// The plan the database makes for the queue's own query.
-async fn plan(app: &TestApp, council_id: Uuid, officer_id: Uuid) -> String {
+async fn plan(
+    app: &TestApp,
+    council_id: Uuid,
+    officer_id: Uuid,
+    holding: queue::Holding,
+) -> String {
     let db = &app.state.db;
     let backend = db.get_database_backend();
-    let built = queue::select(council_id, officer_id, date("2027-06-08"))
+    let built = queue::select(council_id, officer_id, holding, date("2027-06-08"))
         .limit(100)
         .build(backend);
     let txn = db.begin().await.unwrap();
@@ -86,10 +91,8 @@ async fn plan(app: &TestApp, council_id: Uuid, officer_id: Uuid) -> String {
 on_both_databases! {
     async fn the_queue_holds_the_assigned_cases_overdue_or_due_soon_in_order(app: TestApp) {
         // "now" is Tuesday 1 June 2027.
-        let council = app.state.councils.by_slug("leeds").unwrap().id;
-        let now = app.state.clock.now();
-        let ivy = officers::ensure(&app.state.db, council, "ivy", now).await.unwrap().id;
-        let oscar = officers::ensure(&app.state.db, council, "oscar", now).await.unwrap().id;
+        let ivy = app.record_officer("leeds", "ivy").await;
+        let oscar = app.record_officer("leeds", "oscar").await;
         let due_soon = case_for(&app, Some(ivy), Some("2027-06-05"), CaseStatus::InProgress).await;
         let overdue = case_for(&app, Some(ivy), Some("2027-05-20"), CaseStatus::Acknowledged).await;
         let later = case_for(&app, Some(ivy), Some("2027-06-20"), CaseStatus::InProgress).await;
@@ -130,18 +133,22 @@ on_both_databases! {
 
     async fn the_queue_reads_one_range_of_its_index(app: TestApp) {
         let council = app.state.councils.by_slug("leeds").unwrap().id;
-        let now = app.state.clock.now();
-        let ivy = officers::ensure(&app.state.db, council, "ivy", now).await.unwrap().id;
+        let ivy = app.record_officer("leeds", "ivy").await;
         for due in ["2027-05-20", "2027-06-05", "2027-07-01"] {
             case_for(&app, Some(ivy), Some(due), CaseStatus::InProgress).await;
         }
-        let plan = plan(&app, council, ivy).await;
-        assert!(plan.contains("ix_cases_council_assignee_due"), "{plan}");
-        if app.backend == Backend::Postgres {
-            assert!(!plan.contains("Seq Scan") && !plan.contains("Sort"), "{plan}");
-        } else {
-            assert!(plan.contains("SEARCH"), "{plan}");
-            assert!(!plan.contains("TEMP B-TREE"), "no sort step: {plan}");
+        for (holding, index) in [
+            (queue::Holding::Assigned, "ix_cases_council_assignee_due"),
+            (queue::Holding::Reviewing, "ix_cases_council_reviewer_due"),
+        ] {
+            let plan = plan(&app, council, ivy, holding).await;
+            assert!(plan.contains(index), "{plan}");
+            if app.backend == Backend::Postgres {
+                assert!(!plan.contains("Seq Scan") && !plan.contains("Sort"), "{plan}");
+            } else {
+                assert!(plan.contains("SEARCH"), "{plan}");
+                assert!(!plan.contains("TEMP B-TREE"), "no sort step: {plan}");
+            }
         }
     }
 }

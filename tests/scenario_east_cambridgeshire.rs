@@ -43,6 +43,9 @@ on_both_databases! {
         assert!(case["timeline"][1]["data"]["deadlines"][0]["explanation"].as_str().unwrap()
             .contains("10 working days after the acknowledgement on 2026-12-24 (4.5)"));
 
+        for officer in ["lead-stage1", "mt-stage2"] {
+            app.record_officer(EAST_CAMBS, officer).await;
+        }
         app.acted(&dcro, "assignInvestigator", &id, json!({ "officer": "lead-stage1" })).await;
         let case = app.acted(&service_lead, "respondToCase", &id, json!({
             "at": "2027-01-11T16:00:00Z",

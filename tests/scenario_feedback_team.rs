@@ -67,6 +67,7 @@ on_both_databases! {
 
         // Section 7: a full reply is not possible within ten working days,
         // so the service team sends one holding reply; no further cadence.
+        app.record_officer(FEEDBACK_TEAM, "io-1").await;
         app.acted(&dcro, "assignInvestigator", &id, json!({ "officer": "io-1" })).await;
         let case = app.acted(&service_officer, "recordHoldingResponse", &id, json!({
             "at": "2027-01-12T15:00:00Z",

@@ -38,6 +38,9 @@ on_both_databases! {
             "input": { "outcome": "UPHELD", "summary": "s" },
         })).await;
         assert_eq!(refused.code(), "FORBIDDEN");
+        for officer in ["io-stage1", "io-stage2"] {
+            app.record_officer(LEEDS, officer).await;
+        }
         let case = app.acted(&dcro, "assignInvestigator", &id, json!({ "officer": "io-stage1" })).await;
         assert_eq!(case["assignee"]["subject"], "io-stage1");
 
@@ -206,7 +209,9 @@ on_both_databases! {
             .find(|r| r["key"] == "stage2_statement_agreed").expect("para 19 checklist item").clone();
         assert_eq!(statement["blocks"], json!(["respond"]));
         app.acted(&dcro, "acknowledgeCase", &id, json!({ "at": "2027-01-26T10:00:00Z" })).await;
-        let blocked = app.act(&dcro, "respondToCase", &id, json!({
+        // Stage 2 is answered by someone who did not answer stage 1.
+        let reviewing_dcro = app.token(LEEDS, &["dcro"], "dcro-2");
+        let blocked = app.act(&reviewing_dcro, "respondToCase", &id, json!({
             "input": { "outcome": "NOT_UPHELD", "summary": "s" },
         })).await;
         assert_eq!(blocked.code(), "POLICY_REJECTED");

@@ -41,6 +41,7 @@ on_both_databases! {
             "input": { "outcome": "UPHELD", "summary": "s" },
         })).await;
         assert_eq!(refused.code(), "FORBIDDEN");
+        app.record_officer(LEICESTER, "co-1").await;
         let case = app.acted(&dcro, "assignInvestigator", &id, json!({ "officer": "co-1" })).await;
         assert_eq!(case["assignee"]["subject"], "co-1");
 

@@ -39,6 +39,9 @@ on_both_databases! {
             "input": { "handler": "Waste services", "expectedBy": "2027-01-14" },
         })).await;
         assert_eq!(case["status"], "ACKNOWLEDGED");
+        for officer in ["io-stage1", "sm-stage2", "director-1"] {
+            app.record_officer(NORTH_NORFOLK, officer).await;
+        }
         app.acted(&coordinator, "assignInvestigator", &id, json!({ "officer": "io-stage1" })).await;
 
         // Responding to Complaints: respond or send a holding letter within
@@ -171,7 +174,8 @@ on_both_databases! {
         assert_eq!(due(&case, "ACKNOWLEDGE"), "2027-04-01");
         assert_eq!(due(&case, "RESPOND"), "2027-05-07");
         app.acted(&coordinator, "acknowledgeCase", &id, json!({ "at": "2027-03-30T10:00:00Z" })).await;
-        let case = app.acted(&coordinator, "respondToCase", &id, json!({
+        // Answered by someone who took no part in stage 1.
+        let case = app.acted(&customer_relations, "respondToCase", &id, json!({
             "at": "2027-04-09T10:00:00Z",
             "input": { "outcome": "NOT_UPHELD", "summary": "The cancellation came from the customer's account" },
         })).await;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::*;
 use entity::case;
 use futures::{SinkExt, StreamExt};
-use redress::{domain::officers, jobs::sweeper};
+use redress::jobs::sweeper;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
@@ -111,13 +111,10 @@ async fn acknowledge(app: &TestApp, council: &str, id: &str) {
 }
 
 async fn assign(app: &TestApp, council: &str, case_id: &str, officer: &str) {
-    let council_id = app.state.councils.by_slug(council).unwrap().id;
-    let officer = officers::ensure(&app.state.db, council_id, officer, app.state.clock.now())
-        .await
-        .unwrap();
+    let officer = app.record_officer(council, officer).await;
     let id: Uuid = case_id.parse().unwrap();
     case::Entity::update_many()
-        .col_expr(case::Column::AssigneeId, Expr::value(officer.id))
+        .col_expr(case::Column::AssigneeId, Expr::value(officer))
         .filter(case::Column::Id.eq(id))
         .exec(&app.state.db)
         .await

@@ -10,6 +10,7 @@ pub mod deadline;
 pub mod enums;
 pub mod learning_point;
 pub mod officer;
+pub mod officer_change;
 pub mod persistent_designation;
 pub mod persistent_review;
 pub mod policy_version;

@@ -1,6 +1,6 @@
 use uuid::Uuid;
 
-use super::Role;
+use super::{Action, Reach, Role};
 use crate::error::{AppError, Result};
 
 /// The verified caller: one council, one subject, one or more roles. Built
@@ -20,19 +20,24 @@ impl Actor {
     }
 
     /// The one guard each operation starts with.
-    pub fn require_any(&self, allowed: &[Role]) -> Result<&Self> {
-        if self.roles.iter().any(|role| allowed.contains(role)) {
+    pub fn require(&self, action: Action) -> Result<&Self> {
+        if self.reach(action).is_some() {
             Ok(self)
         } else {
             Err(AppError::Forbidden(format!(
                 "this needs one of the roles: {}",
-                allowed
-                    .iter()
+                action
+                    .roles()
                     .map(|r| r.as_str())
                     .collect::<Vec<_>>()
                     .join(", ")
             )))
         }
+    }
+
+    /// How far the caller's roles together reach for this action.
+    pub fn reach(&self, action: Action) -> Option<Reach> {
+        action.reach(&self.roles)
     }
 
     /// The role recorded on the timeline: the most senior the caller holds.

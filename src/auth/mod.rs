@@ -3,10 +3,12 @@
 
 mod actor;
 mod jwt;
+pub mod permissions;
 mod role;
 
 pub use actor::Actor;
 pub use jwt::{Claims, DEV_SECRET, JwtConfig, TokenError, TokenMinter, TokenVerifier, parse_roles};
+pub use permissions::{Action, Reach};
 pub use role::Role;
 
 use crate::{domain::councils::CouncilDirectory, error::AppError};

@@ -40,13 +40,7 @@ impl Role {
 
     /// Council staff who work cases and may see every case of their council.
     pub fn is_case_staff(self) -> bool {
-        matches!(
-            self,
-            Role::Frontline
-                | Role::InvestigatingOfficer
-                | Role::Dcro
-                | Role::CustomerFeedbackManager
-        )
+        super::Action::SeeCouncilCases.reach_of(self).is_some()
     }
 }
 

@@ -12,15 +12,8 @@ use super::{
     events::EventKind,
     work::{CaseWork, Step, Target, deadline_data, require_status},
 };
-use crate::{auth::Role, error::Result};
+use crate::error::Result;
 
-/// Staff who handle contacts may acknowledge them.
-pub const MAY_ACKNOWLEDGE: &[Role] = &[
-    Role::Frontline,
-    Role::InvestigatingOfficer,
-    Role::Dcro,
-    Role::CustomerFeedbackManager,
-];
 /// The action name policies use in a requirement's `before` list.
 pub const ACTION: &str = "acknowledge";
 

@@ -14,17 +14,7 @@ use super::{
     lifecycle::{Ending, ensure_may_close},
     work::{CaseWork, Step, Target},
 };
-use crate::{
-    auth::Role,
-    error::{AppError, Result},
-};
-
-/// Who decides (an investigating officer on the cases assigned to them).
-pub const MAY_DECIDE: &[Role] = &[
-    Role::InvestigatingOfficer,
-    Role::Dcro,
-    Role::CustomerFeedbackManager,
-];
+use crate::error::{AppError, Result};
 
 #[instrument(skip_all, fields(council = %work.council.slug, case = %target.case_id))]
 pub async fn decide_not_to_investigate(
@@ -35,7 +25,6 @@ pub async fn decide_not_to_investigate(
     let reason = required_text("reason", reason, 5_000)?;
     let loaded = work.load(target).await?;
     let current = &loaded.case;
-    work.ensure_may_work(current).await?;
     if !current.anonymous {
         return Err(AppError::bad_input(
             "caseId",

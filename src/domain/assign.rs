@@ -5,8 +5,9 @@ use entity::{
     case, case_event,
     enums::{CaseStatus, Stage},
 };
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
+use uuid::Uuid;
 
 use super::{
     events::EventKind,
@@ -14,12 +15,9 @@ use super::{
     work::{CaseWork, Step, Target},
 };
 use crate::{
-    auth::Role,
+    auth::Reach,
     error::{AppError, Result},
 };
-
-/// Departmental Customer Relations Officers and feedback managers allocate work.
-pub const MAY_ASSIGN: &[Role] = &[Role::Dcro, Role::CustomerFeedbackManager];
 
 pub async fn assign_investigator(
     work: &CaseWork<'_>,
@@ -30,7 +28,7 @@ pub async fn assign_investigator(
     let current = &loaded.case;
     require_open(current, "assigned")?;
     let txn = work.begin().await?;
-    let officer = officers::ensure(&txn, work.council.id, officer_subject, work.now).await?;
+    let officer = officers::named(&txn, work.council.id, "officer", officer_subject).await?;
     if current.assignee_id == Some(officer.id) {
         return Err(AppError::bad_input(
             "officer",
@@ -83,16 +81,8 @@ pub async fn appoint_reviewer(
         ));
     }
     let txn = work.begin().await?;
-    let officer = officers::ensure(&txn, work.council.id, officer_subject, work.now).await?;
-    let answered_before = case_event::Entity::find()
-        .filter(case_event::Column::CouncilId.eq(work.council.id))
-        .filter(case_event::Column::CaseId.eq(current.id))
-        .filter(case_event::Column::Kind.eq(EventKind::Responded.as_str()))
-        .filter(case_event::Column::ActorSubject.eq(officer.subject.clone()))
-        .count(&txn)
-        .await?
-        > 0;
-    if current.assignee_id == Some(officer.id) || answered_before {
+    let officer = officers::named(&txn, work.council.id, "officer", officer_subject).await?;
+    if took_part(&txn, current, &officer.subject, Some(officer.id)).await? {
         return Err(AppError::PolicyRejected {
             message: format!(
                 "{} took part in an earlier stage of {}; the review must be impartial",
@@ -110,6 +100,50 @@ pub async fn appoint_reviewer(
         data: json!({ "officer": officer.subject, "stage": current.stage }),
     };
     work.finish(txn, &loaded, after, step).await
+}
+
+/// At a review stage the answer comes from someone impartial: the appointed
+/// reviewer, or a manager who took no part in an earlier stage. The officer
+/// who investigated stage 1 keeps working the case but does not answer it.
+pub async fn ensure_impartial_answer(work: &CaseWork<'_>, case: &case::Model) -> Result<()> {
+    if !matches!(case.stage, Some(Stage::Stage2 | Stage::Stage3)) {
+        return Ok(());
+    }
+    let db = &work.state.db;
+    let me = officers::by_subject(db, work.council.id, &work.actor.subject)
+        .await?
+        .map(|o| o.id);
+    if me.is_some() && case.stage2_reviewer_id == me {
+        return Ok(());
+    }
+    let manager = work.actor.reach(work.action) == Some(Reach::Council);
+    if manager && !took_part(db, case, &work.actor.subject, me).await? {
+        return Ok(());
+    }
+    Err(AppError::Forbidden(format!(
+        "{} is answered at this stage by its appointed reviewer, or by a manager who took no part in an earlier stage",
+        case.reference
+    )))
+}
+
+/// Investigated the case (its assignee) or sent one of its responses.
+async fn took_part(
+    db: &impl ConnectionTrait,
+    case: &case::Model,
+    subject: &str,
+    officer_id: Option<Uuid>,
+) -> Result<bool> {
+    if officer_id.is_some() && case.assignee_id == officer_id {
+        return Ok(true);
+    }
+    let answered = case_event::Entity::find()
+        .filter(case_event::Column::CouncilId.eq(case.council_id))
+        .filter(case_event::Column::CaseId.eq(case.id))
+        .filter(case_event::Column::Kind.eq(EventKind::Responded.as_str()))
+        .filter(case_event::Column::ActorSubject.eq(subject))
+        .count(db)
+        .await?;
+    Ok(answered > 0)
 }
 
 fn require_open(case: &case::Model, doing: &str) -> Result<()> {

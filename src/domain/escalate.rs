@@ -23,28 +23,10 @@ use super::{
     work::{CaseWork, Loaded, Step, Target, deadline_data, require_status},
 };
 use crate::{
-    auth::Role,
+    auth::Action,
     error::{AppError, Result},
     policy::{RequirementOut, convert::MapBuilder},
 };
-
-/// The customer on their own case, or staff recording a request made to them.
-pub const MAY_REQUEST: &[Role] = &[
-    Role::Customer,
-    Role::Frontline,
-    Role::InvestigatingOfficer,
-    Role::Dcro,
-    Role::CustomerFeedbackManager,
-];
-/// Only managers may accept a late request at their discretion.
-pub const MAY_USE_DISCRETION: &[Role] = &[Role::Dcro, Role::CustomerFeedbackManager];
-pub const MAY_RESOLVE_INFORMALLY: &[Role] = &[
-    Role::Frontline,
-    Role::InvestigatingOfficer,
-    Role::Dcro,
-    Role::CustomerFeedbackManager,
-];
-pub const MAY_ASSESS: &[Role] = &[Role::CustomerFeedbackManager];
 
 pub struct EscalationRequest {
     pub reasons: String,
@@ -89,7 +71,7 @@ pub async fn request_escalation(
             "verbal is recorded by council staff only: a request you send is in writing",
         ));
     }
-    if request.discretion && work.actor.require_any(MAY_USE_DISCRETION).is_err() {
+    if request.discretion && work.actor.require(Action::AcceptLateEscalation).is_err() {
         return Err(AppError::Forbidden(
             "only a Departmental Customer Relations Officer or feedback manager may accept a request at their discretion".into(),
         ));

@@ -24,17 +24,6 @@ use crate::{
     state::AppState,
 };
 
-/// Who may log a contact: staff who receive them, councillors for their
-/// constituents, and customers for themselves. Policy admins may not.
-pub const MAY_LOG: &[Role] = &[
-    Role::Customer,
-    Role::Frontline,
-    Role::InvestigatingOfficer,
-    Role::Dcro,
-    Role::CustomerFeedbackManager,
-    Role::Councillor,
-];
-
 #[instrument(skip_all, fields(council = %council.slug))]
 pub async fn log_contact(
     state: &AppState,

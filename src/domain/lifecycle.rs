@@ -15,30 +15,10 @@ use super::{
     work::{CaseWork, Step, Target, deadline_data, require_status, status_name},
 };
 use crate::{
-    auth::Role,
     error::{AppError, Result},
     policy::{IntakeDecision, hooks},
 };
 
-pub const MAY_SCOPE: &[Role] = &[
-    Role::Frontline,
-    Role::InvestigatingOfficer,
-    Role::Dcro,
-    Role::CustomerFeedbackManager,
-];
-pub const MAY_WITHDRAW: &[Role] = &[
-    Role::Customer,
-    Role::Frontline,
-    Role::InvestigatingOfficer,
-    Role::Dcro,
-    Role::CustomerFeedbackManager,
-];
-pub const MAY_CLOSE: &[Role] = &[
-    Role::InvestigatingOfficer,
-    Role::Dcro,
-    Role::CustomerFeedbackManager,
-];
-pub const MAY_REOPEN: &[Role] = &[Role::Dcro, Role::CustomerFeedbackManager];
 pub const CLOSE_ACTION: &str = "close";
 
 /// How a case comes to be closed, as the policy's `can_close` is told.
@@ -327,7 +307,6 @@ pub async fn close(work: &CaseWork<'_>, target: Target, input: Closing) -> Resul
     let loaded = work.load(target).await?;
     let current = &loaded.case;
     require_status(current, &CaseStatus::open_values(), "closed")?;
-    work.ensure_may_work(current).await?;
     let note = input
         .note
         .map(|n| contact::required_text("note", n, 4_000))

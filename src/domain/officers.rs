@@ -1,23 +1,26 @@
 //! The council's staff directory. An officer is known by the `sub` of their
-//! token; the row appears the first time they are named (assigned, or act),
-//! and a manager may record their name and seniority, which the council's
-//! policy maps to a goodwill-payment limit.
+//! token once a manager records them (`recordOfficer`); work is only ever
+//! given to a known officer, so a mistyped name is refused rather than
+//! becoming a new member of staff. Their seniority is one of the grades the
+//! council's policy names, and the policy maps it to a goodwill limit: nobody
+//! sets their own, and every change is kept with who made it and when.
 
 use chrono::{DateTime, Utc};
-use entity::officer;
+use entity::{officer, officer_change};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, sea_query::OnConflict,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set,
 };
+use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::{contact::required_text, councils::Council};
 use crate::{
-    auth::Role,
+    auth::{Action, Actor},
+    db,
     error::{AppError, Result},
+    state::AppState,
 };
-
-/// Who may keep the staff directory.
-pub const MAY_MANAGE: &[Role] = &[Role::Dcro, Role::CustomerFeedbackManager];
 
 pub async fn by_subject(
     db: &impl ConnectionTrait,
@@ -31,45 +34,49 @@ pub async fn by_subject(
         .await?)
 }
 
-/// The officer with this subject, created on first mention.
-pub async fn ensure(
-    txn: &impl ConnectionTrait,
+/// The known officer an input names; anyone else is BAD_USER_INPUT on `field`.
+pub async fn named(
+    db: &impl ConnectionTrait,
+    council_id: Uuid,
+    field: &'static str,
+    subject: &str,
+) -> Result<officer::Model> {
+    by_subject(db, council_id, subject.trim())
+        .await?
+        .ok_or_else(|| {
+            AppError::bad_input(
+                field,
+                format!(
+                    "`{}` is not an officer of this council; record them with recordOfficer first (see `officers`)",
+                    subject.trim()
+                ),
+            )
+        })
+}
+
+/// The council's staff, by subject.
+pub async fn directory(db: &impl ConnectionTrait, council_id: Uuid) -> Result<Vec<officer::Model>> {
+    Ok(officer::Entity::find()
+        .filter(officer::Column::CouncilId.eq(council_id))
+        .order_by_asc(officer::Column::Subject)
+        .all(db)
+        .await?)
+}
+
+/// The changes to one officer's entry, oldest first.
+pub async fn changes(
+    db: &impl ConnectionTrait,
     council_id: Uuid,
     subject: &str,
-    now: DateTime<Utc>,
-) -> Result<officer::Model> {
-    let subject = subject.trim();
-    if subject.is_empty() || subject.chars().count() > 200 {
-        return Err(AppError::bad_input(
-            "officer",
-            "an officer is named by the non-empty `sub` of their token (at most 200 characters)",
-        ));
-    }
-    let row = officer::Model {
-        id: Uuid::now_v7(),
-        council_id,
-        subject: subject.to_owned(),
-        display_name: subject.to_owned(),
-        email: None,
-        seniority: None,
-        service_id: None,
-        created_at: now,
-    };
-    let inserted = officer::Entity::insert(row.into_active_model().reset_all())
-        .on_conflict(
-            OnConflict::columns([officer::Column::CouncilId, officer::Column::Subject])
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(txn)
-        .await;
-    match inserted {
-        Ok(_) | Err(DbErr::RecordNotInserted) => {}
-        Err(err) => return Err(err.into()),
-    }
-    by_subject(txn, council_id, subject)
-        .await?
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("officer vanished after upsert")))
+) -> Result<Vec<officer_change::Model>> {
+    let officer = named(db, council_id, "subject", subject).await?;
+    Ok(officer_change::Entity::find()
+        .filter(officer_change::Column::CouncilId.eq(council_id))
+        .filter(officer_change::Column::OfficerId.eq(officer.id))
+        .order_by_asc(officer_change::Column::ChangedAt)
+        .order_by_asc(officer_change::Column::Id)
+        .all(db)
+        .await?)
 }
 
 /// What a manager records about a member of staff.
@@ -80,26 +87,115 @@ pub struct OfficerDetails {
     pub seniority: Option<String>,
 }
 
+/// Records (or creates) an officer's entry and its change, in one transaction.
 pub async fn record(
-    txn: &impl ConnectionTrait,
-    council_id: Uuid,
+    state: &AppState,
+    council: &Council,
+    actor: &Actor,
     details: OfficerDetails,
     now: DateTime<Utc>,
 ) -> Result<officer::Model> {
-    let current = ensure(txn, council_id, &details.subject, now).await?;
-    let mut row = current.into_active_model();
-    if let Some(name) = details.display_name {
-        row.display_name = sea_orm::Set(super::contact::required_text("displayName", name, 200)?);
+    let subject = details.subject.trim().to_owned();
+    if subject.is_empty() || subject.chars().count() > 200 {
+        return Err(AppError::bad_input(
+            "subject",
+            "an officer is named by the non-empty `sub` of their token (at most 200 characters)",
+        ));
     }
-    if let Some(email) = details.email {
-        row.email = sea_orm::Set(Some(super::contact::required_text("email", email, 320)?));
+    let display_name = details
+        .display_name
+        .map(|n| required_text("displayName", n, 200))
+        .transpose()?;
+    let email = details
+        .email
+        .map(|e| required_text("email", e, 320))
+        .transpose()?;
+    let seniority = match details.seniority {
+        Some(grade) => Some(check_seniority(state, council, actor, &subject, grade)?),
+        None => None,
+    };
+
+    let txn = db::begin_write(&state.db).await?;
+    let current = by_subject(&txn, council.id, &subject).await?;
+    let old = current.as_ref().map(entry);
+    let mut row = match current {
+        Some(found) => found,
+        None => officer::Model {
+            id: Uuid::now_v7(),
+            council_id: council.id,
+            subject: subject.clone(),
+            display_name: subject.clone(),
+            email: None,
+            seniority: None,
+            service_id: None,
+            created_at: now,
+        },
+    };
+    let created = old.is_none();
+    row.display_name = display_name.unwrap_or(row.display_name);
+    row.email = email.or(row.email);
+    row.seniority = seniority.or(row.seniority);
+    let new = entry(&row);
+    if old.as_ref() == Some(&new) {
+        return Ok(row);
     }
-    if let Some(seniority) = details.seniority {
-        row.seniority = sea_orm::Set(Some(super::contact::required_text(
-            "seniority",
-            seniority,
-            64,
-        )?));
+    let saved = if created {
+        row.into_active_model().reset_all().insert(&txn).await?
+    } else {
+        row.into_active_model().reset_all().update(&txn).await?
+    };
+    officer_change::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        council_id: Set(council.id),
+        officer_id: Set(saved.id),
+        changed_by: Set(actor.subject.clone()),
+        changed_at: Set(now),
+        old: Set(old),
+        new: Set(new),
     }
-    Ok(row.update(txn).await?)
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// A grade is set by those the matrix allows, never on oneself (it sets the
+/// goodwill limit), and only to a grade the council's policy names.
+fn check_seniority(
+    state: &AppState,
+    council: &Council,
+    actor: &Actor,
+    subject: &str,
+    grade: String,
+) -> Result<String> {
+    actor.require(Action::SetSeniority)?;
+    if subject == actor.subject {
+        return Err(AppError::Forbidden(
+            "nobody sets their own seniority: it decides the goodwill payments they may approve"
+                .into(),
+        ));
+    }
+    let grades = state
+        .policies
+        .get(council.id)
+        .map(|p| p.seniorities().to_vec())
+        .unwrap_or_default();
+    let grade = grade.trim().to_owned();
+    if grades.contains(&grade) {
+        return Ok(grade);
+    }
+    let known = if grades.is_empty() {
+        "its policy names no grades (a `seniorities` hook)".to_owned()
+    } else {
+        format!("its policy names: {}", grades.join(", "))
+    };
+    Err(AppError::bad_input(
+        "seniority",
+        format!("`{grade}` is not a grade of {}; {known}", council.slug),
+    ))
+}
+
+/// The recorded part of an entry, as a change keeps it.
+fn entry(o: &officer::Model) -> Value {
+    json!({ "displayName": o.display_name, "email": o.email, "seniority": o.seniority })
 }

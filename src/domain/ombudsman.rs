@@ -16,13 +16,9 @@ use super::{
     work::{CaseWork, Step, Target, deadline_data, require_status},
 };
 use crate::{
-    auth::Role,
     error::{AppError, Result},
     policy::convert::MapBuilder,
 };
-
-/// Ombudsman liaison sits with the feedback manager and DCROs.
-pub const MAY_LIAISE: &[Role] = &[Role::Dcro, Role::CustomerFeedbackManager];
 
 pub struct Enquiry {
     /// Defaults to the ombudsman the last response named.

@@ -36,15 +36,12 @@ use super::{
     officers,
 };
 use crate::{
-    auth::{Actor, Role},
+    auth::Actor,
     db,
     error::{AppError, Result},
     policy::convert::MapBuilder,
     state::AppState,
 };
-
-/// Who decides on and reviews designations.
-pub const MAY_DECIDE: &[Role] = &[Role::Dcro, Role::CustomerFeedbackManager];
 
 /// The checklist item a restricted customer's new contact carries.
 pub const NEW_ISSUES_CHECKED: &str = "new_issues_checked";
@@ -184,7 +181,11 @@ pub async fn designate(
         ));
     }
     let spoc = match &restrictions.single_point_of_contact {
-        Some(sub) => Some(officers::ensure(&txn, by.council.id, sub, by.now).await?.id),
+        Some(sub) => Some(
+            officers::named(&txn, by.council.id, "singlePointOfContact", sub)
+                .await?
+                .id,
+        ),
         None => None,
     };
     let row = pd::Model {
@@ -293,7 +294,11 @@ pub async fn review(
     let txn = db::begin_write(&by.state.db).await?;
     if let Some(r) = &varied {
         after.single_point_of_contact_id = match &r.single_point_of_contact {
-            Some(sub) => Some(officers::ensure(&txn, by.council.id, sub, by.now).await?.id),
+            Some(sub) => Some(
+                officers::named(&txn, by.council.id, "singlePointOfContact", sub)
+                    .await?
+                    .id,
+            ),
             None => None,
         };
         after.written_contact_only = r.written_contact_only;

@@ -16,7 +16,6 @@ use uuid::Uuid;
 
 use super::councils::Council;
 use crate::{
-    auth::Role,
     db,
     error::{AppError, Result},
     policy::{
@@ -27,8 +26,6 @@ use crate::{
     state::AppState,
 };
 
-/// Who may read, check, publish and roll back a council's policy.
-pub const MAY_ADMINISTER: &[Role] = &[Role::PolicyAdmin];
 /// Scripts are short; this bounds what a publish stores and compiles.
 pub const MAX_SOURCE_BYTES: usize = 200 * 1024;
 pub const SHIPPED_BY: &str = "redress (shipped policy)";

@@ -16,12 +16,9 @@ use super::{
     persistent::Deciding,
 };
 use crate::{
-    auth::Role,
     db,
     error::{AppError, Result},
 };
-
-pub const MAY_LINK: &[Role] = &[Role::Frontline, Role::Dcro, Role::CustomerFeedbackManager];
 
 /// Links the record to the portal account `portal_subject` (the `sub` of the
 /// customer's token) and notes it on each of the record's cases. Linking

@@ -17,16 +17,8 @@ use super::{
     events::EventKind,
     work::{ANSWERED, CaseWork, Step, Target, deadline_data, require_status},
 };
-use crate::{
-    auth::Role,
-    error::{AppError, Result},
-};
+use crate::error::{AppError, Result};
 
-pub const MAY_RESPOND: &[Role] = &[
-    Role::InvestigatingOfficer,
-    Role::Dcro,
-    Role::CustomerFeedbackManager,
-];
 pub const ACTION: &str = "respond";
 
 pub struct RemedyDraft {
@@ -69,7 +61,7 @@ pub async fn respond(
             ));
         }
     };
-    work.ensure_may_work(current).await?;
+    super::assign::ensure_impartial_answer(work, current).await?;
     work.ensure_unblocked(current, ACTION).await?;
     let summary = contact::required_text("summary", input.summary, 20_000)?;
     let remedies = input

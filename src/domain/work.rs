@@ -1,6 +1,6 @@
 //! What every case action shares. An action: checks the caller's role (in
 //! the resolver), reads the case through the caller's scope at the version
-//! they saw, checks when the thing happened, asks the council's policy, then
+//! they saw and checks their roles reach it, checks when the thing happened, asks the council's policy, then
 //! writes one transaction that changes the case only at that version and
 //! appends exactly one timeline event; after the commit it is published to
 //! live subscribers.
@@ -32,7 +32,7 @@ use super::{
     scope::CaseScope,
 };
 use crate::{
-    auth::{Actor, Role},
+    auth::{Action, Actor, Reach, Role},
     db,
     error::{AppError, Result},
     policy::{
@@ -47,6 +47,8 @@ pub struct CaseWork<'a> {
     pub state: &'a AppState,
     pub council: &'a Council,
     pub actor: &'a Actor,
+    /// What the caller does, as the permission matrix names it.
+    pub action: Action,
     pub now: DateTime<Utc>,
 }
 
@@ -82,20 +84,28 @@ pub struct Step {
 }
 
 impl<'a> CaseWork<'a> {
-    pub fn new(state: &'a AppState, council: &'a Council, actor: &'a Actor) -> Self {
+    pub fn new(
+        state: &'a AppState,
+        council: &'a Council,
+        actor: &'a Actor,
+        action: Action,
+    ) -> Self {
         Self {
             state,
             council,
             actor,
+            action,
             now: state.clock.now(),
         }
     }
 
     /// Reads the case through the caller's scope (another council's case, or
-    /// one they may not see, is NOT_FOUND), checks the version and `at`.
+    /// one they may not see, is NOT_FOUND), checks the caller's roles reach
+    /// it, then the version and `at`.
     pub async fn load(&self, target: Target) -> Result<Loaded> {
         let scope = CaseScope::for_actor(self.actor)?;
         let case = cases::get(&self.state.db, &scope, target.case_id).await?;
+        self.ensure_may_work(&case).await?;
         if let Some(expected) = target.expected_version.filter(|v| *v != case.version) {
             return Err(stale(expected, case.version));
         }
@@ -115,27 +125,28 @@ impl<'a> CaseWork<'a> {
         Ok(Loaded { case, at })
     }
 
-    /// An investigating officer works the cases assigned to them (or that
-    /// they review); managers
-    /// and frontline staff are not limited this way.
-    pub async fn ensure_may_work(&self, case: &case::Model) -> Result<()> {
-        let unrestricted = [Role::Frontline, Role::Dcro, Role::CustomerFeedbackManager];
-        if unrestricted.iter().any(|r| self.actor.has(*r))
-            || !self.actor.has(Role::InvestigatingOfficer)
-        {
-            return Ok(());
+    /// Whether the caller's roles reach this case for this action: a role
+    /// granted it on the council's cases reaches every case; one granted it
+    /// on assigned cases (an investigating officer) only those assigned to
+    /// the caller or that they review. One role never lifts another's limit.
+    async fn ensure_may_work(&self, case: &case::Model) -> Result<()> {
+        match self.actor.reach(self.action) {
+            Some(Reach::Council) => Ok(()),
+            Some(Reach::Assigned) if self.is_mine(case).await? => Ok(()),
+            Some(Reach::Assigned) => Err(AppError::Forbidden(format!(
+                "{} is not assigned to you; an investigating officer works the cases assigned to them",
+                case.reference
+            ))),
+            None => self.actor.require(self.action).map(drop),
         }
+    }
+
+    /// Assigned to the caller, or given them to review.
+    async fn is_mine(&self, case: &case::Model) -> Result<bool> {
         let me = officers::by_subject(&self.state.db, self.council.id, &self.actor.subject).await?;
-        let mine = me.is_some_and(|me| {
+        Ok(me.is_some_and(|me| {
             case.assignee_id == Some(me.id) || case.stage2_reviewer_id == Some(me.id)
-        });
-        if mine {
-            return Ok(());
-        }
-        Err(AppError::Forbidden(format!(
-            "{} is not assigned to you; an investigating officer works the cases assigned to them",
-            case.reference
-        )))
+        }))
     }
 
     /// The caller acts as the customer on their own case (portal), not as staff.

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Europe::London;
 
 use crate::{
-    auth::{Actor, Role},
+    auth::{Action, Actor},
     domain::{councils::Council, scope::CaseScope, work::CaseWork},
     error::{AppError, Result},
     state::AppState,
@@ -23,7 +23,7 @@ pub trait ContextExt {
     }
     fn now(&self) -> DateTime<Utc>;
     /// The caller, checked against the roles an action allows, ready to act.
-    fn case_work(&self, allowed: &[Role]) -> Result<CaseWork<'_>>;
+    fn case_work(&self, action: Action) -> Result<CaseWork<'_>>;
     /// Today in the councils' calendar (Europe/London).
     fn today(&self) -> NaiveDate {
         self.now().with_timezone(&London).date_naive()
@@ -53,8 +53,8 @@ impl ContextExt for Context<'_> {
         self.state().clock.now()
     }
 
-    fn case_work(&self, allowed: &[Role]) -> Result<CaseWork<'_>> {
-        let actor = self.actor()?.require_any(allowed)?;
-        Ok(CaseWork::new(self.state(), self.council()?, actor))
+    fn case_work(&self, action: Action) -> Result<CaseWork<'_>> {
+        let actor = self.actor()?.require(action)?;
+        Ok(CaseWork::new(self.state(), self.council()?, actor, action))
     }
 }

@@ -104,6 +104,7 @@ pub struct CompiledPolicy {
     calendar: Arc<Calendar>,
     hooks: BTreeSet<String>,
     exclusions: Vec<ExclusionOut>,
+    seniorities: Vec<String>,
 }
 
 impl fmt::Debug for CompiledPolicy {
@@ -160,6 +161,7 @@ impl CompiledPolicy {
             calendar: Arc::new(Calendar::england_and_wales()),
             hooks: defined,
             exclusions: Vec::new(),
+            seniorities: Vec::new(),
         };
         if let Some(cal) = policy
             .typed::<CalendarOut>(CALENDAR, vec![])
@@ -172,6 +174,12 @@ impl CompiledPolicy {
             .map_err(|p| vec![p])?
         {
             policy.exclusions = exclusions;
+        }
+        if let Some(grades) = policy
+            .typed::<Vec<String>>(SENIORITIES, vec![])
+            .map_err(|p| vec![p])?
+        {
+            policy.seniorities = grades;
         }
         Ok(policy)
     }
@@ -243,6 +251,12 @@ impl CompiledPolicy {
     /// `exclusions` hook).
     pub fn exclusions(&self) -> &[ExclusionOut] {
         &self.exclusions
+    }
+
+    /// The officers' grades the script names (empty when it has no
+    /// `seniorities` hook): the only seniorities an officer may be given.
+    pub fn seniorities(&self) -> &[String] {
+        &self.seniorities
     }
 
     pub fn defines(&self, hook: &str) -> bool {

@@ -17,6 +17,7 @@ pub const HOLDING_RESPONSE: &str = "holding_response";
 pub const OMBUDSMAN: &str = "ombudsman";
 pub const PERSISTENT_REVIEW: &str = "persistent_review";
 pub const GOODWILL_LIMIT: &str = "goodwill_limit";
+pub const SENIORITIES: &str = "seniorities";
 pub const CAN_CLOSE: &str = "can_close";
 pub const REOPENED: &str = "reopened";
 pub const REQUIREMENT_MET: &str = "requirement_met";
@@ -35,6 +36,7 @@ pub const HOOKS: &[(&str, &[&str])] = &[
     (OMBUDSMAN, &["case", "enquiry"]),
     (PERSISTENT_REVIEW, &["designation"]),
     (GOODWILL_LIMIT, &["officer"]),
+    (SENIORITIES, &[]),
     (CAN_CLOSE, &["case"]),
     (REOPENED, &["case"]),
     (REQUIREMENT_MET, &["case", "requirement"]),

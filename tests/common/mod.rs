@@ -195,6 +195,24 @@ impl TestApp {
             .clone()
     }
 
+    /// Records a member of staff in the council's directory, as its customer
+    /// feedback manager does before work is given to them; returns their id.
+    pub async fn record_officer(&self, council: &str, subject: &str) -> uuid::Uuid {
+        let token = self.token(council, &["customer_feedback_manager"], "directory-keeper");
+        let answer = self
+            .graphql(
+                Some(&token),
+                "mutation($i: OfficerInput!) { recordOfficer(input: $i) { id } }",
+                json!({ "i": { "subject": subject } }),
+            )
+            .await;
+        answer.data()["recordOfficer"]["id"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
     /// Every case of a council, counted by a staff member.
     pub async fn case_count(&self, council: &str) -> u64 {
         let token = self.token(council, &["customer_feedback_manager"], "counter");

@@ -15,6 +15,7 @@ use super::{
     types::Case,
 };
 use crate::{
+    auth::Action,
     domain::{assign, escalate, lifecycle, ombudsman, progress, respond},
     error::AppError,
     graphql::context::ContextExt,
@@ -35,7 +36,7 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(assign::MAY_ASSIGN)?;
+        let work = ctx.case_work(Action::AssignInvestigator)?;
         let model =
             assign::assign_investigator(&work, target(&case_id, at, expected_version)?, &officer)
                 .await?;
@@ -52,7 +53,7 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(assign::MAY_ASSIGN)?;
+        let work = ctx.case_work(Action::AppointReviewer)?;
         let model =
             assign::appoint_reviewer(&work, target(&case_id, at, expected_version)?, &officer)
                 .await?;
@@ -69,7 +70,7 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(progress::MAY_PROGRESS)?;
+        let work = ctx.case_work(Action::ReportProgress)?;
         let holding = progress::HoldingResponse {
             reason: input.reason,
             expected_by: input.expected_by.0,
@@ -93,7 +94,7 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(progress::MAY_PROGRESS)?;
+        let work = ctx.case_work(Action::ReportProgress)?;
         let extension = progress::Extension {
             kind: input.kind.into(),
             new_due: input.new_due.0,
@@ -116,7 +117,7 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(escalate::MAY_RESOLVE_INFORMALLY)?;
+        let work = ctx.case_work(Action::ResolveInformally)?;
         let outcome = escalate::InformalOutcome {
             resolved: input.resolved,
             summary: input.summary,
@@ -140,7 +141,7 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(respond::MAY_RESPOND)?;
+        let work = ctx.case_work(Action::Respond)?;
         let response = respond::StageResponse {
             outcome: input.outcome.into(),
             summary: input.summary,
@@ -178,7 +179,7 @@ impl CaseActions {
         #[graphql(desc = "When the request was received (default now).")] at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(escalate::MAY_REQUEST)?;
+        let work = ctx.case_work(Action::RequestEscalation)?;
         let request = escalate::EscalationRequest {
             reasons: input.reasons,
             desired_outcome: input.desired_outcome,
@@ -200,7 +201,7 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(escalate::MAY_ASSESS)?;
+        let work = ctx.case_work(Action::AssessStage2)?;
         let missing = |field: &'static str| {
             AppError::bad_input(field, format!("{field} is required for this decision"))
         };
@@ -234,7 +235,7 @@ impl CaseActions {
         #[graphql(desc = "When the enquiry was received (default now).")] at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(ombudsman::MAY_LIAISE)?;
+        let work = ctx.case_work(Action::LiaiseWithOmbudsman)?;
         let enquiry = ombudsman::Enquiry {
             ombudsman: input.ombudsman.map(Into::into),
             reference: input.reference,
@@ -255,7 +256,7 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(ombudsman::MAY_LIAISE)?;
+        let work = ctx.case_work(Action::LiaiseWithOmbudsman)?;
         let model =
             ombudsman::reply(&work, target(&case_id, at, expected_version)?, summary).await?;
         Ok(Case::new(model))
@@ -270,7 +271,7 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(ombudsman::MAY_LIAISE)?;
+        let work = ctx.case_work(Action::LiaiseWithOmbudsman)?;
         let decision = ombudsman::Decision {
             outcome: input.outcome.into(),
             summary: input.summary,
@@ -291,7 +292,7 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(lifecycle::MAY_SCOPE)?;
+        let work = ctx.case_work(Action::Rescope)?;
         let decision = lifecycle::OutOfScope {
             exclusion: input.exclusion,
             reason: input.reason,
@@ -313,7 +314,7 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(lifecycle::MAY_SCOPE)?;
+        let work = ctx.case_work(Action::Rescope)?;
         let conversion = lifecycle::Conversion {
             to: input.to.into(),
             reason: input.reason,
@@ -333,7 +334,7 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(lifecycle::MAY_WITHDRAW)?;
+        let work = ctx.case_work(Action::Withdraw)?;
         let model =
             lifecycle::withdraw(&work, target(&case_id, at, expected_version)?, reason).await?;
         Ok(Case::new(model))
@@ -352,7 +353,7 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(lifecycle::MAY_CLOSE)?;
+        let work = ctx.case_work(Action::Close)?;
         let input = lifecycle::Closing {
             note,
             outstanding_reason,
@@ -372,7 +373,7 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(lifecycle::MAY_REOPEN)?;
+        let work = ctx.case_work(Action::Reopen)?;
         let model =
             lifecycle::reopen(&work, target(&case_id, at, expected_version)?, reason).await?;
         Ok(Case::new(model))

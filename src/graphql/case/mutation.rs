@@ -8,6 +8,7 @@ use super::{
     types::Case,
 };
 use crate::{
+    auth::Action,
     domain::{
         acknowledge::{self, Acknowledgement},
         contact::NewContact,
@@ -26,7 +27,7 @@ impl CaseMutation {
     /// Log a complaint, compliment, comment or suggestion. The council's
     /// policy decides its stage and deadlines.
     async fn log_contact(&self, ctx: &Context<'_>, input: LogContactInput) -> Result<Case> {
-        let actor = ctx.actor()?.require_any(intake::MAY_LOG)?;
+        let actor = ctx.actor()?.require(Action::LogContact)?;
         let council = ctx.council()?;
         let now = ctx.now();
         let contact = NewContact::from_caller(input.into(), actor, now)?;
@@ -63,7 +64,7 @@ impl CaseMutation {
         )]
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(acknowledge::MAY_ACKNOWLEDGE)?;
+        let work = ctx.case_work(Action::Acknowledge)?;
         let input = input.unwrap_or_default();
         let ack = Acknowledgement {
             channel: channel.map(Into::into),

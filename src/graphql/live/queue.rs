@@ -2,7 +2,7 @@ use async_graphql::{Context, Object, Result};
 use chrono::Duration;
 
 use crate::{
-    auth::Role,
+    auth::Action,
     domain::{officers, queue},
     error::AppError,
     graphql::{case::Case, context::ContextExt},
@@ -26,12 +26,7 @@ impl QueueQuery {
         due_within_days: Option<i32>,
     ) -> Result<Vec<Case>> {
         let due_within_days = due_within_days.unwrap_or(7);
-        let actor = ctx.actor()?.require_any(&[
-            Role::Frontline,
-            Role::InvestigatingOfficer,
-            Role::Dcro,
-            Role::CustomerFeedbackManager,
-        ])?;
+        let actor = ctx.actor()?.require(Action::SeeQueue)?;
         let first = match first {
             None => queue::MAX_QUEUE,
             Some(n) if (1..=queue::MAX_QUEUE as i32).contains(&n) => n as u64,

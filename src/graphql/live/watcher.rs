@@ -14,7 +14,7 @@ use tokio::sync::broadcast::{Receiver, error::RecvError};
 use uuid::Uuid;
 
 use crate::{
-    auth::{Actor, Role},
+    auth::{Action, Actor, Reach, Role},
     domain::{
         audience::Audience, cases, events::EventKind, feed::CaseChanged, officers,
         scope::CaseScope,
@@ -51,16 +51,14 @@ impl Watcher {
             cases::get(&state.db, &scope, id).await?;
         }
         let audience = scope.audience();
-        let unrestricted = [Role::Frontline, Role::Dcro, Role::CustomerFeedbackManager];
-        let view = if unrestricted.iter().any(|r| actor.has(*r)) {
-            View::Council
-        } else if actor.has(Role::InvestigatingOfficer) {
-            let me = officers::by_subject(&state.db, actor.council_id, &actor.subject).await?;
-            View::Assigned(me.map(|o| o.id))
-        } else if actor.has(Role::Councillor) {
-            View::Councillor
-        } else {
-            View::Customer(HashMap::new())
+        let view = match actor.reach(Action::FollowCaseUpdates) {
+            Some(Reach::Council) => View::Council,
+            Some(Reach::Assigned) => {
+                let me = officers::by_subject(&state.db, actor.council_id, &actor.subject).await?;
+                View::Assigned(me.map(|o| o.id))
+            }
+            None if actor.has(Role::Councillor) => View::Councillor,
+            None => View::Customer(HashMap::new()),
         };
         Ok(Self {
             state,

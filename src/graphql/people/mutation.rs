@@ -9,7 +9,7 @@ use super::{
     types::PersistentDesignation,
 };
 use crate::{
-    db,
+    auth::Action,
     domain::{
         anonymous, checklist, officers, persistent,
         persistent::Deciding,
@@ -17,7 +17,6 @@ use crate::{
         remedies::{self, RemedyTarget},
         work::Target,
     },
-    error::AppError,
     graphql::{
         case::types_public::{Case, Customer, Officer},
         context::ContextExt,
@@ -64,7 +63,7 @@ impl PeopleMutation {
         customer_id: ID,
         portal_subject: String,
     ) -> Result<Customer> {
-        let actor = ctx.actor()?.require_any(portal::MAY_LINK)?;
+        let actor = ctx.actor()?.require(Action::LinkPortalAccount)?;
         let by = Deciding {
             state: ctx.state(),
             council: ctx.council()?,
@@ -86,7 +85,7 @@ impl PeopleMutation {
         customer_id: ID,
         input: DesignationInput,
     ) -> Result<PersistentDesignation> {
-        let actor = ctx.actor()?.require_any(persistent::MAY_DECIDE)?;
+        let actor = ctx.actor()?.require(Action::DecidePersistent)?;
         let by = Deciding {
             state: ctx.state(),
             council: ctx.council()?,
@@ -106,7 +105,7 @@ impl PeopleMutation {
         designation_id: ID,
         input: DesignationReviewInput,
     ) -> Result<PersistentDesignation> {
-        let actor = ctx.actor()?.require_any(persistent::MAY_DECIDE)?;
+        let actor = ctx.actor()?.require(Action::DecidePersistent)?;
         let by = Deciding {
             state: ctx.state(),
             council: ctx.council()?,
@@ -132,7 +131,7 @@ impl PeopleMutation {
         )]
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(checklist::MAY_COMPLETE)?;
+        let work = ctx.case_work(Action::CompleteRequirement)?;
         let target = target(&case_id, at, expected_version)?;
         let model = checklist::complete(&work, target, &key, note).await?;
         Ok(Case::new(model))
@@ -149,7 +148,7 @@ impl PeopleMutation {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(remedies::MAY_RECORD)?;
+        let work = ctx.case_work(Action::RecordRemedy)?;
         let target = target(&case_id, at, expected_version)?;
         let model = remedies::record(&work, target, input.into()).await?;
         Ok(Case::new(model))
@@ -165,7 +164,7 @@ impl PeopleMutation {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(remedies::MAY_APPROVE)?;
+        let work = ctx.case_work(Action::ApproveGoodwill)?;
         let target = remedy_target(&remedy_id, at, expected_version)?;
         let model = remedies::approve(&work, target).await?;
         Ok(Case::new(model))
@@ -179,7 +178,7 @@ impl PeopleMutation {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(remedies::MAY_RECORD)?;
+        let work = ctx.case_work(Action::RecordRemedy)?;
         let target = remedy_target(&remedy_id, at, expected_version)?;
         let model = remedies::complete(&work, target).await?;
         Ok(Case::new(model))
@@ -194,7 +193,7 @@ impl PeopleMutation {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(remedies::MAY_RECORD)?;
+        let work = ctx.case_work(Action::RecordRemedy)?;
         let target = target(&case_id, at, expected_version)?;
         let model = remedies::record_learning(&work, target, input.into()).await?;
         Ok(Case::new(model))
@@ -210,31 +209,25 @@ impl PeopleMutation {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(anonymous::MAY_DECIDE)?;
+        let work = ctx.case_work(Action::DecideNotToInvestigate)?;
         let target = target(&case_id, at, expected_version)?;
         let model = anonymous::decide_not_to_investigate(&work, target, reason).await?;
         Ok(Case::new(model))
     }
 
-    /// Record a member of staff: name, email and the seniority the council's
-    /// policy maps to a goodwill limit.
+    /// Record a member of staff, who may then be assigned work: name, email
+    /// and the seniority (a grade the council's policy names, mapped to a
+    /// goodwill limit). Only the customer feedback manager sets a seniority,
+    /// never their own; every change is kept (`officerChanges`).
     async fn record_officer(&self, ctx: &Context<'_>, input: OfficerInput) -> Result<Officer> {
-        let actor = ctx.actor()?.require_any(officers::MAY_MANAGE)?;
-        let state = ctx.state();
-        let txn = db::begin_write(&state.db).await.map_err(AppError::from)?;
-        let row = officers::record(
-            &txn,
-            actor.council_id,
-            officers::OfficerDetails {
-                subject: input.subject,
-                display_name: input.display_name,
-                email: input.email,
-                seniority: input.seniority,
-            },
-            ctx.now(),
-        )
-        .await?;
-        txn.commit().await.map_err(AppError::from)?;
+        let actor = ctx.actor()?.require(Action::RecordOfficer)?;
+        let details = officers::OfficerDetails {
+            subject: input.subject,
+            display_name: input.display_name,
+            email: input.email,
+            seniority: input.seniority,
+        };
+        let row = officers::record(ctx.state(), ctx.council()?, actor, details, ctx.now()).await?;
         Ok(Officer(row))
     }
 }

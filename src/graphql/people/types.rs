@@ -1,8 +1,8 @@
 use async_graphql::{Context, Enum, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::{
-    customer, enums as db, learning_point, officer, persistent_designation, persistent_review,
-    remedy,
+    customer, enums as db, learning_point, officer, officer_change, persistent_designation,
+    persistent_review, remedy,
 };
 use sea_orm::EntityTrait;
 
@@ -231,5 +231,27 @@ impl LearningPoint {
     }
     async fn recorded_at(&self) -> DateTime<Utc> {
         self.0.recorded_at
+    }
+}
+
+/// One change to an officer's directory entry.
+pub struct OfficerChange(pub officer_change::Model);
+
+#[Object]
+impl OfficerChange {
+    /// The `sub` of the manager who made it.
+    async fn changed_by(&self) -> &str {
+        &self.0.changed_by
+    }
+    async fn changed_at(&self) -> DateTime<Utc> {
+        self.0.changed_at
+    }
+    /// The entry before (`displayName`, `email`, `seniority`); null when it was created.
+    async fn old(&self) -> Option<&serde_json::Value> {
+        self.0.old.as_ref()
+    }
+    /// The entry after.
+    async fn new(&self) -> &serde_json::Value {
+        &self.0.new
     }
 }

@@ -2,6 +2,7 @@ use async_graphql::{Context, Object, Result};
 
 use super::types::{PolicyPreview, PolicyValidation, PolicyVersion};
 use crate::{
+    auth::Action,
     domain::{contact::NewContact, intake, policies},
     graphql::{case::LogContactInput, context::ContextExt},
 };
@@ -14,7 +15,7 @@ impl PolicyMutation {
     /// Checks a script without publishing it: syntax (with line and column),
     /// hook shapes, a dry run of every hook, and the script's own tests.
     async fn validate_policy(&self, ctx: &Context<'_>, source: String) -> Result<PolicyValidation> {
-        ctx.actor()?.require_any(policies::MAY_ADMINISTER)?;
+        ctx.actor()?.require(Action::AdministerPolicy)?;
         Ok(policies::validate(ctx.state(), ctx.council()?, &source)
             .await?
             .into())
@@ -27,7 +28,7 @@ impl PolicyMutation {
         source: String,
         contact: LogContactInput,
     ) -> Result<PolicyPreview> {
-        ctx.actor()?.require_any(policies::MAY_ADMINISTER)?;
+        ctx.actor()?.require(Action::AdministerPolicy)?;
         let council = ctx.council()?;
         let now = ctx.now();
         let contact = NewContact::parse(contact.into(), now)?;
@@ -47,7 +48,7 @@ impl PolicyMutation {
         source: String,
         note: Option<String>,
     ) -> Result<PolicyVersion> {
-        let actor = ctx.actor()?.require_any(policies::MAY_ADMINISTER)?;
+        let actor = ctx.actor()?.require(Action::AdministerPolicy)?;
         let council = ctx.council()?;
         let state = ctx.state();
         let row =
@@ -57,7 +58,7 @@ impl PolicyMutation {
 
     /// Publishes an earlier version's text again as the newest version.
     async fn rollback_policy(&self, ctx: &Context<'_>, version: i32) -> Result<PolicyVersion> {
-        let actor = ctx.actor()?.require_any(policies::MAY_ADMINISTER)?;
+        let actor = ctx.actor()?.require(Action::AdministerPolicy)?;
         let council = ctx.council()?;
         let state = ctx.state();
         let row = policies::rollback(state, council, version, &actor.subject, ctx.now()).await?;

@@ -1,7 +1,7 @@
 use async_graphql::{Context, Object, Result};
 
 use super::types::PolicyVersion;
-use crate::{domain::policies, graphql::context::ContextExt};
+use crate::{auth::Action, domain::policies, graphql::context::ContextExt};
 
 #[derive(Default)]
 pub struct PolicyQuery;
@@ -10,7 +10,7 @@ pub struct PolicyQuery;
 impl PolicyQuery {
     /// The caller's council's policy: the active version and every earlier one.
     async fn policy(&self, ctx: &Context<'_>) -> Result<Policy> {
-        ctx.actor()?.require_any(policies::MAY_ADMINISTER)?;
+        ctx.actor()?.require(Action::AdministerPolicy)?;
         let council = ctx.council()?;
         let history = policies::history(&ctx.state().db, council.id).await?;
         let active_version = ctx.state().policies.version(council.id);
