@@ -10,6 +10,7 @@ use tracing::instrument;
 use super::{
     contact::required_text,
     events::EventKind,
+    text,
     work::{CaseWork, Step, Target},
 };
 use crate::{
@@ -30,7 +31,7 @@ pub async fn decide_not_to_investigate(
     target: Target,
     reason: String,
 ) -> Result<case::Model> {
-    let reason = required_text("reason", reason, 5_000)?;
+    let reason = required_text("reason", reason, text::NOTE_MAX_CHARS)?;
     let loaded = work.load(target).await?;
     let current = &loaded.case;
     work.ensure_may_work(current).await?;

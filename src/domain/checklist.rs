@@ -11,6 +11,7 @@ use super::{
     contact::optional_text,
     events::EventKind,
     intake::local_date,
+    text,
     work::{CaseWork, Step, Target},
 };
 use crate::{
@@ -36,7 +37,7 @@ pub async fn complete(
     key: &str,
     note: Option<String>,
 ) -> Result<case::Model> {
-    let note = optional_text("note", note, 5_000)?;
+    let note = optional_text("note", note, text::NOTE_MAX_CHARS)?;
     let loaded = work.load(target).await?;
     let current = &loaded.case;
     work.ensure_may_work(current).await?;

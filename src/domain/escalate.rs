@@ -18,6 +18,7 @@ use super::{
     contact, deadlines,
     events::EventKind,
     intake::local_date,
+    text,
     work::{CaseWork, Loaded, Step, Target, deadline_data, require_status},
 };
 use crate::{
@@ -79,8 +80,12 @@ pub async fn request_escalation(
             ),
         ));
     }
-    let reasons = contact::required_text("reasons", request.reasons, 10_000)?;
-    let desired = contact::required_text("desiredOutcome", request.desired_outcome, 10_000)?;
+    let reasons = contact::required_text("reasons", request.reasons, text::STATEMENT_MAX_CHARS)?;
+    let desired = contact::required_text(
+        "desiredOutcome",
+        request.desired_outcome,
+        text::STATEMENT_MAX_CHARS,
+    )?;
     if request.discretion && work.actor.require_any(MAY_USE_DISCRETION).is_err() {
         return Err(AppError::Forbidden(
             "only a Departmental Customer Relations Officer or feedback manager may accept a request at their discretion".into(),
@@ -124,7 +129,7 @@ pub async fn record_informal_resolution(
         ));
     }
     require_status(current, &CaseStatus::open_values(), "resolved informally")?;
-    let summary = contact::required_text("summary", input.summary, 10_000)?;
+    let summary = contact::required_text("summary", input.summary, text::STATEMENT_MAX_CHARS)?;
     if !input.resolved {
         return advance(
             work,
@@ -348,8 +353,11 @@ pub async fn assess_stage2(
     let txn = work.begin().await?;
     let (summary, data) = match decision {
         Assessment::ReferBack { recommendations } => {
-            let recommendations =
-                contact::required_text("recommendations", recommendations, 10_000)?;
+            let recommendations = contact::required_text(
+                "recommendations",
+                recommendations,
+                text::STATEMENT_MAX_CHARS,
+            )?;
             after.stage = Some(Stage::Stage1);
             after.status = CaseStatus::InProgress;
             deadlines::supersede(&txn, current.id, &[], work.now).await?;
@@ -361,8 +369,16 @@ pub async fn assess_stage2(
         Assessment::Decline { reason, signpost } => {
             after.status = CaseStatus::Closed;
             after.closed_at = Some(loaded.at);
-            after.scope_reason = Some(contact::required_text("reason", reason, 4_000)?);
-            after.signpost = Some(contact::required_text("signpost", signpost, 4_000)?);
+            after.scope_reason = Some(contact::required_text(
+                "reason",
+                reason,
+                text::NOTE_MAX_CHARS,
+            )?);
+            after.signpost = Some(contact::required_text(
+                "signpost",
+                signpost,
+                text::NOTE_MAX_CHARS,
+            )?);
             (
                 "Stage 2 declined".to_owned(),
                 json!({ "decision": "decline", "reason": after.scope_reason, "signpost": after.signpost }),

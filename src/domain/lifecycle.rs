@@ -12,6 +12,7 @@ use super::{
     contact, deadlines,
     events::EventKind,
     intake::check_exclusion,
+    text,
     work::{CaseWork, Step, Target, deadline_data, require_status, status_name},
 };
 use crate::{
@@ -104,11 +105,11 @@ pub async fn mark_out_of_scope(
     require_status(current, &CaseStatus::open_values(), "marked out of scope")?;
     let reason = input
         .reason
-        .map(|r| contact::required_text("reason", r, 4_000))
+        .map(|r| contact::required_text("reason", r, text::NOTE_MAX_CHARS))
         .transpose()?;
     let signpost = input
         .signpost
-        .map(|s| contact::required_text("signpost", s, 4_000))
+        .map(|s| contact::required_text("signpost", s, text::NOTE_MAX_CHARS))
         .transpose()?;
     let mut policy_version = None;
     let (policy_reason, policy_signpost) = match (&input.exclusion, work.policy()) {
@@ -183,7 +184,7 @@ pub async fn convert(
 ) -> Result<case::Model> {
     let loaded = work.load(target).await?;
     let current = &loaded.case;
-    let reason = contact::required_text("reason", input.reason, 4_000)?;
+    let reason = contact::required_text("reason", input.reason, text::NOTE_MAX_CHARS)?;
     if !input.customer_agreed {
         return Err(AppError::bad_input(
             "customerAgreed",
@@ -277,7 +278,7 @@ pub async fn withdraw(
     let current = &loaded.case;
     require_status(current, &CaseStatus::open_values(), "withdrawn")?;
     let reason = reason
-        .map(|r| contact::required_text("reason", r, 4_000))
+        .map(|r| contact::required_text("reason", r, text::NOTE_MAX_CHARS))
         .transpose()?;
     let mut after = current.clone();
     after.status = CaseStatus::Withdrawn;
@@ -309,7 +310,7 @@ pub async fn close(
     require_status(current, &CaseStatus::open_values(), "closed")?;
     work.ensure_may_work(current).await?;
     let note = note
-        .map(|n| contact::required_text("note", n, 4_000))
+        .map(|n| contact::required_text("note", n, text::NOTE_MAX_CHARS))
         .transpose()?;
     let policy_version = ensure_may_close(work, current, Ending::Closed).await?;
     let mut after = current.clone();
@@ -339,7 +340,7 @@ pub async fn reopen(work: &CaseWork<'_>, target: Target, reason: String) -> Resu
         ],
         "reopened",
     )?;
-    let reason = contact::required_text("reason", reason, 4_000)?;
+    let reason = contact::required_text("reason", reason, text::NOTE_MAX_CHARS)?;
     let mut after = current.clone();
     after.status = if current.acknowledged_at.is_some() {
         CaseStatus::InProgress

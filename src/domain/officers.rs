@@ -39,10 +39,13 @@ pub async fn ensure(
     now: DateTime<Utc>,
 ) -> Result<officer::Model> {
     let subject = subject.trim();
-    if subject.is_empty() || subject.chars().count() > 200 {
+    if subject.is_empty() || subject.chars().count() > super::text::LINE_MAX_CHARS {
         return Err(AppError::bad_input(
             "officer",
-            "an officer is named by the non-empty `sub` of their token (at most 200 characters)",
+            format!(
+                "an officer is named by the non-empty `sub` of their token (at most {} characters)",
+                super::text::LINE_MAX_CHARS
+            ),
         ));
     }
     let row = officer::Model {
@@ -89,7 +92,11 @@ pub async fn record(
     let current = ensure(txn, council_id, &details.subject, now).await?;
     let mut row = current.into_active_model();
     if let Some(name) = details.display_name {
-        row.display_name = sea_orm::Set(super::contact::required_text("displayName", name, 200)?);
+        row.display_name = sea_orm::Set(super::contact::required_text(
+            "displayName",
+            name,
+            super::text::LINE_MAX_CHARS,
+        )?);
     }
     if let Some(email) = details.email {
         row.email = sea_orm::Set(Some(super::contact::required_text("email", email, 320)?));

@@ -33,7 +33,7 @@ use super::{
     events::{self, EventKind, NewEvent},
     feed::CaseChanged,
     intake::local_date,
-    officers,
+    officers, text,
 };
 use crate::{
     auth::{Actor, Role},
@@ -122,8 +122,12 @@ pub async fn designate(
     customer_id: Uuid,
     input: NewDesignation,
 ) -> Result<pd::Model> {
-    let behaviour = required_text("behaviour", input.behaviour, 5_000)?;
-    let required_change = optional_text("requiredChange", input.required_change, 5_000)?;
+    let behaviour = required_text("behaviour", input.behaviour, text::NOTE_MAX_CHARS)?;
+    let required_change = optional_text(
+        "requiredChange",
+        input.required_change,
+        text::NOTE_MAX_CHARS,
+    )?;
     let today = local_date(by.now);
     if input.letter_date > today {
         return Err(AppError::bad_input(
@@ -231,7 +235,7 @@ pub async fn review(
     designation_id: Uuid,
     input: NewReview,
 ) -> Result<pd::Model> {
-    let notes = optional_text("notes", input.notes, 5_000)?;
+    let notes = optional_text("notes", input.notes, text::NOTE_MAX_CHARS)?;
     let current = get(&by.state.db, by.council.id, designation_id).await?;
     if current.ended_at.is_some() {
         return Err(AppError::bad_input(
@@ -463,8 +467,11 @@ fn next_review(
 }
 
 fn checked_restrictions(r: Restrictions) -> Result<Restrictions> {
-    let single_point_of_contact =
-        optional_text("singlePointOfContact", r.single_point_of_contact, 200)?;
+    let single_point_of_contact = optional_text(
+        "singlePointOfContact",
+        r.single_point_of_contact,
+        text::LINE_MAX_CHARS,
+    )?;
     Ok(Restrictions {
         single_point_of_contact,
         ..r

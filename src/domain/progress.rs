@@ -12,6 +12,7 @@ use super::{
     contact, deadlines,
     events::EventKind,
     intake::local_date,
+    text,
     work::{CaseWork, Step, Target, deadline_data, require_status},
 };
 use crate::{
@@ -48,7 +49,7 @@ pub async fn record_holding_response(
         "sent a holding response",
     )?;
     work.ensure_may_work(current).await?;
-    let reason = contact::required_text("reason", input.reason, 2_000)?;
+    let reason = contact::required_text("reason", input.reason, text::NOTE_MAX_CHARS)?;
     if input.expected_by < loaded.on() {
         return Err(AppError::bad_input(
             "expectedBy",
@@ -124,7 +125,7 @@ pub async fn extend_deadline(
     let current = &loaded.case;
     require_status(current, &CaseStatus::open_values(), "given more time")?;
     work.ensure_may_work(current).await?;
-    let reason = contact::required_text("reason", input.reason, 2_000)?;
+    let reason = contact::required_text("reason", input.reason, text::NOTE_MAX_CHARS)?;
     let kind_name = sea_orm::ActiveEnum::to_value(&input.kind);
     let existing = deadlines::open(&work.state.db, current.id, input.kind)
         .await?

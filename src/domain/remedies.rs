@@ -26,7 +26,7 @@ use super::{
     contact::{optional_text, required_text},
     events::EventKind,
     lifecycle::{self, Ending},
-    officers,
+    officers, text,
     work::{CaseWork, Step, Target},
 };
 use crate::{
@@ -64,8 +64,8 @@ pub struct RemedyTarget {
 
 #[instrument(skip_all, fields(council = %work.council.slug, case = %target.case_id))]
 pub async fn record(work: &CaseWork<'_>, target: Target, input: NewRemedy) -> Result<case::Model> {
-    let description = required_text("description", input.description, 5_000)?;
-    let claim_route = optional_text("claimRoute", input.claim_route, 5_000)?;
+    let description = required_text("description", input.description, text::NOTE_MAX_CHARS)?;
+    let claim_route = optional_text("claimRoute", input.claim_route, text::NOTE_MAX_CHARS)?;
     check_amount(input.kind, input.amount_pence)?;
     if input.kind == RemedyKind::Compensation && claim_route.is_none() {
         return Err(AppError::bad_input(
@@ -303,8 +303,12 @@ pub async fn record_learning(
     target: Target,
     input: NewLearning,
 ) -> Result<case::Model> {
-    let lesson = required_text("lesson", input.lesson, 5_000)?;
-    let improvement = optional_text("serviceImprovement", input.service_improvement, 5_000)?;
+    let lesson = required_text("lesson", input.lesson, text::NOTE_MAX_CHARS)?;
+    let improvement = optional_text(
+        "serviceImprovement",
+        input.service_improvement,
+        text::NOTE_MAX_CHARS,
+    )?;
     let loaded = work.load(target).await?;
     let current = &loaded.case;
     work.ensure_may_work(current).await?;
@@ -373,6 +377,10 @@ pub async fn learning_of_case(
 }
 
 /// Money: positive pence where it applies, refused where it does not.
+/// £1,000,000: far above any council's payment, far below where sums
+/// and SQLite's integer arithmetic could overflow.
+pub const MAX_AMOUNT_PENCE: i64 = 100_000_000;
+
 pub fn check_amount(kind: RemedyKind, amount: Option<i64>) -> Result<()> {
     match (kind, amount) {
         (RemedyKind::GoodwillPayment, None) => Err(AppError::bad_input(
@@ -385,9 +393,12 @@ pub fn check_amount(kind: RemedyKind, amount: Option<i64>) -> Result<()> {
                 format!("an {} has no amount", kind_name(kind)),
             ))
         }
-        (_, Some(pence)) if pence <= 0 => Err(AppError::bad_input(
+        (_, Some(pence)) if pence <= 0 || pence > MAX_AMOUNT_PENCE => Err(AppError::bad_input(
             "amountPence",
-            "an amount is a positive number of pence",
+            format!(
+                "an amount is a positive number of pence, at most {MAX_AMOUNT_PENCE} ({})",
+                pounds(MAX_AMOUNT_PENCE)
+            ),
         )),
         _ => Ok(()),
     }
