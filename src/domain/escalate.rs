@@ -23,7 +23,7 @@ use super::{
 };
 use crate::{
     auth::Role,
-    error::{AppError, Result},
+    error::{AppError, PolicyDetail, Result},
     policy::{RequirementOut, convert::MapBuilder},
 };
 
@@ -189,13 +189,14 @@ async fn advance(
         let reason = out
             .reason
             .unwrap_or_else(|| "the council's policy does not allow this escalation".into());
-        return Err(AppError::PolicyRejected {
-            message: reason.clone(),
-            detail: Some(json!({
-                "reason": reason,
-                "escalateBy": window.as_ref().map(|w| w.due),
-            })),
-        });
+        return Err(AppError::policy_rejected(
+            reason.clone(),
+            PolicyDetail {
+                reason: Some(reason),
+                escalate_by: window.as_ref().map(|w| w.due),
+                ..Default::default()
+            },
+        ));
     }
     let stage = out.stage.ok_or_else(|| {
         AppError::PolicyError(format!(

@@ -9,7 +9,6 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
-use serde_json::json;
 use std::sync::Arc;
 use tracing::instrument;
 use uuid::Uuid;
@@ -18,7 +17,7 @@ use super::councils::{Council, CouncilDirectory};
 use crate::{
     auth::Role,
     db,
-    error::{AppError, Result},
+    error::{AppError, PolicyDetail, Result},
     policy::{CompiledPolicy, Report, compiled, registry::PolicyRegistry},
 };
 
@@ -134,9 +133,12 @@ fn rejected(report: &Report) -> AppError {
         .unwrap_or_default();
     AppError::PolicyRejected {
         message: format!("the policy was not published: {count} problem(s), first: {first}"),
-        detail: Some(
-            json!({ "problems": report.problems, "testsRun": report.tests_run, "testsPassed": report.tests_passed }),
-        ),
+        detail: Some(Box::new(PolicyDetail {
+            problems: report.problems.clone(),
+            tests_run: Some(report.tests_run),
+            tests_passed: Some(report.tests_passed),
+            ..Default::default()
+        })),
     }
 }
 
@@ -254,9 +256,9 @@ pub async fn bootstrap(
     Ok(())
 }
 
-pub fn policy_detail(err: &AppError) -> Option<&serde_json::Value> {
+pub fn policy_detail(err: &AppError) -> Option<&PolicyDetail> {
     match err {
-        AppError::PolicyRejected { detail, .. } => detail.as_ref(),
+        AppError::PolicyRejected { detail, .. } => detail.as_deref(),
         _ => None,
     }
 }

@@ -17,7 +17,7 @@ use super::{
 };
 use crate::{
     auth::Role,
-    error::{AppError, Result},
+    error::{AppError, PolicyDetail, Result},
     policy::{DeadlineSpec, convert::MapBuilder},
 };
 
@@ -159,19 +159,25 @@ pub async fn extend_deadline(
                     .reason
                     .clone()
                     .unwrap_or_else(|| "the policy does not allow this extension".into());
-                return Err(AppError::PolicyRejected {
-                    message: match out.max_due {
+                return Err(AppError::policy_rejected(
+                    match out.max_due {
                         Some(max) => format!("{message} (latest allowed: {max})"),
                         None => message,
                     },
-                    detail: Some(json!({ "maxDue": out.max_due })),
-                });
+                    PolicyDetail {
+                        max_due: out.max_due,
+                        ..Default::default()
+                    },
+                ));
             }
             if out.needs_customer_agreement && !input.customer_agreed {
-                return Err(AppError::PolicyRejected {
-                    message: "this extension needs the customer's agreement; record it with customerAgreed".into(),
-                    detail: Some(json!({ "needsCustomerAgreement": true })),
-                });
+                return Err(AppError::policy_rejected(
+                    "this extension needs the customer's agreement; record it with customerAgreed",
+                    PolicyDetail {
+                        needs_customer_agreement: Some(true),
+                        ..Default::default()
+                    },
+                ));
             }
             (policy.version, out.reason)
         }

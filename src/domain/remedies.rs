@@ -31,7 +31,7 @@ use super::{
 };
 use crate::{
     auth::Role,
-    error::{AppError, Result},
+    error::{AppError, PolicyDetail, Result},
     policy::convert::MapBuilder,
 };
 
@@ -200,11 +200,12 @@ pub async fn approve(work: &CaseWork<'_>, target: RemedyTarget) -> Result<case::
                 seniority.as_deref().unwrap_or("not recorded"),
                 work.council.slug,
             ),
-            detail: Some(json!({
-                "limitPence": limit,
-                "amountPence": amount,
-                "seniority": seniority,
-                "policyVersion": policy_version,
+            detail: Some(Box::new(PolicyDetail {
+                limit_pence: Some(limit),
+                amount_pence: Some(amount),
+                seniority,
+                policy_version,
+                ..Default::default()
             })),
         });
     }

@@ -38,7 +38,10 @@ impl PolicyMutation {
                     "the script does not compile: {}",
                     problems.first().map(|p| p.to_string()).unwrap_or_default()
                 ),
-                detail: Some(serde_json::json!({ "problems": problems })),
+                detail: Some(Box::new(crate::error::PolicyDetail {
+                    problems,
+                    ..Default::default()
+                })),
             }
         })?;
         let facts = intake::policy_facts(&contact, contact.via_councillor.is_some(), now);
