@@ -357,6 +357,18 @@ on_both_databases! {
         assert_eq!(refused.code(), "BAD_USER_INPUT");
         assert!(refused.body["data"].is_null(), "{}", refused.body);
 
+        // Fields written in one document, aliases included.
+        use redress::graphql::limits::MAX_FIELDS;
+        let fields = |n: usize| {
+            let aliases: String = (0..n - 1).map(|i| format!("s{i}: subject ")).collect();
+            format!("{{ me {{ {aliases} }} }}")
+        };
+        let most = app.graphql(Some(&token), &fields(MAX_FIELDS), json!({})).await;
+        assert_eq!(most.data()["me"]["s0"], "cfm");
+        let too_many = app.graphql(Some(&token), &fields(MAX_FIELDS + 1), json!({})).await;
+        assert_eq!(too_many.code(), "BAD_USER_INPUT");
+        assert!(too_many.message().contains("fields"), "{}", too_many.body);
+
         // Pages of 100 and 101.
         let page = |n: i32| format!("{{ cases(first: {n}) {{ edges {{ node {{ id }} }} }} }}");
         app.graphql(Some(&token), &page(100), json!({})).await.data();

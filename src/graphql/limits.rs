@@ -10,7 +10,7 @@ use std::sync::{
 use async_graphql::{
     Pos, ServerError, ServerResult, ValidationResult, Variables,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation},
-    parser::types::ExecutableDocument,
+    parser::types::{ExecutableDocument, Selection, SelectionSet},
 };
 
 use crate::error::AppError;
@@ -27,6 +27,10 @@ pub const MAX_COMPLEXITY: usize = 10_000;
 pub const TOTAL_COUNT_COMPLEXITY: usize = 50;
 /// Operations in one JSON array body.
 pub const MAX_BATCH: usize = 10;
+/// Fields (aliases included) and fragment spreads written in one document.
+/// Validation compares fields pairwise, so its cost grows with the square of
+/// this; the largest screens ask for about a hundred.
+pub const MAX_FIELDS: usize = 1_000;
 /// Brackets (`{`, `[`, `(`) open at once anywhere in the query text. The
 /// GraphQL parser recurses once per bracket, so this is checked on the raw
 /// text before anything parses it; real queries stay far below it.
@@ -120,6 +124,12 @@ impl Extension for RequestLimits {
             )));
         }
         let document = next.run(ctx, query, variables).await?;
+        let fields = field_count(&document);
+        if fields > MAX_FIELDS {
+            return Err(refused(format!(
+                "the query selects {fields} fields; at most {MAX_FIELDS} (aliases included) are allowed"
+            )));
+        }
         if let Some(message) =
             super::variable_types::misplaced_variable(&ctx.schema_env.registry, &document)
         {
@@ -143,6 +153,32 @@ impl Extension for RequestLimits {
         }
         Ok(result)
     }
+}
+
+/// Every field and fragment spread written in the document. The nesting
+/// limit has already bounded how deep this recurses.
+fn field_count(document: &ExecutableDocument) -> usize {
+    fn count(set: &SelectionSet) -> usize {
+        set.items
+            .iter()
+            .map(|item| match &item.node {
+                Selection::Field(field) => 1 + count(&field.node.selection_set.node),
+                Selection::InlineFragment(fragment) => count(&fragment.node.selection_set.node),
+                Selection::FragmentSpread(_) => 1,
+            })
+            .sum()
+    }
+    let operations: usize = document
+        .operations
+        .iter()
+        .map(|(_, op)| count(&op.node.selection_set.node))
+        .sum();
+    let fragments: usize = document
+        .fragments
+        .values()
+        .map(|fragment| count(&fragment.node.selection_set.node))
+        .sum();
+    operations + fragments
 }
 
 fn refused(message: String) -> ServerError {
