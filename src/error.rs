@@ -2,7 +2,7 @@
 //! (`extensions.code`). Internal causes are logged, never sent.
 
 use chrono::NaiveDate;
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
 use serde::Serialize;
 
 use crate::policy::Problem;
@@ -109,8 +109,24 @@ impl From<DbErr> for AppError {
             Some(SqlErr::UniqueConstraintViolation(_)) => Self::Conflict(
                 "the record was changed by someone else; reload and try again".into(),
             ),
+            _ if is_unstorable_text(&err) => Self::BadUserInput {
+                field: None,
+                message: "text may not contain NUL characters".into(),
+            },
             _ => Self::Internal(anyhow::Error::new(err).context("database")),
         }
+    }
+}
+
+/// PostgreSQL refuses NUL in text (SQLSTATE 22021). Free text is checked
+/// before it gets this far; this catches any other string argument.
+fn is_unstorable_text(err: &DbErr) -> bool {
+    match err {
+        DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) => e
+            .as_database_error()
+            .and_then(|db| db.code())
+            .is_some_and(|code| code == "22021"),
+        _ => false,
     }
 }
 

@@ -68,6 +68,10 @@ on_both_databases! {
         let reason = app.act(&dcro, "markOutOfScope", &id, json!({ "input": { "reason": "Not \u{0} ours", "signpost": "The court" } })).await;
         refused(&reason, "reason");
         assert_eq!(app.case("leeds", &id).await["version"], 1);
+
+        // And in a string that is not free text.
+        let lookup = app.graphql(Some(&dcro), "query($r: String!) { caseByReference(reference: $r) { id } }", json!({ "r": "LEE\u{0}" })).await;
+        refused(&lookup, "reference");
     }
 
     async fn contact_text_limits_hold_at_n_and_refuse_n_plus_one(app: TestApp) {
