@@ -161,6 +161,7 @@ async fn save_to_active() {
         policy_dir: policies.clone(),
         log_format: LogFormat::Pretty,
         max_body_bytes: 256 * 1024,
+        ws_init_timeout_ms: 10_000,
         workers: Some(1),
         watch_policies: Some(true),
         policy_sync_ms: 1000,

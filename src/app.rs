@@ -17,7 +17,7 @@ use crate::{
     },
     domain::{feed::CaseFeed, feed_relay, intake_writer::IntakeWriter},
     graphql,
-    http::{self, BodyLimit},
+    http::{self, BodyLimit, SocketLimits},
     jobs,
     metrics::Metrics,
     policy::{PolicyRegistry, PolicyRunner, watch},
@@ -95,6 +95,10 @@ impl Application {
             .with_context(|| format!("binding {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let body_limit = BodyLimit(settings.max_body_bytes);
+        let socket_limits = SocketLimits {
+            init_timeout: Duration::from_millis(settings.ws_init_timeout_ms),
+            max_message_bytes: settings.max_body_bytes,
+        };
         let workers = settings.workers.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         });
@@ -110,6 +114,7 @@ impl Application {
                 .app_data(web::Data::new(worker))
                 .app_data(web::Data::new(schema))
                 .app_data(web::Data::new(body_limit))
+                .app_data(web::Data::new(socket_limits))
                 .configure(http::routes)
         })
         .workers(workers)

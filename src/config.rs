@@ -103,6 +103,10 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "REDRESS_MAX_BODY_BYTES", default_value_t = 256 * 1024)]
     pub max_body_bytes: usize,
+    /// How long a subscription websocket may stay open before it sends
+    /// `connection_init`, in milliseconds.
+    #[arg(long, env = "REDRESS_WS_INIT_TIMEOUT_MS", default_value_t = 10_000)]
+    pub ws_init_timeout_ms: u64,
     /// HTTP worker threads (defaults to the number of cores).
     #[arg(long, env = "REDRESS_WORKERS")]
     pub workers: Option<usize>,

@@ -1,7 +1,11 @@
 //! One application error, with the codes front-ends switch on
 //! (`extensions.code`). Internal causes are logged, never sent.
 
-use sea_orm::{DbErr, SqlErr};
+use chrono::NaiveDate;
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
+use serde::Serialize;
+
+use crate::policy::Problem;
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
@@ -23,7 +27,7 @@ pub enum AppError {
     #[error("{message}")]
     PolicyRejected {
         message: String,
-        detail: Option<serde_json::Value>,
+        detail: Option<Box<PolicyDetail>>,
     },
     #[error("{0}")]
     PolicyError(String),
@@ -31,7 +35,57 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
+/// `extensions.detail` of a POLICY_REJECTED error: one shape for every
+/// refusal, carrying only the facts that apply to it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyDetail {
+    /// The council's own words, when its policy gave a reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Requirements that must be met first (their keys).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unmet_requirements: Vec<String>,
+    /// A goodwill payment over the approver's limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit_pence: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount_pence: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seniority: Option<String>,
+    /// The policy version that decided.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_version: Option<i32>,
+    /// The latest date an extension may reach.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_due: Option<NaiveDate>,
+    /// An extension that needs the customer's agreement first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub needs_customer_agreement: Option<bool>,
+    /// The end of the escalation window, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escalate_by: Option<NaiveDate>,
+    /// What is wrong with a policy script that was not published.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tests_run: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tests_passed: Option<usize>,
+    /// Remedies not yet carried out (or payments not approved) on a case
+    /// being closed: `remedyId`, `kind`, `description`, `amountPence`, `why`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outstanding: Vec<serde_json::Value>,
+}
+
 impl AppError {
+    pub fn policy_rejected(message: impl Into<String>, detail: PolicyDetail) -> Self {
+        Self::PolicyRejected {
+            message: message.into(),
+            detail: Some(Box::new(detail)),
+        }
+    }
+
     pub fn bad_input(field: &'static str, message: impl Into<String>) -> Self {
         Self::BadUserInput {
             field: Some(field),
@@ -59,7 +113,46 @@ impl From<DbErr> for AppError {
             Some(SqlErr::UniqueConstraintViolation(_)) => Self::Conflict(
                 "the record was changed by someone else; reload and try again".into(),
             ),
+            _ if is_unstorable_text(&err) => Self::BadUserInput {
+                field: None,
+                message: "text may not contain NUL characters".into(),
+            },
             _ => Self::Internal(anyhow::Error::new(err).context("database")),
         }
+    }
+}
+
+/// PostgreSQL refuses NUL in text (SQLSTATE 22021). Free text is checked
+/// before it gets this far; this catches any other string argument.
+fn is_unstorable_text(err: &DbErr) -> bool {
+    match err {
+        DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) => e
+            .as_database_error()
+            .and_then(|db| db.code())
+            .is_some_and(|code| code == "22021"),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_detail_sends_only_the_facts_that_apply_in_camel_case() {
+        let detail = PolicyDetail {
+            limit_pence: Some(5000),
+            amount_pence: Some(7500),
+            policy_version: Some(2),
+            ..Default::default()
+        };
+        assert_eq!(
+            serde_json::to_value(&detail).unwrap(),
+            serde_json::json!({ "limitPence": 5000, "amountPence": 7500, "policyVersion": 2 })
+        );
+        assert_eq!(
+            serde_json::to_value(PolicyDetail::default()).unwrap(),
+            serde_json::json!({})
+        );
     }
 }

@@ -84,7 +84,7 @@ async fn malformed_requests_get_typed_errors() {
         too_deep.message()
     );
 
-    let aliases: String = (0..200)
+    let aliases: String = (0..100)
         .map(|i| {
             format!("a{i}: cases {{ totalCount edges {{ node {{ id reference subject }} }} }} ")
         })

@@ -8,12 +8,12 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 
-const RECORD: &str = "mutation($id: ID!, $i: RemedyInput!, $v: Int) { recordRemedy(caseId: $id, input: $i, expectedVersion: $v) { version status closedAt signpost remedies { id kind description amountPence due approvedBy approvedAt completedAt outstanding recordedBy } timeline { kind summary data } } }";
+const RECORD: &str = "mutation($id: ID!, $i: RecordRemedyInput!, $v: Int) { recordRemedy(caseId: $id, input: $i, expectedVersion: $v) { version status closedAt signpost remedies { id kind description amountPence due approvedBy approvedAt completedAt outstanding recordedBy } timeline { kind summary data } } }";
 const APPROVE: &str = "mutation($r: ID!, $v: Int) { approveGoodwillPayment(remedyId: $r, expectedVersion: $v) { version remedies { id approvedBy approvedAt } timeline { kind policyVersion summary } } }";
 const COMPLETE: &str = "mutation($r: ID!, $v: Int) { completeRemedy(remedyId: $r, expectedVersion: $v) { version remedies { id completedAt outstanding } timeline { kind } } }";
 const OFFICER: &str =
     "mutation($i: OfficerInput!) { recordOfficer(input: $i) { subject displayName seniority } }";
-const LEARNING: &str = "mutation($id: ID!, $i: LearningPointInput!, $v: Int) { recordLearningPoint(caseId: $id, input: $i, expectedVersion: $v) { version learningPoints { lesson serviceImprovement recordedBy } timeline { kind } } }";
+const LEARNING: &str = "mutation($id: ID!, $i: RecordLearningPointInput!, $v: Int) { recordLearningPoint(caseId: $id, input: $i, expectedVersion: $v) { version learningPoints { lesson serviceImprovement recordedBy } timeline { kind } } }";
 const NOT_INVESTIGATED: &str = "mutation($id: ID!, $r: String!, $v: Int) { decideNotToInvestigate(caseId: $id, reason: $r, expectedVersion: $v) { status closedAt scopeReason version timeline { kind actorRole data } } }";
 const CASE: &str = "query($id: ID!) { case(id: $id) { version status remedies { id } learningPoints { lesson } timeline { kind } } }";
 const PUBLISH: &str = "mutation($s: String!) { publishPolicy(source: $s, note: \"goodwill limits from the scheme of delegation\") { version } }";

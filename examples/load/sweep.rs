@@ -68,6 +68,7 @@ pub async fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         policy_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies"),
         log_format: LogFormat::Pretty,
         max_body_bytes: 256 * 1024,
+        ws_init_timeout_ms: 10_000,
         workers: Some(1),
         watch_policies: Some(false),
         policy_sync_ms: 3_600_000,

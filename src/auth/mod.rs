@@ -20,6 +20,16 @@ pub fn authenticate(
     councils: &CouncilDirectory,
     token: &str,
 ) -> Result<Actor, AppError> {
+    authenticate_until(verifier, councils, token).map(|(actor, _)| actor)
+}
+
+/// As `authenticate`, with the token's `exp` (seconds since the Unix epoch),
+/// for connections that must end when the token does.
+pub fn authenticate_until(
+    verifier: &TokenVerifier,
+    councils: &CouncilDirectory,
+    token: &str,
+) -> Result<(Actor, u64), AppError> {
     let claims = verifier
         .verify(token)
         .map_err(|err| AppError::Unauthenticated(err.to_string()))?;
@@ -32,11 +42,12 @@ pub fn authenticate(
             "the token's `sub` is empty".into(),
         ));
     }
-    Ok(Actor {
+    let actor = Actor {
         council_id: council.id,
         council_slug: council.slug.clone(),
         subject: claims.sub,
         name: claims.name,
         roles,
-    })
+    };
+    Ok((actor, claims.exp))
 }

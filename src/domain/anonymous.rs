@@ -12,6 +12,7 @@ use super::{
     contact::required_text,
     events::EventKind,
     lifecycle::{Ending, ensure_may_close},
+    text,
     work::{CaseWork, Step, Target},
 };
 use crate::error::{AppError, Result};
@@ -22,7 +23,7 @@ pub async fn decide_not_to_investigate(
     target: Target,
     reason: String,
 ) -> Result<case::Model> {
-    let reason = required_text("reason", reason, 5_000)?;
+    let reason = required_text("reason", reason, text::NOTE_MAX_CHARS)?;
     let loaded = work.load(target).await?;
     let current = &loaded.case;
     if !current.anonymous {

@@ -35,6 +35,7 @@ pub async fn by_reference(
     scope: &CaseScope,
     reference: &str,
 ) -> Result<case::Model> {
+    super::text::plain("reference", reference)?;
     scope
         .cases()
         .filter(case::Column::Reference.eq(reference.trim().to_uppercase()))

@@ -12,6 +12,7 @@ use super::{
     deadlines,
     events::EventKind,
     intake::local_date,
+    text,
     work::{CaseWork, Step, Target, deadline_data},
 };
 use crate::{
@@ -28,7 +29,7 @@ pub async fn complete(
     key: &str,
     note: Option<String>,
 ) -> Result<case::Model> {
-    let note = optional_text("note", note, 5_000)?;
+    let note = optional_text("note", note, text::NOTE_MAX_CHARS)?;
     let loaded = work.load(target).await?;
     let current = &loaded.case;
     let requirement = case_requirement::Entity::find()

@@ -5,15 +5,16 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::enums::{Channel, ContactKind};
 
 use super::audience::Audience;
+use super::text::{
+    ADDRESS_MAX_CHARS, EMAIL_MAX_CHARS, LINE_MAX_CHARS, NARRATIVE_MAX_CHARS, NOTE_MAX_CHARS,
+    PHONE_MAX_CHARS,
+};
+pub use super::text::{optional_text, required_text};
 use crate::{
     auth::Actor,
     error::{AppError, Result},
 };
 
-pub const SUBJECT_MAX_CHARS: usize = 200;
-pub const DESCRIPTION_MAX_CHARS: usize = 20_000;
-pub const SHORT_TEXT_MAX_CHARS: usize = 5_000;
-pub const NAME_MAX_CHARS: usize = 200;
 /// Clocks on customer devices and mail scanners drift; beyond this a receipt
 /// time in the future is a mistake.
 const FUTURE_SKEW: Duration = Duration::seconds(120);
@@ -124,14 +125,11 @@ impl NewContact {
             AppError::bad_input("channel", "say how the contact came in (channel)")
         })?;
         let received_at = received_at(draft.received_at.unwrap_or(now), now)?;
-        let subject = required_text("subject", draft.subject, SUBJECT_MAX_CHARS)?;
-        let description = required_text("description", draft.description, DESCRIPTION_MAX_CHARS)?;
-        let desired_outcome = optional_text(
-            "desiredOutcome",
-            draft.desired_outcome,
-            SHORT_TEXT_MAX_CHARS,
-        )?;
-        let via_councillor = optional_text("viaCouncillor", draft.via_councillor, NAME_MAX_CHARS)?;
+        let subject = required_text("subject", draft.subject, LINE_MAX_CHARS)?;
+        let description = required_text("description", draft.description, NARRATIVE_MAX_CHARS)?;
+        let desired_outcome =
+            optional_text("desiredOutcome", draft.desired_outcome, NOTE_MAX_CHARS)?;
+        let via_councillor = optional_text("viaCouncillor", draft.via_councillor, LINE_MAX_CHARS)?;
         let service = optional_text("service", draft.service, 64)?;
         let customer = match draft.customer {
             Some(details) => Some(customer_details(details)?),
@@ -284,41 +282,8 @@ pub fn happened_at(
     Ok(at)
 }
 
-pub fn required_text(field: &'static str, value: String, max_chars: usize) -> Result<String> {
-    let trimmed = value.trim();
-    if trimmed.is_empty() {
-        return Err(AppError::bad_input(
-            field,
-            format!("{field} must not be empty"),
-        ));
-    }
-    bounded(field, trimmed, max_chars)
-}
-
-pub fn optional_text(
-    field: &'static str,
-    value: Option<String>,
-    max_chars: usize,
-) -> Result<Option<String>> {
-    match value.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(text) => bounded(field, text, max_chars).map(Some),
-    }
-}
-
-fn bounded(field: &'static str, text: &str, max_chars: usize) -> Result<String> {
-    let chars = text.chars().count();
-    if chars > max_chars {
-        return Err(AppError::bad_input(
-            field,
-            format!("{field} is {chars} characters long; the limit is {max_chars}"),
-        ));
-    }
-    Ok(text.to_owned())
-}
-
 fn customer_details(details: CustomerDetails) -> Result<CustomerDetails> {
-    let email = optional_text("customer.email", details.email, 254)?;
+    let email = optional_text("customer.email", details.email, EMAIL_MAX_CHARS)?;
     if let Some(email) = &email {
         let valid = email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty() && domain.contains('.') && !email.chars().any(char::is_whitespace)
@@ -331,15 +296,15 @@ fn customer_details(details: CustomerDetails) -> Result<CustomerDetails> {
         }
     }
     Ok(CustomerDetails {
-        name: optional_text("customer.name", details.name, NAME_MAX_CHARS)?,
+        name: optional_text("customer.name", details.name, LINE_MAX_CHARS)?,
         email: email.map(|e| e.to_lowercase()),
-        phone: optional_text("customer.phone", details.phone, 40)?,
-        address: optional_text("customer.address", details.address, 1_000)?,
+        phone: optional_text("customer.phone", details.phone, PHONE_MAX_CHARS)?,
+        address: optional_text("customer.address", details.address, ADDRESS_MAX_CHARS)?,
         preferred_channel: details.preferred_channel,
         reasonable_adjustments: optional_text(
             "customer.reasonableAdjustments",
             details.reasonable_adjustments,
-            SHORT_TEXT_MAX_CHARS,
+            NOTE_MAX_CHARS,
         )?,
     })
 }
@@ -417,7 +382,7 @@ mod tests {
             "subject"
         );
         let mut d = draft();
-        d.description = "x".repeat(DESCRIPTION_MAX_CHARS + 1);
+        d.description = "x".repeat(NARRATIVE_MAX_CHARS + 1);
         assert_eq!(
             field_of(NewContact::parse(d, now()).unwrap_err()),
             "description"

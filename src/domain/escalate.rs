@@ -20,11 +20,12 @@ use super::{
     events::EventKind,
     intake::local_date,
     lifecycle::{Ending, ensure_may_close},
+    text,
     work::{CaseWork, Loaded, Step, Target, deadline_data, require_status},
 };
 use crate::{
     auth::Action,
-    error::{AppError, Result},
+    error::{AppError, PolicyDetail, Result},
     policy::{RequirementOut, convert::MapBuilder},
 };
 
@@ -63,8 +64,12 @@ pub async fn request_escalation(
             ),
         ));
     }
-    let reasons = contact::required_text("reasons", request.reasons, 10_000)?;
-    let desired = contact::required_text("desiredOutcome", request.desired_outcome, 10_000)?;
+    let reasons = contact::required_text("reasons", request.reasons, text::STATEMENT_MAX_CHARS)?;
+    let desired = contact::required_text(
+        "desiredOutcome",
+        request.desired_outcome,
+        text::STATEMENT_MAX_CHARS,
+    )?;
     if request.verbal && !Audience::of(work.actor).is_staff() {
         return Err(AppError::bad_input(
             "verbal",
@@ -114,7 +119,7 @@ pub async fn record_informal_resolution(
         ));
     }
     require_status(current, &CaseStatus::open_values(), "resolved informally")?;
-    let summary = contact::required_text("summary", input.summary, 10_000)?;
+    let summary = contact::required_text("summary", input.summary, text::STATEMENT_MAX_CHARS)?;
     if !input.resolved {
         return advance(
             work,
@@ -176,13 +181,14 @@ async fn advance(
         let reason = out
             .reason
             .unwrap_or_else(|| "the council's policy does not allow this escalation".into());
-        return Err(AppError::PolicyRejected {
-            message: reason.clone(),
-            detail: Some(json!({
-                "reason": reason,
-                "escalateBy": window.as_ref().map(|w| w.due),
-            })),
-        });
+        return Err(AppError::policy_rejected(
+            reason.clone(),
+            PolicyDetail {
+                reason: Some(reason),
+                escalate_by: window.as_ref().map(|w| w.due),
+                ..Default::default()
+            },
+        ));
     }
     let stage = out.stage.ok_or_else(|| {
         AppError::PolicyError(format!(
@@ -346,8 +352,11 @@ pub async fn assess_stage2(
     let txn = work.begin().await?;
     let (summary, data) = match decision {
         Assessment::ReferBack { recommendations } => {
-            let recommendations =
-                contact::required_text("recommendations", recommendations, 10_000)?;
+            let recommendations = contact::required_text(
+                "recommendations",
+                recommendations,
+                text::STATEMENT_MAX_CHARS,
+            )?;
             after.stage = Some(Stage::Stage1);
             after.status = CaseStatus::InProgress;
             deadlines::supersede(&txn, current.id, &[], loaded.at).await?;
@@ -359,8 +368,16 @@ pub async fn assess_stage2(
         Assessment::Decline { reason, signpost } => {
             after.status = CaseStatus::Closed;
             after.closed_at = Some(loaded.at);
-            after.scope_reason = Some(contact::required_text("reason", reason, 4_000)?);
-            after.signpost = Some(contact::required_text("signpost", signpost, 4_000)?);
+            after.scope_reason = Some(contact::required_text(
+                "reason",
+                reason,
+                text::NOTE_MAX_CHARS,
+            )?);
+            after.signpost = Some(contact::required_text(
+                "signpost",
+                signpost,
+                text::NOTE_MAX_CHARS,
+            )?);
             (
                 "Stage 2 declined".to_owned(),
                 json!({ "decision": "decline", "reason": after.scope_reason, "signpost": after.signpost }),

@@ -12,10 +12,11 @@ use super::{
     contact, deadlines,
     events::EventKind,
     intake::check_exclusion,
+    text,
     work::{CaseWork, Step, Target, deadline_data, require_status, status_name},
 };
 use crate::{
-    error::{AppError, Result},
+    error::{AppError, PolicyDetail, Result},
     policy::{IntakeDecision, hooks},
 };
 
@@ -96,11 +97,11 @@ pub async fn mark_out_of_scope(
     require_status(current, &CaseStatus::open_values(), "marked out of scope")?;
     let reason = input
         .reason
-        .map(|r| contact::required_text("reason", r, 4_000))
+        .map(|r| contact::required_text("reason", r, text::NOTE_MAX_CHARS))
         .transpose()?;
     let signpost = input
         .signpost
-        .map(|s| contact::required_text("signpost", s, 4_000))
+        .map(|s| contact::required_text("signpost", s, text::NOTE_MAX_CHARS))
         .transpose()?;
     let mut policy_version = None;
     let (policy_reason, policy_signpost) = match (&input.exclusion, work.policy()) {
@@ -176,7 +177,7 @@ pub async fn convert(
 ) -> Result<case::Model> {
     let loaded = work.load(target).await?;
     let current = &loaded.case;
-    let reason = contact::required_text("reason", input.reason, 4_000)?;
+    let reason = contact::required_text("reason", input.reason, text::NOTE_MAX_CHARS)?;
     if !input.customer_agreed {
         return Err(AppError::bad_input(
             "customerAgreed",
@@ -272,7 +273,7 @@ pub async fn withdraw(
     let current = &loaded.case;
     require_status(current, &CaseStatus::open_values(), "withdrawn")?;
     let reason = reason
-        .map(|r| contact::required_text("reason", r, 4_000))
+        .map(|r| contact::required_text("reason", r, text::NOTE_MAX_CHARS))
         .transpose()?;
     let mut after = current.clone();
     after.status = CaseStatus::Withdrawn;
@@ -309,25 +310,28 @@ pub async fn close(work: &CaseWork<'_>, target: Target, input: Closing) -> Resul
     require_status(current, &CaseStatus::open_values(), "closed")?;
     let note = input
         .note
-        .map(|n| contact::required_text("note", n, 4_000))
+        .map(|n| contact::required_text("note", n, text::NOTE_MAX_CHARS))
         .transpose()?;
     let outstanding_reason = input
         .outstanding_reason
-        .map(|r| contact::required_text("outstandingReason", r, 4_000))
+        .map(|r| contact::required_text("outstandingReason", r, text::NOTE_MAX_CHARS))
         .transpose()?;
     let policy_version = ensure_may_close(work, current, Ending::Closed).await?;
     let outstanding =
         super::remedies::outstanding_of_case(&work.state.db, work.council.id, current.id).await?;
     if !outstanding.is_empty() && outstanding_reason.is_none() {
-        return Err(AppError::PolicyRejected {
-            message: format!(
+        return Err(AppError::policy_rejected(
+            format!(
                 "{} has {} remedies outstanding (not carried out, or a payment not approved); \
                  give outstandingReason to close it anyway",
                 current.reference,
                 outstanding.len()
             ),
-            detail: Some(json!({ "outstanding": outstanding })),
-        });
+            PolicyDetail {
+                outstanding,
+                ..Default::default()
+            },
+        ));
     }
     let mut after = current.clone();
     after.status = CaseStatus::Closed;
@@ -368,7 +372,7 @@ pub async fn reopen(work: &CaseWork<'_>, target: Target, reason: String) -> Resu
         ],
         "reopened",
     )?;
-    let reason = contact::required_text("reason", reason, 4_000)?;
+    let reason = contact::required_text("reason", reason, text::NOTE_MAX_CHARS)?;
     let mut after = current.clone();
     after.status = if current.acknowledged_at.is_some() {
         CaseStatus::InProgress

@@ -29,4 +29,5 @@ pub mod reference;
 pub mod remedies;
 pub mod respond;
 pub mod scope;
+pub mod text;
 pub mod work;

@@ -96,10 +96,13 @@ pub async fn record(
     now: DateTime<Utc>,
 ) -> Result<officer::Model> {
     let subject = details.subject.trim().to_owned();
-    if subject.is_empty() || subject.chars().count() > 200 {
+    if subject.is_empty() || subject.chars().count() > super::text::LINE_MAX_CHARS {
         return Err(AppError::bad_input(
             "subject",
-            "an officer is named by the non-empty `sub` of their token (at most 200 characters)",
+            format!(
+                "an officer is named by the non-empty `sub` of their token (at most {} characters)",
+                super::text::LINE_MAX_CHARS
+            ),
         ));
     }
     let display_name = details

@@ -13,6 +13,7 @@ use super::{
     contact, deadlines,
     events::EventKind,
     lifecycle::{Ending, ensure_may_close},
+    text,
     work::{CaseWork, Step, Target, deadline_data, require_status},
 };
 use crate::{
@@ -52,7 +53,7 @@ pub async fn record_enquiry(
         .unwrap_or(Ombudsman::Lgsco);
     let reference = input
         .reference
-        .map(|r| contact::required_text("reference", r, 100))
+        .map(|r| contact::required_text("reference", r, text::REFERENCE_MAX_CHARS))
         .transpose()?;
     if let Some(reply_by) = input.reply_by
         && reply_by < loaded.on()
@@ -124,7 +125,7 @@ pub async fn reply(work: &CaseWork<'_>, target: Target, summary: String) -> Resu
         &[CaseStatus::WithOmbudsman],
         "replied to the ombudsman on",
     )?;
-    let summary = contact::required_text("summary", summary, 20_000)?;
+    let summary = contact::required_text("summary", summary, text::NARRATIVE_MAX_CHARS)?;
     let mut after = current.clone();
     after.responded_at = Some(loaded.at);
     after.last_update_at = Some(loaded.at);
@@ -163,7 +164,7 @@ pub async fn record_outcome(
         &[CaseStatus::WithOmbudsman],
         "given an ombudsman decision",
     )?;
-    let summary = contact::required_text("summary", input.summary, 20_000)?;
+    let summary = contact::required_text("summary", input.summary, text::NARRATIVE_MAX_CHARS)?;
     let Some(ombudsman) = current.ombudsman else {
         return Err(AppError::bad_input(
             "caseId",

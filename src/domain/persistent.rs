@@ -33,7 +33,7 @@ use super::{
     events::{self, EventKind, NewEvent},
     feed::CaseChanged,
     intake::local_date,
-    officers,
+    officers, text,
 };
 use crate::{
     auth::Actor,
@@ -119,8 +119,12 @@ pub async fn designate(
     customer_id: Uuid,
     input: NewDesignation,
 ) -> Result<pd::Model> {
-    let behaviour = required_text("behaviour", input.behaviour, 5_000)?;
-    let required_change = optional_text("requiredChange", input.required_change, 5_000)?;
+    let behaviour = required_text("behaviour", input.behaviour, text::NOTE_MAX_CHARS)?;
+    let required_change = optional_text(
+        "requiredChange",
+        input.required_change,
+        text::NOTE_MAX_CHARS,
+    )?;
     let today = local_date(by.now);
     if input.letter_date > today {
         return Err(AppError::bad_input(
@@ -232,7 +236,7 @@ pub async fn review(
     designation_id: Uuid,
     input: NewReview,
 ) -> Result<pd::Model> {
-    let notes = optional_text("notes", input.notes, 5_000)?;
+    let notes = optional_text("notes", input.notes, text::NOTE_MAX_CHARS)?;
     let current = get(&by.state.db, by.council.id, designation_id).await?;
     if current.ended_at.is_some() {
         return Err(AppError::bad_input(
@@ -473,8 +477,11 @@ async fn next_review(
 }
 
 fn checked_restrictions(r: Restrictions) -> Result<Restrictions> {
-    let single_point_of_contact =
-        optional_text("singlePointOfContact", r.single_point_of_contact, 200)?;
+    let single_point_of_contact = optional_text(
+        "singlePointOfContact",
+        r.single_point_of_contact,
+        text::LINE_MAX_CHARS,
+    )?;
     Ok(Restrictions {
         single_point_of_contact,
         ..r

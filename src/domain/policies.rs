@@ -9,7 +9,6 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, QuerySelect,
 };
-use serde_json::json;
 use std::sync::Arc;
 use tracing::instrument;
 use uuid::Uuid;
@@ -17,7 +16,7 @@ use uuid::Uuid;
 use super::councils::Council;
 use crate::{
     db,
-    error::{AppError, Result},
+    error::{AppError, PolicyDetail, Result},
     policy::{
         self, CompiledPolicy, IntakeDecision, Report,
         compiled::{self, VALIDATION_BUDGET},
@@ -73,12 +72,17 @@ pub async fn preview(
             })
         })
         .await?;
-    let decided = compiled.map_err(|problems| AppError::PolicyRejected {
-        message: format!(
-            "the script does not compile: {}",
-            problems.first().map(|p| p.to_string()).unwrap_or_default()
-        ),
-        detail: Some(json!({ "problems": problems })),
+    let decided = compiled.map_err(|problems| {
+        AppError::policy_rejected(
+            format!(
+                "the script does not compile: {}",
+                problems.first().map(|p| p.to_string()).unwrap_or_default()
+            ),
+            PolicyDetail {
+                problems,
+                ..Default::default()
+            },
+        )
     })?;
     let decision = decided.map_err(|p| AppError::PolicyError(p.to_string()))?;
     Ok((decision, output.lines))
@@ -175,9 +179,12 @@ fn rejected(report: &Report) -> AppError {
         .unwrap_or_default();
     AppError::PolicyRejected {
         message: format!("the policy was not published: {count} problem(s), first: {first}"),
-        detail: Some(
-            json!({ "problems": report.problems, "testsRun": report.tests_run, "testsPassed": report.tests_passed }),
-        ),
+        detail: Some(Box::new(PolicyDetail {
+            problems: report.problems.clone(),
+            tests_run: Some(report.tests_run),
+            tests_passed: Some(report.tests_passed),
+            ..Default::default()
+        })),
     }
 }
 
@@ -334,9 +341,9 @@ pub async fn bootstrap(state: &AppState, dir: &Path) -> Result<()> {
     Ok(())
 }
 
-pub fn policy_detail(err: &AppError) -> Option<&serde_json::Value> {
+pub fn policy_detail(err: &AppError) -> Option<&PolicyDetail> {
     match err {
-        AppError::PolicyRejected { detail, .. } => detail.as_ref(),
+        AppError::PolicyRejected { detail, .. } => detail.as_deref(),
         _ => None,
     }
 }

@@ -12,10 +12,11 @@ use super::{
     contact, deadlines,
     events::EventKind,
     intake::local_date,
+    text,
     work::{CaseWork, Step, Target, deadline_data, require_status},
 };
 use crate::{
-    error::{AppError, Result},
+    error::{AppError, PolicyDetail, Result},
     policy::{DeadlineSpec, convert::MapBuilder},
 };
 
@@ -39,7 +40,7 @@ pub async fn record_holding_response(
         &[CaseStatus::Acknowledged, CaseStatus::InProgress],
         "sent a holding response",
     )?;
-    let reason = contact::required_text("reason", input.reason, 2_000)?;
+    let reason = contact::required_text("reason", input.reason, text::NOTE_MAX_CHARS)?;
     if input.expected_by < loaded.on() {
         return Err(AppError::bad_input(
             "expectedBy",
@@ -115,7 +116,7 @@ pub async fn extend_deadline(
     let loaded = work.load(target).await?;
     let current = &loaded.case;
     require_status(current, &CaseStatus::open_values(), "given more time")?;
-    let reason = contact::required_text("reason", input.reason, 2_000)?;
+    let reason = contact::required_text("reason", input.reason, text::NOTE_MAX_CHARS)?;
     let kind_name = sea_orm::ActiveEnum::to_value(&input.kind);
     let existing = deadlines::open(&work.state.db, current.id, input.kind)
         .await?
@@ -148,19 +149,25 @@ pub async fn extend_deadline(
                     .reason
                     .clone()
                     .unwrap_or_else(|| "the policy does not allow this extension".into());
-                return Err(AppError::PolicyRejected {
-                    message: match out.max_due {
+                return Err(AppError::policy_rejected(
+                    match out.max_due {
                         Some(max) => format!("{message} (latest allowed: {max})"),
                         None => message,
                     },
-                    detail: Some(json!({ "maxDue": out.max_due })),
-                });
+                    PolicyDetail {
+                        max_due: out.max_due,
+                        ..Default::default()
+                    },
+                ));
             }
             if out.needs_customer_agreement && !input.customer_agreed {
-                return Err(AppError::PolicyRejected {
-                    message: "this extension needs the customer's agreement; record it with customerAgreed".into(),
-                    detail: Some(json!({ "needsCustomerAgreement": true })),
-                });
+                return Err(AppError::policy_rejected(
+                    "this extension needs the customer's agreement; record it with customerAgreed",
+                    PolicyDetail {
+                        needs_customer_agreement: Some(true),
+                        ..Default::default()
+                    },
+                ));
             }
             (policy.version, out.reason)
         }

@@ -26,11 +26,11 @@ use super::{
     contact::{optional_text, required_text},
     events::EventKind,
     lifecycle::{self, Ending},
-    officers,
+    officers, text,
     work::{CaseWork, Step, Target},
 };
 use crate::{
-    error::{AppError, Result},
+    error::{AppError, PolicyDetail, Result},
     policy::convert::MapBuilder,
 };
 
@@ -53,8 +53,8 @@ pub struct RemedyTarget {
 
 #[instrument(skip_all, fields(council = %work.council.slug, case = %target.case_id))]
 pub async fn record(work: &CaseWork<'_>, target: Target, input: NewRemedy) -> Result<case::Model> {
-    let description = required_text("description", input.description, 5_000)?;
-    let claim_route = optional_text("claimRoute", input.claim_route, 5_000)?;
+    let description = required_text("description", input.description, text::NOTE_MAX_CHARS)?;
+    let claim_route = optional_text("claimRoute", input.claim_route, text::NOTE_MAX_CHARS)?;
     check_amount(input.kind, input.amount_pence)?;
     if input.kind == RemedyKind::Compensation && claim_route.is_none() {
         return Err(AppError::bad_input(
@@ -180,21 +180,21 @@ pub async fn approve(work: &CaseWork<'_>, target: RemedyTarget) -> Result<case::
     };
     let Some(limit) = limit else {
         let version = policy_version.map(|v| format!(" v{v}")).unwrap_or_default();
-        return Err(AppError::PolicyRejected {
-            message: format!(
+        return Err(AppError::policy_rejected(
+            format!(
                 "no goodwill limit has been entered for your seniority ({}) in the {} policy{version}: \
                  a policy administrator enters the amounts in the goodwill table of the numbers block \
                  at the top of the council's policy script and publishes it",
                 seniority.as_deref().unwrap_or("not recorded"),
                 work.council.slug,
             ),
-            detail: Some(json!({
-                "limitPence": null,
-                "amountPence": amount,
-                "seniority": seniority,
-                "policyVersion": policy_version,
-            })),
-        });
+            PolicyDetail {
+                amount_pence: Some(amount),
+                seniority,
+                policy_version,
+                ..Default::default()
+            },
+        ));
     };
     if amount > limit {
         let version = policy_version.map(|v| format!(" v{v}")).unwrap_or_default();
@@ -206,11 +206,12 @@ pub async fn approve(work: &CaseWork<'_>, target: RemedyTarget) -> Result<case::
                 seniority.as_deref().unwrap_or("not recorded"),
                 work.council.slug,
             ),
-            detail: Some(json!({
-                "limitPence": limit,
-                "amountPence": amount,
-                "seniority": seniority,
-                "policyVersion": policy_version,
+            detail: Some(Box::new(PolicyDetail {
+                limit_pence: Some(limit),
+                amount_pence: Some(amount),
+                seniority,
+                policy_version,
+                ..Default::default()
             })),
         });
     }
@@ -308,8 +309,12 @@ pub async fn record_learning(
     target: Target,
     input: NewLearning,
 ) -> Result<case::Model> {
-    let lesson = required_text("lesson", input.lesson, 5_000)?;
-    let improvement = optional_text("serviceImprovement", input.service_improvement, 5_000)?;
+    let lesson = required_text("lesson", input.lesson, text::NOTE_MAX_CHARS)?;
+    let improvement = optional_text(
+        "serviceImprovement",
+        input.service_improvement,
+        text::NOTE_MAX_CHARS,
+    )?;
     let loaded = work.load(target).await?;
     let current = &loaded.case;
     let row = learning_point::Model {
@@ -407,6 +412,10 @@ pub async fn learning_of_case(
 }
 
 /// Money: positive pence where it applies, refused where it does not.
+/// £1,000,000: far above any council's payment, far below where sums
+/// and SQLite's integer arithmetic could overflow.
+pub const MAX_AMOUNT_PENCE: i64 = 100_000_000;
+
 pub fn check_amount(kind: RemedyKind, amount: Option<i64>) -> Result<()> {
     match (kind, amount) {
         (RemedyKind::GoodwillPayment, None) => Err(AppError::bad_input(
@@ -419,9 +428,12 @@ pub fn check_amount(kind: RemedyKind, amount: Option<i64>) -> Result<()> {
                 format!("an {} has no amount", kind_name(kind)),
             ))
         }
-        (_, Some(pence)) if pence <= 0 => Err(AppError::bad_input(
+        (_, Some(pence)) if pence <= 0 || pence > MAX_AMOUNT_PENCE => Err(AppError::bad_input(
             "amountPence",
-            "an amount is a positive number of pence",
+            format!(
+                "an amount is a positive number of pence, at most {MAX_AMOUNT_PENCE} ({})",
+                pounds(MAX_AMOUNT_PENCE)
+            ),
         )),
         _ => Ok(()),
     }

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::{
     contact, deadlines,
     events::EventKind,
+    text,
     work::{ANSWERED, CaseWork, Step, Target, deadline_data, require_status},
 };
 use crate::error::{AppError, Result};
@@ -63,7 +64,7 @@ pub async fn respond(
     };
     super::assign::ensure_impartial_answer(work, current).await?;
     work.ensure_unblocked(current, ACTION).await?;
-    let summary = contact::required_text("summary", input.summary, 20_000)?;
+    let summary = contact::required_text("summary", input.summary, text::NARRATIVE_MAX_CHARS)?;
     let remedies = input
         .remedies
         .into_iter()
@@ -84,10 +85,20 @@ pub async fn respond(
                 council_id: work.council.id,
                 case_id: current.id,
                 service_id: current.service_id,
-                lesson: contact::required_text("learningPoints.lesson", l.lesson, 4_000)?,
+                lesson: contact::required_text(
+                    "learningPoints.lesson",
+                    l.lesson,
+                    text::NOTE_MAX_CHARS,
+                )?,
                 service_improvement: l
                     .service_improvement
-                    .map(|s| contact::required_text("learningPoints.serviceImprovement", s, 4_000))
+                    .map(|s| {
+                        contact::required_text(
+                            "learningPoints.serviceImprovement",
+                            s,
+                            text::NOTE_MAX_CHARS,
+                        )
+                    })
                     .transpose()?,
                 recorded_by: work.actor.subject.clone(),
                 recorded_at: work.now,
@@ -191,7 +202,8 @@ fn check_remedy(
     work: &CaseWork<'_>,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<remedy::Model> {
-    let description = contact::required_text("remedies.description", r.description, 4_000)?;
+    let description =
+        contact::required_text("remedies.description", r.description, text::NOTE_MAX_CHARS)?;
     super::remedies::check_amount(r.kind, r.amount_pence)?;
     Ok(remedy::Model {
         id: Uuid::now_v7(),

@@ -34,7 +34,7 @@ use super::{
 use crate::{
     auth::{Action, Actor, Reach, Role},
     db,
-    error::{AppError, Result},
+    error::{AppError, PolicyDetail, Result},
     policy::{
         CompiledPolicy, DeadlineSpec, Problem,
         hooks::{CaseFacts, DeadlineOut},
@@ -198,10 +198,14 @@ impl<'a> CaseWork<'a> {
         if blocking.is_empty() {
             return Ok(());
         }
-        Err(AppError::PolicyRejected {
-            message: format!("before {action}: {}", blocking.join("; ")),
-            detail: Some(json!({ "unmetRequirements": blocking })),
-        })
+        let message = format!("before {action}: {}", blocking.join("; "));
+        Err(AppError::policy_rejected(
+            message,
+            PolicyDetail {
+                unmet_requirements: blocking,
+                ..Default::default()
+            },
+        ))
     }
 
     /// What policy hooks are told about the case.

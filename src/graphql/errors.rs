@@ -63,7 +63,7 @@ fn classify(error: &mut ServerError) {
                     detail: Some(detail),
                     ..
                 } => {
-                    if let Ok(value) = Value::from_json(detail.clone()) {
+                    if let Ok(value) = Value::from_json(serde_json::json!(detail)) {
                         ext.set("detail", value);
                     }
                 }

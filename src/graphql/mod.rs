@@ -1,14 +1,17 @@
 //! The GraphQL API: one schema merged from one module per part of the domain.
 
+mod args;
 pub mod case;
 pub mod context;
 pub mod enums;
 mod errors;
+pub mod limits;
 pub mod live;
 mod me;
 pub mod people;
 pub mod policy;
 pub mod scalars;
+mod variable_types;
 
 use std::sync::Arc;
 
@@ -16,12 +19,7 @@ use async_graphql::{MergedObject, Schema};
 
 use crate::state::AppState;
 
-/// Deep enough for a case with its timeline and customer; shallow enough
-/// that a hostile query cannot fan out.
-pub const MAX_DEPTH: usize = 10;
-/// A list counts its page size times its fields, so this admits a full page
-/// of 100 cases with deadlines and timeline, and refuses alias fan-out.
-pub const MAX_COMPLEXITY: usize = 10_000;
+pub use limits::{MAX_COMPLEXITY, MAX_DEPTH};
 
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
@@ -50,6 +48,7 @@ pub fn schema(state: Option<Arc<AppState>>) -> AppSchema {
     )
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
+    .extension(limits::RequestLimits)
     .extension(errors::ErrorCodes);
     if let Some(state) = state {
         builder = builder.data(state);

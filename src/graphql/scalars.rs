@@ -1,5 +1,7 @@
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
+
+pub use super::args::{EARLIEST_YEAR, LATEST_YEAR, parse_id};
 
 /// A calendar date in the council's local calendar, `YYYY-MM-DD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -9,11 +11,17 @@ pub struct Date(pub NaiveDate);
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map(Date)
-                .map_err(|_| {
+            Value::String(s) => {
+                let date = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
                     InputValueError::custom(format!("`{s}` is not a date in the form YYYY-MM-DD"))
-                }),
+                })?;
+                if !(EARLIEST_YEAR..=LATEST_YEAR).contains(&date.year()) {
+                    return Err(InputValueError::custom(format!(
+                        "`{s}` is outside the years {EARLIEST_YEAR} to {LATEST_YEAR}"
+                    )));
+                }
+                Ok(Date(date))
+            }
             _ => Err(InputValueError::expected_type(value)),
         }
     }

@@ -8,7 +8,11 @@ use serde_json::json;
 use crate::{
     auth::{self, Actor},
     error::AppError,
-    graphql::{AppSchema, case::DeadlineLoader},
+    graphql::{
+        AppSchema,
+        case::DeadlineLoader,
+        limits::{ComplexityBudget, MAX_BATCH},
+    },
     state::AppState,
 };
 
@@ -70,6 +74,19 @@ pub async fn execute(
         }
     };
 
+    if let BatchRequest::Batch(operations) = &request
+        && operations.len() > MAX_BATCH
+    {
+        return error_response(&AppError::BadUserInput {
+            field: None,
+            message: format!(
+                "a batch holds at most {MAX_BATCH} operations, not {}",
+                operations.len()
+            ),
+        });
+    }
+
+    let request = request.data(ComplexityBudget::new());
     let request = match actor {
         Some(actor) => {
             let loader = DeadlineLoader {

@@ -7,6 +7,8 @@ pub use graphql::BodyLimit;
 mod health;
 mod subscriptions;
 
+pub use subscriptions::SocketLimits;
+
 use actix_web::{guard, web};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -83,6 +83,7 @@ pub fn serve_args(database_url: String) -> ServeArgs {
         policy_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies"),
         log_format: LogFormat::Pretty,
         max_body_bytes: 64 * 1024,
+        ws_init_timeout_ms: 10_000,
         workers: Some(2),
         watch_policies: Some(false),
         policy_sync_ms: 200,
@@ -111,6 +112,23 @@ impl TestApp {
         let mut args = serve_args(url);
         configure(&mut args);
         Self::start(args, Backend::Sqlite, Some(dir)).await
+    }
+
+    /// As `spawn` with changed settings; `None` for PostgreSQL when
+    /// `REDRESS_TEST_POSTGRES_URL` is not set.
+    pub async fn spawn_configured(
+        backend: Backend,
+        configure: impl FnOnce(&mut ServeArgs),
+    ) -> Option<TestApp> {
+        match backend {
+            Backend::Sqlite => Some(Self::spawn_sqlite_with(configure).await),
+            Backend::Postgres => {
+                let admin_url = std::env::var("REDRESS_TEST_POSTGRES_URL").ok()?;
+                let mut args = serve_args(fresh_postgres_database(&admin_url).await);
+                configure(&mut args);
+                Some(Self::start(args, Backend::Postgres, None).await)
+            }
+        }
     }
 
     /// A new, empty PostgreSQL database for this test alone.

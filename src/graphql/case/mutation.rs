@@ -4,7 +4,6 @@ use chrono::{DateTime, Utc};
 
 use super::{
     inputs::{AcknowledgementInput, LogContactInput},
-    query::parse_id,
     types::Case,
 };
 use crate::{
@@ -13,7 +12,6 @@ use crate::{
         acknowledge::{self, Acknowledgement},
         contact::NewContact,
         intake,
-        work::Target,
     },
     graphql::context::ContextExt,
     graphql::enums::Channel,
@@ -78,15 +76,4 @@ impl CaseMutation {
     }
 }
 
-/// The case an action is for, when it happened and the version the caller saw.
-pub fn target(
-    case_id: &ID,
-    at: Option<DateTime<Utc>>,
-    expected_version: Option<i32>,
-) -> Result<Target> {
-    Ok(Target {
-        case_id: parse_id(case_id)?,
-        at,
-        expected_version,
-    })
-}
+pub use crate::graphql::args::target;

@@ -29,7 +29,7 @@ impl CaseQuery {
     /// A case of the caller's council that the caller may see; NOT_FOUND otherwise.
     async fn case(&self, ctx: &Context<'_>, id: ID) -> Result<Case> {
         let scope = ctx.case_scope()?;
-        let id = parse_id(&id)?;
+        let id = parse_id(&id, "id")?;
         let model = cases::get(&ctx.state().db, &scope, id).await?;
         Ok(Case::new(model))
     }
@@ -121,15 +121,13 @@ pub struct CaseConnectionFields {
 #[Object]
 impl CaseConnectionFields {
     /// Number of cases matching the filter (counted only when asked for).
+    #[graphql(complexity = "crate::graphql::limits::TOTAL_COUNT_COMPLEXITY")]
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
         Ok(cases::count(&ctx.state().db, &self.scope, &self.filter, ctx.today()).await?)
     }
 }
 
-pub fn parse_id(id: &ID) -> std::result::Result<Uuid, AppError> {
-    Uuid::parse_str(id)
-        .map_err(|_| AppError::bad_input("id", format!("`{}` is not a case id", id.as_str())))
-}
+pub use crate::graphql::scalars::parse_id;
 
 /// Opaque to clients: the position of the last case seen.
 pub struct CaseCursor(Cursor);

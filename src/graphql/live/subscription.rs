@@ -4,11 +4,10 @@ use futures_util::stream::{BoxStream, StreamExt};
 use super::watcher::Watcher;
 use crate::{
     domain::feed::{CaseChanged, DeadlineBreach},
-    error::AppError,
     graphql::{
         context::ContextExt,
         enums::{CaseStatus, DeadlineKind, Stage},
-        scalars::Date,
+        scalars::{Date, parse_id},
     },
 };
 
@@ -116,12 +115,6 @@ impl LiveSubscription {
 
 async fn watcher(ctx: &Context<'_>, case_id: Option<ID>) -> Result<Watcher> {
     let actor = ctx.actor()?;
-    let case_id = case_id
-        .map(|id| {
-            uuid::Uuid::parse_str(&id).map_err(|_| {
-                AppError::bad_input("caseId", format!("`{}` is not a case id", id.as_str()))
-            })
-        })
-        .transpose()?;
+    let case_id = case_id.map(|id| parse_id(&id, "caseId")).transpose()?;
     Ok(Watcher::new(ctx.state().clone(), actor, case_id).await?)
 }

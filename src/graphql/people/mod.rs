@@ -12,8 +12,4 @@ pub use mutation::PeopleMutation;
 pub use query::PeopleQuery;
 pub use types::{LearningPoint, PersistentDesignation, Remedy};
 
-fn parse_id(id: &async_graphql::ID, field: &'static str) -> crate::error::Result<uuid::Uuid> {
-    uuid::Uuid::parse_str(id).map_err(|_| {
-        crate::error::AppError::bad_input(field, format!("`{}` is not an id", id.as_str()))
-    })
-}
+use crate::graphql::scalars::parse_id;

@@ -15,7 +15,6 @@ use crate::{
         persistent::Deciding,
         portal,
         remedies::{self, RemedyTarget},
-        work::Target,
     },
     graphql::{
         case::types_public::{Case, Customer, Officer},
@@ -26,17 +25,7 @@ use crate::{
 #[derive(Default)]
 pub struct PeopleMutation;
 
-fn target(
-    case_id: &ID,
-    at: Option<DateTime<Utc>>,
-    expected_version: Option<i32>,
-) -> Result<Target> {
-    Ok(Target {
-        case_id: parse_id(case_id, "caseId")?,
-        at,
-        expected_version,
-    })
-}
+use crate::graphql::args::target;
 
 fn remedy_target(
     remedy_id: &ID,
@@ -45,7 +34,7 @@ fn remedy_target(
 ) -> Result<RemedyTarget> {
     Ok(RemedyTarget {
         remedy_id: parse_id(remedy_id, "remedyId")?,
-        at,
+        at: crate::graphql::args::instant("at", at)?,
         expected_version,
     })
 }

@@ -1,0 +1,179 @@
+//! Input at its edges: control characters in free text, every text limit at
+//! N and N + 1, dates and amounts out of range, id arguments reported under
+//! their own names, and variables declared with a type other than the
+//! argument's. Each refusal is BAD_USER_INPUT naming the field and writes
+//! nothing.
+
+mod common;
+
+use common::*;
+use redress::domain::text::{
+    ADDRESS_MAX_CHARS, LINE_MAX_CHARS, NARRATIVE_MAX_CHARS, NOTE_MAX_CHARS, PHONE_MAX_CHARS,
+    STATEMENT_MAX_CHARS,
+};
+use serde_json::{Value, json};
+
+/// Sets `path` (dot-separated) in a JSON object.
+fn set(value: &mut Value, path: &str, to: Value) {
+    let mut at = value;
+    let mut parts = path.split('.').peekable();
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            at[part] = to;
+            return;
+        }
+        at = &mut at[part];
+    }
+}
+
+/// Logs a complaint with one field changed.
+async fn log_with(app: &TestApp, field: &str, value: Value) -> Gql {
+    let token = app.token("leeds", &["frontline"], "fo");
+    let mut input = complaint_input("Edges");
+    set(&mut input, field, value);
+    app.graphql(Some(&token), LOG_CONTACT, json!({ "input": input }))
+        .await
+}
+
+fn refused(response: &Gql, field: &str) {
+    assert_eq!(
+        response.code(),
+        "BAD_USER_INPUT",
+        "{field}: {}",
+        response.body
+    );
+    assert_eq!(response.field(), Some(field), "{}", response.body);
+}
+
+/// Text of exactly `n` characters, several bytes each.
+fn chars(n: usize) -> String {
+    "é".repeat(n)
+}
+
+on_both_databases! {
+    async fn control_characters_are_refused_in_free_text(app: TestApp) {
+        for field in ["subject", "description", "desiredOutcome", "customer.name", "customer.reasonableAdjustments"] {
+            for bad in ["NUL \u{0} here", "escape \u{1b}[2J", "bell \u{7}"] {
+                refused(&log_with(&app, field, json!(bad)).await, field);
+            }
+        }
+        assert_eq!(app.case_count("leeds").await, 0, "a refusal writes nothing");
+
+        let kept = log_with(&app, "description", json!("First line\r\nSecond\tline")).await;
+        assert_eq!(kept.data()["logContact"]["description"], "First line\r\nSecond\tline");
+
+        // And in a case action's text.
+        let id = kept.data()["logContact"]["id"].as_str().unwrap().to_owned();
+        let dcro = app.token("leeds", &["dcro"], "dee");
+        let reason = app.act(&dcro, "markOutOfScope", &id, json!({ "input": { "reason": "Not \u{0} ours", "signpost": "The court" } })).await;
+        refused(&reason, "reason");
+        assert_eq!(app.case("leeds", &id).await["version"], 1);
+
+        // And in a string that is not free text.
+        let lookup = app.graphql(Some(&dcro), "query($r: String!) { caseByReference(reference: $r) { id } }", json!({ "r": "LEE\u{0}" })).await;
+        refused(&lookup, "reference");
+    }
+
+    async fn contact_text_limits_hold_at_n_and_refuse_n_plus_one(app: TestApp) {
+        let table = [
+            ("subject", LINE_MAX_CHARS),
+            ("description", NARRATIVE_MAX_CHARS),
+            ("desiredOutcome", NOTE_MAX_CHARS),
+            ("viaCouncillor", LINE_MAX_CHARS),
+            ("customer.name", LINE_MAX_CHARS),
+            ("customer.phone", PHONE_MAX_CHARS),
+            ("customer.address", ADDRESS_MAX_CHARS),
+            ("customer.reasonableAdjustments", NOTE_MAX_CHARS),
+        ];
+        let mut logged = 0;
+        for (field, limit) in table {
+            let at = log_with(&app, field, json!(chars(limit))).await;
+            assert!(at.body.get("errors").is_none(), "{field} at {limit}: {}", at.body);
+            logged += 1;
+            refused(&log_with(&app, field, json!(chars(limit + 1))).await, field);
+        }
+        assert_eq!(app.case_count("leeds").await, logged);
+    }
+
+    async fn action_text_limits_hold_at_n_and_refuse_n_plus_one(app: TestApp) {
+        let dcro = app.token("leeds", &["dcro"], "dee");
+        // (action, arguments with TEXT where the text goes, field, limit)
+        let table: [(&str, Value, &str, usize); 8] = [
+            ("markOutOfScope", json!({ "input": { "reason": "TEXT", "signpost": "s" } }), "reason", NOTE_MAX_CHARS),
+            ("markOutOfScope", json!({ "input": { "reason": "r", "signpost": "TEXT" } }), "signpost", NOTE_MAX_CHARS),
+            ("recordHoldingResponse", json!({ "input": { "reason": "TEXT", "expectedBy": "2027-06-30" } }), "reason", NOTE_MAX_CHARS),
+            ("extendDeadline", json!({ "input": { "newDue": "2027-06-30", "reason": "TEXT" } }), "reason", NOTE_MAX_CHARS),
+            ("respondToCase", json!({ "input": { "outcome": "UPHELD", "summary": "TEXT" } }), "summary", NARRATIVE_MAX_CHARS),
+            ("requestEscalation", json!({ "input": { "reasons": "TEXT", "desiredOutcome": "d", "discretion": true } }), "reasons", STATEMENT_MAX_CHARS),
+            ("recordRemedy", json!({ "input": { "kind": "APOLOGY", "description": "TEXT" } }), "description", NOTE_MAX_CHARS),
+            ("recordLearningPoint", json!({ "input": { "lesson": "TEXT" } }), "lesson", NOTE_MAX_CHARS),
+        ];
+        for (action, args, field, limit) in table {
+            // A fresh, acknowledged case each time: an accepted action
+            // changes its state.
+            let id = app.log_complaint("leeds", "Limits").await["id"].as_str().unwrap().to_owned();
+            app.acted(&dcro, "acknowledgeCase", &id, json!({})).await;
+            let with = |n: usize| serde_json::from_str::<Value>(&args.to_string().replace("TEXT", &chars(n))).unwrap();
+            let over = app.act(&dcro, action, &id, with(limit + 1)).await;
+            refused(&over, field);
+            // At the limit the text is accepted; the action may still be
+            // refused for the case's state, never for this field.
+            let at = app.act(&dcro, action, &id, with(limit)).await;
+            if at.body.get("errors").is_some() {
+                assert_ne!(at.field(), Some(field), "{action} {field} at {limit}: {}", at.body);
+            }
+        }
+    }
+
+    async fn dates_and_amounts_out_of_range_are_refused(app: TestApp) {
+        let dcro = app.token("leeds", &["dcro"], "dee");
+        let id = app.log_complaint("leeds", "Dates").await["id"].as_str().unwrap().to_owned();
+        for far in ["2201-01-01", "1899-12-31", "+262142-01-01"] {
+            let extended = app.act(&dcro, "extendDeadline", &id, json!({ "input": { "newDue": far, "reason": "r" } })).await;
+            assert_eq!(extended.code(), "BAD_USER_INPUT", "{far}: {}", extended.body);
+            assert!(extended.message().contains("Date"), "{far}: {}", extended.body);
+        }
+        let late = app.act(&dcro, "recordRemedy", &id, json!({ "input": { "kind": "APOLOGY", "description": "d" }, "at": "2201-01-01T00:00:00Z" })).await;
+        refused(&late, "at");
+        assert_eq!(app.case("leeds", &id).await["version"], 1, "nothing was written");
+
+        let goodwill = |pence: Value| json!({ "input": { "kind": "GOODWILL_PAYMENT", "description": "For the trouble", "amountPence": pence } });
+        for pence in [json!(0), json!(-1), json!(100_000_001), json!(i64::MAX)] {
+            refused(&app.act(&dcro, "recordRemedy", &id, goodwill(pence)).await, "amountPence");
+        }
+        assert_eq!(app.case("leeds", &id).await["version"], 1);
+        let most = app.acted(&dcro, "recordRemedy", &id, goodwill(json!(100_000_000))).await;
+        assert_eq!(most["version"], 2);
+    }
+
+    async fn id_arguments_are_reported_under_their_own_name(app: TestApp) {
+        let dcro = app.token("leeds", &["dcro"], "dee");
+        let action = app.act(&dcro, "acknowledgeCase", "not-an-id", json!({})).await;
+        refused(&action, "caseId");
+        let read = app.graphql(Some(&dcro), "{ case(id: \"not-an-id\") { id } }", json!({})).await;
+        refused(&read, "id");
+        let remedy = app.graphql(Some(&dcro), "mutation { completeRemedy(remedyId: \"x\") { id } }", json!({})).await;
+        refused(&remedy, "remedyId");
+    }
+
+    async fn variables_must_be_declared_with_the_arguments_type(app: TestApp) {
+        let dcro = app.token("leeds", &["dcro"], "dee");
+        let id = app.log_complaint("leeds", "Typed").await["id"].as_str().unwrap().to_owned();
+        let input = json!({ "kind": "APOLOGY", "description": "Sorry" });
+        // Another input type, an unknown one, a nullable one for a non-null
+        // argument, and the wrong scalar.
+        for declared in ["RemedyInput!", "NoSuchInput!", "RecordRemedyInput", "String!"] {
+            let query = format!("mutation($id: ID!, $i: {declared}) {{ recordRemedy(caseId: $id, input: $i) {{ version }} }}");
+            let wrong = app.graphql(Some(&dcro), &query, json!({ "id": id, "i": input })).await;
+            assert_eq!(wrong.code(), "BAD_USER_INPUT", "{declared}: {}", wrong.body);
+        }
+        // Inside an input object literal too.
+        let nested = "mutation($id: ID!, $d: Int) { recordRemedy(caseId: $id, input: { kind: APOLOGY, description: $d }) { version } }";
+        let wrong = app.graphql(Some(&dcro), nested, json!({ "id": id, "d": 5 })).await;
+        assert_eq!(wrong.code(), "BAD_USER_INPUT", "{}", wrong.body);
+        assert_eq!(app.case("leeds", &id).await["version"], 1);
+        let query = "mutation($id: ID!, $i: RecordRemedyInput!) { recordRemedy(caseId: $id, input: $i) { version } }";
+        let right = app.graphql(Some(&dcro), query, json!({ "id": id, "i": input })).await;
+        assert_eq!(right.data()["recordRemedy"]["version"], 2);
+    }
+}
