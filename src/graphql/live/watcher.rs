@@ -16,8 +16,7 @@ use uuid::Uuid;
 use crate::{
     auth::{Action, Actor, Reach, Role},
     domain::{
-        audience::Audience, cases, events::EventKind, feed::CaseChanged, officers,
-        scope::CaseScope,
+        audience::Audience, cases, events::EventKind, feed::CaseChanged, officers, scope::CaseScope,
     },
     error::Result,
     state::AppState,
