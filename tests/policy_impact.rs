@@ -349,4 +349,43 @@ on_both_databases! {
             assert!(!found.to_string().contains(leeds["id"].as_str().unwrap()));
         }
     }
+
+    async fn the_command_line_reports_the_impact_from_the_database(app: TestApp) {
+        let cases = open_cases(&app).await;
+        let before = snapshot(&app, &cases).await;
+        let dir = tempfile::tempdir().unwrap();
+        let run = |source: String| {
+            let file = dir.path().join("leeds.rhai");
+            std::fs::write(&file, source).unwrap();
+            std::process::Command::new(env!("CARGO_BIN_EXE_redress"))
+                .args(["policy", "impact"])
+                .arg(&file)
+                .args(["--database-url", &app.database_url])
+                .env_remove("DATABASE_URL")
+                .output()
+                .unwrap()
+        };
+        let out = run(leeds_with_response_days(20));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.contains("compared with v1 over 5 open case(s)\n"), "{stdout}");
+        assert!(stdout.contains("7 deadline(s) compared, 4 would change on 4 case(s)"), "{stdout}");
+        let plain = format!(
+            "{} respond (intake): 2027-06-01 -> 2027-06-08  20 working days after receipt on 2027-05-10 (para 16)",
+            cases.plain["reference"].as_str().unwrap()
+        );
+        assert!(stdout.contains(&plain), "{stdout}");
+        assert!(!stdout.contains(cases.elsewhere["reference"].as_str().unwrap()));
+
+        // Its own tests still expect 15 days: problems, exit status 1, no comparison.
+        let out = run(LEEDS.replace(
+            "fn stage1_response_working_days() { 15 }",
+            "fn stage1_response_working_days() { 20 }",
+        ));
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("leeds.rhai:"));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("nothing was compared"));
+
+        assert_eq!(snapshot(&app, &cases).await, before, "an impact writes nothing");
+    }
 }
