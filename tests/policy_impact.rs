@@ -196,7 +196,7 @@ on_both_databases! {
         let found = impact(&app, &leeds_with_response_days(20)).await;
         assert_eq!(found["ok"], true, "{found}");
         assert_eq!(found["complete"], true);
-        assert_eq!(found["activeVersion"], 1);
+        assert_eq!(found["activeVersion"], 1, "{found}");
         assert_eq!(found["casesExamined"], 5, "the five open Leeds cases, not Leicester's");
         assert_eq!(found["deadlinesCompared"], 7);
         assert_eq!(found["deadlinesChanged"], 4);
@@ -387,5 +387,61 @@ on_both_databases! {
         assert!(String::from_utf8_lossy(&out.stdout).contains("nothing was compared"));
 
         assert_eq!(snapshot(&app, &cases).await, before, "an impact writes nothing");
+    }
+
+    async fn deadlines_set_by_an_escalation_are_asked_of_the_escalation_hook(app: TestApp) {
+        let staff = app.token("leeds", &["dcro"], "dcro-1");
+        let case = app
+            .logged("leeds", complaint_on("2027-04-01", "Escalated"))
+            .await;
+        let id = case["id"].as_str().unwrap();
+        app.acted(&staff, "acknowledgeCase", id, json!({ "at": "2027-04-02T10:00:00Z" }))
+            .await;
+        app.acted(
+            &staff,
+            "respondToCase",
+            id,
+            json!({
+                "at": "2027-04-20T10:00:00Z",
+                "input": { "outcome": "NOT_UPHELD", "summary": "Collected as scheduled" },
+            }),
+        )
+        .await;
+        let escalated = app
+            .acted(
+                &staff,
+                "requestEscalation",
+                id,
+                json!({
+                    "at": "2027-05-10T10:00:00Z",
+                    "input": { "reasons": "Still missed", "desiredOutcome": "A review" },
+                }),
+            )
+            .await;
+        assert_eq!(escalated["stage"], "STAGE_2");
+        assert_eq!(due(&escalated, "RESPOND"), "2027-06-01");
+
+        let same = impact(&app, LEEDS).await;
+        assert_eq!(same["deadlinesCompared"], 2, "{same}");
+        assert_eq!(same["deadlinesChanged"], 0);
+        assert_eq!(same["notRecomputed"], json!([]));
+
+        let stage2 = without_tests(&LEEDS.replace(
+            "fn stage2_response_working_days() { 15 }",
+            "fn stage2_response_working_days() { 20 }",
+        ));
+        let found = impact(&app, &stage2).await;
+        assert_eq!(found["deadlinesCompared"], 2, "{found}");
+        assert_eq!(found["deadlinesChanged"], 1);
+        let change = &found["changes"][0];
+        assert_eq!(change["kind"], "RESPOND");
+        assert_eq!(change["hook"], "escalation");
+        assert_eq!(change["oldDue"], "2027-06-01");
+        assert_eq!(change["newDue"], "2027-06-08");
+        assert_eq!(
+            change["newExplanation"],
+            "20 working days after receipt of the written statement of complaint on 2027-05-10 (para 22)"
+        );
+        assert_eq!(kind(&found, "ACKNOWLEDGE")["changed"], 0);
     }
 }

@@ -10,7 +10,7 @@ use std::{
 };
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::enums::{CaseStatus, DeadlineKind};
+use entity::enums::{CaseStatus, DeadlineKind, Stage};
 use sea_orm::{DatabaseConnection, FromQueryResult, Statement, Value};
 use uuid::Uuid;
 
@@ -42,6 +42,16 @@ enum Origin {
         on: NaiveDate,
         was: String,
     },
+    /// The request for the next stage, made on `on`, told of the case as
+    /// it stood at the stage before.
+    Escalation {
+        on: NaiveDate,
+        from: Option<Stage>,
+        verbal: bool,
+        discretion: bool,
+        acknowledged: Option<NaiveDate>,
+        responded: Option<NaiveDate>,
+    },
     /// Asked of the case as it stands whenever one falls due.
     HoldingResponse,
 }
@@ -53,6 +63,7 @@ impl Origin {
             Self::Acknowledged(_) => hooks::ACKNOWLEDGED,
             Self::Responded(_) => hooks::RESPONDED,
             Self::Reopened { .. } => hooks::REOPENED,
+            Self::Escalation { .. } => hooks::ESCALATION,
             Self::HoldingResponse => hooks::HOLDING_RESPONSE,
         }
     }
@@ -74,6 +85,9 @@ struct OpenDeadline {
     event_kind: Option<String>,
     event_at: Option<DateTime<Utc>>,
     event_data: Option<serde_json::Value>,
+    /// For an escalation: the case's last acknowledgement and response before it.
+    acknowledged_before: Option<DateTime<Utc>>,
+    responded_before: Option<DateTime<Utc>>,
 }
 
 impl OpenDeadline {
@@ -115,7 +129,24 @@ impl OpenDeadline {
                     .unwrap_or("closed")
                     .to_owned(),
             }),
-            (Some("escalation_requested" | "stage2_assessed"), _) => Err(NOT_ESCALATION),
+            (Some("escalation_requested"), Some(on)) => {
+                let data = self.event_data.as_ref();
+                let flag = |name: &str| {
+                    data.and_then(|d| d.get(name))
+                        .and_then(|v| v.as_bool())
+                        .unwrap_or(false)
+                };
+                Ok(Origin::Escalation {
+                    on,
+                    from: data
+                        .and_then(|d| d.get("from"))
+                        .and_then(|f| serde_json::from_value(f.clone()).ok()),
+                    verbal: flag("verbal"),
+                    discretion: flag("discretion"),
+                    acknowledged: self.acknowledged_before.map(local_date),
+                    responded: self.responded_before.map(local_date),
+                })
+            }
             (Some("ombudsman_enquiry"), _) => Err(NOT_OMBUDSMAN),
             (Some("deadline_extended"), _) => Err(NOT_EXTENDED),
             _ => Err(NOT_KNOWN),
@@ -123,7 +154,6 @@ impl OpenDeadline {
     }
 }
 
-const NOT_ESCALATION: &str = "set when an escalation began the stage: the case as it stood before the escalation is not kept";
 const NOT_OMBUDSMAN: &str = "set by an ombudsman's enquiry, whose request the case does not keep";
 const NOT_EXTENDED: &str = "a date staff extended to: no hook computes it";
 const NOT_KNOWN: &str = "set by no action the impact can replay";
@@ -368,8 +398,28 @@ impl Run {
                 }
             }
         }
-        if matches!(origin, Origin::Intake) {
-            facts.stage_received = Some(facts.contact.received);
+        match origin {
+            Origin::Intake => facts.stage_received = Some(facts.contact.received),
+            Origin::Escalation {
+                from,
+                acknowledged,
+                responded,
+                ..
+            } => {
+                // The earlier stage as the case kept it: its dates come from
+                // the timeline; it is taken to have begun at receipt.
+                facts.stage = *from;
+                facts.status = if responded.is_some() {
+                    CaseStatus::Responded
+                } else {
+                    CaseStatus::InProgress
+                };
+                facts.stage_received = Some(facts.contact.received);
+                facts.acknowledged = *acknowledged;
+                facts.responded = *responded;
+                facts.last_update = None;
+            }
+            _ => {}
         }
         let key = (origin.clone(), format!("{facts:?}"));
         if let Some(known) = self.answers.get(&key) {
@@ -383,6 +433,20 @@ impl Run {
                 Origin::Reopened { on, was } => {
                     let case = hooks::reopening(facts.to_map(), *on, was);
                     policy.reopened(case, *on)?.deadlines
+                }
+                Origin::Escalation {
+                    on,
+                    verbal,
+                    discretion,
+                    ..
+                } => {
+                    let request = hooks::escalation_request(*on, *verbal, *discretion);
+                    let out = policy.escalation(facts.to_map(), request, *on)?;
+                    if out.allowed {
+                        out.deadlines
+                    } else {
+                        Vec::new()
+                    }
                 }
                 Origin::HoldingResponse => policy
                     .holding_response(facts.to_map(), facts.contact.received)?
@@ -442,7 +506,13 @@ async fn read_page(
          (SELECT COUNT(*) FROM learning_points l WHERE l.case_id = c.id) AS learning_points, \
          d.id AS deadline_id, d.kind AS deadline_kind, d.due, \
          d.explanation AS deadline_explanation, d.created_at AS deadline_created_at, \
-         e.kind AS event_kind, e.occurred_at AS event_at, e.data AS event_data \
+         e.kind AS event_kind, e.occurred_at AS event_at, e.data AS event_data, \
+         CASE WHEN e.kind = 'escalation_requested' THEN (SELECT MAX(a.occurred_at) \
+           FROM case_events a WHERE a.case_id = e.case_id AND a.seq < e.seq \
+           AND a.kind = 'acknowledged') END AS acknowledged_before, \
+         CASE WHEN e.kind = 'escalation_requested' THEN (SELECT MAX(r.occurred_at) \
+           FROM case_events r WHERE r.case_id = e.case_id AND r.seq < e.seq \
+           AND r.kind = 'responded') END AS responded_before \
          FROM (SELECT o.* FROM deadlines o JOIN cases oc ON oc.id = o.case_id \
            WHERE o.council_id = {council} AND oc.council_id = o.council_id \
            AND o.met_at IS NULL AND o.superseded_at IS NULL AND oc.status IN ({open}) \
@@ -450,7 +520,7 @@ async fn read_page(
          JOIN cases c ON c.id = d.case_id \
          LEFT JOIN case_events e ON e.case_id = d.case_id AND e.recorded_at = d.created_at \
            AND e.kind IN ('contact_logged', 'converted', 'acknowledged', 'responded', \
-             'reopened', 'escalation_requested', 'stage2_assessed', 'ombudsman_enquiry', \
+             'reopened', 'escalation_requested', 'ombudsman_enquiry', \
              'deadline_extended', 'holding_response') \
          ORDER BY d.id, e.seq",
         council = p(1),
