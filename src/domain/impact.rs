@@ -29,7 +29,7 @@ pub const MAX_LISTED: usize = 500;
 /// How long one impact may run before it reports what it has so far.
 pub const BUDGET: Duration = Duration::from_secs(10);
 /// Open deadlines read per query.
-const PAGE: u64 = 5_000;
+const PAGE: u64 = 20_000;
 
 /// Which hook set an open deadline, and from what.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
