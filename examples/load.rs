@@ -13,6 +13,8 @@
 
 #[path = "support/drive.rs"]
 mod drive;
+#[path = "load/impact.rs"]
+mod impact;
 #[path = "support/pace.rs"]
 mod pace;
 #[path = "load/sweep.rs"]
@@ -68,6 +70,8 @@ enum Command {
     Run(RunArgs),
     /// Seed open cases with missed deadlines and time one deadline sweep.
     Sweep(sweep::SweepArgs),
+    /// Seed open cases and time the impact of candidate policy scripts.
+    Impact(impact::ImpactArgs),
 }
 
 #[derive(Args)]
@@ -116,6 +120,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Seed(args) => seed(args).await,
         Command::Run(args) => run(args).await,
         Command::Sweep(args) => sweep::sweep(args).await,
+        Command::Impact(args) => impact::impact(args).await,
     }
 }
 

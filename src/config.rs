@@ -46,6 +46,25 @@ pub enum PolicyCommand {
         #[arg(long)]
         case: String,
     },
+    /// Which open deadlines in the database the script would move compared
+    /// with the council's active version (nothing is written).
+    Impact(ImpactArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImpactArgs {
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The council whose cases to compare; defaults to the file's name.
+    #[arg(long)]
+    pub council: Option<String>,
+    /// How many changed deadlines to list in full (at most 500).
+    #[arg(long, default_value_t = 50)]
+    pub first: usize,
+    /// Stop and report what was compared after this many seconds.
+    #[arg(long, default_value_t = 60)]
+    pub budget_secs: u64,
 }
 
 #[derive(Debug, Clone, Args)]

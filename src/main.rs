@@ -57,7 +57,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Schema => print!("{}", graphql::sdl()),
         Command::Policy(command) => {
-            if !policy::cli::run(command)? {
+            if !policy::cli::run(command).await? {
                 std::process::exit(1);
             }
         }

@@ -21,6 +21,7 @@ use redress::{
     db,
     domain::reference,
     jobs::sweeper,
+    state::AppState,
     state::Clock,
 };
 use sea_orm::{
@@ -51,11 +52,12 @@ pub struct SweepArgs {
 /// Cases per seeding transaction.
 const SEED_BATCH: usize = 2_000;
 
-pub async fn sweep(args: SweepArgs) -> anyhow::Result<()> {
-    let app = Application::build(ServeArgs {
+/// The server, not listening for anyone: sweeper and policy sync held off.
+pub async fn app(database_url: &str) -> anyhow::Result<Application> {
+    Application::build(ServeArgs {
         bind: "127.0.0.1:0".parse()?,
         database: DatabaseArgs {
-            database_url: args.database_url.clone(),
+            database_url: database_url.to_owned(),
             db_max_connections: 4,
         },
         jwt: JwtArgs {
@@ -76,12 +78,74 @@ pub async fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         sweep_ms: 3_600_000,
         fixed_now: None,
     })
-    .await?;
+    .await
+}
+
+pub async fn sweep(args: SweepArgs) -> anyhow::Result<()> {
+    let app = app(&args.database_url).await?;
     let state = app.state();
+    let now = seed(&state, &args.council, args.cases, args.daily).await?;
+    let started = Instant::now();
+    let first = sweeper::pass(&state).await?;
+    let took = started.elapsed();
+    println!(
+        "{}: {} breaches, {} holding responses scheduled, {} due, in {:.3} s ({:.0} breaches/s)",
+        if args.daily {
+            "catch-up sweep"
+        } else {
+            "sweep"
+        },
+        first.breaches,
+        first.holding_scheduled,
+        first.holding_due,
+        took.as_secs_f64(),
+        first.breaches as f64 / took.as_secs_f64()
+    );
+    let started = Instant::now();
+    let second = sweeper::pass(&state).await?;
+    println!(
+        "second sweep the same day: {} breaches in {:.3} s",
+        second.breaches,
+        started.elapsed().as_secs_f64()
+    );
+    if args.daily {
+        let mut tomorrow = state.for_worker(state.db.clone());
+        tomorrow.clock = Clock::Fixed(now + Duration::days(1));
+        let council = state
+            .councils
+            .by_slug(&args.council)
+            .context("the council was seeded")?;
+        let open = case::Entity::find()
+            .filter(case::Column::CouncilId.eq(council.id))
+            .filter(case::Column::ClosedAt.is_null())
+            .count(&state.db)
+            .await?;
+        let started = Instant::now();
+        let next = sweeper::pass(&tomorrow).await?;
+        println!(
+            "next day's sweep over {open} open cases: {} breaches, {} holding responses scheduled, {} due, in {:.3} s",
+            next.breaches,
+            next.holding_scheduled,
+            next.holding_due,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+/// Seeds `cases` open complaints for the council, as `sweep` describes
+/// them; returns the instant they were seeded as of.
+pub async fn seed(
+    state: &AppState,
+    council: &str,
+    cases: usize,
+    daily: bool,
+) -> anyhow::Result<chrono::DateTime<Utc>> {
+    let slug = council;
     let council = state
         .councils
-        .by_slug(&args.council)
-        .with_context(|| format!("there is no council `{}`", args.council))?;
+        .by_slug(slug)
+        .with_context(|| format!("there is no council `{slug}`"))?;
     let services: Vec<Uuid> = service::Entity::find()
         .filter(service::Column::CouncilId.eq(council.id))
         .all(&state.db)
@@ -113,15 +177,15 @@ pub async fn sweep(args: SweepArgs) -> anyhow::Result<()> {
         .transpose()?
         .unwrap_or(0);
     let mut done = 0;
-    while done < args.cases {
-        let size = SEED_BATCH.min(args.cases - done);
+    while done < cases {
+        let size = SEED_BATCH.min(cases - done);
         let mut cases = Vec::with_capacity(size);
         let mut events = Vec::with_capacity(size);
         let mut deadlines = Vec::with_capacity(2 * size);
         for i in done..done + size {
             // Received 20 to 80 days ago, every date long missed; or, for the
             // daily pass, 0 to 60 days ago.
-            let days_ago = if args.daily { 0 } else { 20 } + (i % 60) as i64;
+            let days_ago = if daily { 0 } else { 20 } + (i % 60) as i64;
             let received_at = now - Duration::days(days_ago) - Duration::minutes(i as i64 % 600);
             let received = received_at.with_timezone(&London).date_naive();
             let acknowledged = i % 2 == 1 && days_ago >= 1;
@@ -232,7 +296,7 @@ pub async fn sweep(args: SweepArgs) -> anyhow::Result<()> {
             [
                 council.id.into(),
                 year.into(),
-                (last_number + args.cases as i64).into(),
+                (last_number + cases as i64).into(),
             ],
         ))
         .await?;
@@ -244,53 +308,12 @@ pub async fn sweep(args: SweepArgs) -> anyhow::Result<()> {
     }
     println!(
         "seeded {} open cases for {} in {:.1} s (today {today})",
-        args.cases,
+        cases,
         council.slug,
         started.elapsed().as_secs_f64()
     );
 
-    let started = Instant::now();
-    let first = sweeper::pass(&state).await?;
-    let took = started.elapsed();
-    println!(
-        "{}: {} breaches, {} holding responses scheduled, {} due, in {:.3} s ({:.0} breaches/s)",
-        if args.daily {
-            "catch-up sweep"
-        } else {
-            "sweep"
-        },
-        first.breaches,
-        first.holding_scheduled,
-        first.holding_due,
-        took.as_secs_f64(),
-        first.breaches as f64 / took.as_secs_f64()
-    );
-    let started = Instant::now();
-    let second = sweeper::pass(&state).await?;
-    println!(
-        "second sweep the same day: {} breaches in {:.3} s",
-        second.breaches,
-        started.elapsed().as_secs_f64()
-    );
-    if args.daily {
-        let mut tomorrow = state.for_worker(state.db.clone());
-        tomorrow.clock = Clock::Fixed(now + Duration::days(1));
-        let open = case::Entity::find()
-            .filter(case::Column::CouncilId.eq(council.id))
-            .filter(case::Column::ClosedAt.is_null())
-            .count(&state.db)
-            .await?;
-        let started = Instant::now();
-        let next = sweeper::pass(&tomorrow).await?;
-        println!(
-            "next day's sweep over {open} open cases: {} breaches, {} holding responses scheduled, {} due, in {:.3} s",
-            next.breaches,
-            next.holding_scheduled,
-            next.holding_due,
-            started.elapsed().as_secs_f64()
-        );
-    }
-    Ok(())
+    Ok(now)
 }
 
 /// `$1`-style parameters as the backend writes them (`?1` on SQLite).

@@ -194,7 +194,7 @@ impl Action {
             Action::SetSeniority => "`recordOfficer(seniority)`, never one's own",
             Action::LinkPortalAccount => "`linkPortalAccount`",
             Action::AdministerPolicy => {
-                "`policy`, `validatePolicy`, `previewPolicy`, `publishPolicy`, `rollbackPolicy`"
+                "`policy`, `validatePolicy`, `previewPolicy`, `policyImpact`, `publishPolicy`, `rollbackPolicy`"
             }
         }
     }

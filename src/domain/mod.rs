@@ -15,6 +15,7 @@ pub mod escalate;
 pub mod events;
 pub mod feed;
 pub mod feed_relay;
+pub mod impact;
 pub mod intake;
 pub mod intake_writer;
 pub mod lifecycle;

@@ -6,8 +6,8 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use entity::{council, policy_version};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
 use std::sync::Arc;
 use tracing::instrument;
@@ -247,6 +247,39 @@ pub async fn sync(state: &AppState) -> Result<usize> {
 }
 
 /// Compiles a stored version (on the policy threads) and installs it.
+/// The council's active version as stored, compiled here: for offline
+/// tools that read the database without running a server.
+pub async fn active_stored(
+    db: &DatabaseConnection,
+    council: &Council,
+) -> Result<Option<Arc<CompiledPolicy>>> {
+    let Some(version) = council::Entity::find_by_id(council.id)
+        .one(db)
+        .await?
+        .and_then(|c| c.active_policy_version)
+    else {
+        return Ok(None);
+    };
+    let Some(row) = policy_version::Entity::find()
+        .filter(policy_version::Column::CouncilId.eq(council.id))
+        .filter(policy_version::Column::Version.eq(version))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    CompiledPolicy::compile(&council.slug, row.version, &row.source)
+        .map(|policy| Some(Arc::new(policy)))
+        .map_err(|problems| {
+            AppError::PolicyError(format!(
+                "{} policy v{}: the stored version no longer compiles: {}",
+                council.slug,
+                row.version,
+                problems.first().map(|p| p.to_string()).unwrap_or_default()
+            ))
+        })
+}
+
 async fn install_stored(state: &AppState, council_id: Uuid, version: i32) -> Result<bool> {
     let Some(row) = policy_version::Entity::find()
         .filter(policy_version::Column::CouncilId.eq(council_id))

@@ -26,6 +26,7 @@ pub struct QueryRoot(
     me::MeQuery,
     case::CaseQuery,
     policy::PolicyQuery,
+    policy::PolicyImpactQuery,
     people::PeopleQuery,
     live::QueueQuery,
 );

@@ -9,8 +9,9 @@ use super::{CompiledPolicy, Contact, Problem, Report, compiled::VALIDATION_BUDGE
 use crate::config::PolicyCommand;
 
 /// Returns whether the script passed; problems are printed as `file:line:col: message`.
-pub fn run(command: PolicyCommand) -> anyhow::Result<bool> {
+pub async fn run(command: PolicyCommand) -> anyhow::Result<bool> {
     match command {
+        PolicyCommand::Impact(args) => super::impact_cli::run(args).await,
         PolicyCommand::Check { file } => {
             let (source, council) = read(&file)?;
             let (_, mut report) = CompiledPolicy::validate(&council, &source);
@@ -48,7 +49,7 @@ pub fn run(command: PolicyCommand) -> anyhow::Result<bool> {
     }
 }
 
-fn read(file: &Path) -> anyhow::Result<(String, String)> {
+pub(super) fn read(file: &Path) -> anyhow::Result<(String, String)> {
     let source =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let council = file

@@ -202,6 +202,15 @@ pub fn reopening(mut case: Map, on: NaiveDate, was: &str) -> Map {
     case
 }
 
+/// What `escalation` is told of the customer's request for the next stage.
+pub fn escalation_request(received: NaiveDate, verbal: bool, discretion: bool) -> Map {
+    MapBuilder::default()
+        .date("received", received)
+        .bool("verbal", verbal)
+        .bool("discretion", discretion)
+        .into_map()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeadlineOut {
     pub kind: DeadlineKind,

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod compiled;
 pub mod convert;
 pub mod hooks;
+pub mod impact_cli;
 pub mod prelude;
 pub mod registry;
 pub mod runner;
