@@ -198,7 +198,7 @@ on_both_databases! {
         assert_eq!(found["complete"], true);
         assert_eq!(found["activeVersion"], 1, "{found}");
         assert_eq!(found["casesExamined"], 5, "the five open Leeds cases, not Leicester's");
-        assert_eq!(found["deadlinesCompared"], 7);
+        assert_eq!(found["deadlinesCompared"], 8);
         assert_eq!(found["deadlinesChanged"], 4);
         assert_eq!(found["casesChanged"], 4);
         assert_eq!(
@@ -236,7 +236,9 @@ on_both_databases! {
         assert_eq!(kind(&found, "RESPOND")["changed"], 4);
         assert_eq!(kind(&found, "ACKNOWLEDGE")["compared"], 2);
         assert_eq!(kind(&found, "ACKNOWLEDGE")["changed"], 0);
-        assert_eq!(kind(&found, "ESCALATE")["compared"], 1);
+        // The answered case's window, and the one the reopened case kept from
+        // its first answer (closing keeps what the customer is owed).
+        assert_eq!(kind(&found, "ESCALATE")["compared"], 2);
         assert_eq!(kind(&found, "ESCALATE")["changed"], 0);
         assert_eq!(found["notRecomputed"], json!([]));
         let leicester = cases.elsewhere["reference"].as_str().unwrap();
@@ -252,7 +254,7 @@ on_both_databases! {
 
         let found = impact(&app, &leeds_closed_27_may()).await;
         assert_eq!(found["ok"], true, "{found}");
-        assert_eq!(found["deadlinesCompared"], 7);
+        assert_eq!(found["deadlinesCompared"], 8);
         assert_eq!(found["deadlinesChanged"], 3);
         let mut want = vec![
             row(&cases.plain, "RESPOND", "2027-06-01", "2027-06-02"),
@@ -274,7 +276,7 @@ on_both_databases! {
         let cases = open_cases(&app).await;
         let same = impact(&app, LEEDS).await;
         assert_eq!(same["ok"], true);
-        assert_eq!(same["deadlinesCompared"], 7);
+        assert_eq!(same["deadlinesCompared"], 8);
         assert_eq!(same["deadlinesChanged"], 0);
         assert_eq!(same["casesChanged"], 0);
         assert_eq!(same["changes"], json!([]));
@@ -369,7 +371,7 @@ on_both_databases! {
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
         assert!(stdout.contains("compared with v1 over 5 open case(s)\n"), "{stdout}");
-        assert!(stdout.contains("7 deadline(s) compared, 4 would change on 4 case(s)"), "{stdout}");
+        assert!(stdout.contains("8 deadline(s) compared, 4 would change on 4 case(s)"), "{stdout}");
         let plain = format!(
             "{} respond (intake): 2027-06-01 -> 2027-06-08  20 working days after receipt on 2027-05-10 (para 16)",
             cases.plain["reference"].as_str().unwrap()

@@ -231,7 +231,7 @@ on_both_databases! {
         assert_eq!(case["respondBy"], "2027-02-18");
         assert!(open_deadline(&case, "RESPOND").unwrap()["explanation"].as_str().unwrap()
             .contains("15 working days after the customer agreed the written statement of complaint on 2027-01-28 (paras 19, 22)"));
-        let case = app.acted(&dcro, "respondToCase", &id, json!({
+        let case = app.acted(&reviewing_dcro, "respondToCase", &id, json!({
             "at": "2027-02-17T10:00:00Z",
             "input": { "outcome": "NOT_UPHELD", "summary": "The fine was handled correctly" },
         })).await;
