@@ -28,7 +28,6 @@ use std::{
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
-use chrono_tz::Europe::London;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use entity::{
     case, case_event, council, customer, deadline,
@@ -40,7 +39,7 @@ use redress::{
     auth::{JwtConfig, TokenMinter},
     config::{DatabaseArgs, JwtArgs},
     db,
-    domain::{councils, reference},
+    domain::{councils, reference, time::local_date},
 };
 use sea_orm::{
     ActiveModelTrait,
@@ -615,7 +614,7 @@ impl Generator {
                 (Stage::Stage3, 3),
             ]))
         };
-        let today = self.now.with_timezone(&London).date_naive();
+        let today = local_date(self.now);
         // About a quarter of open complaints are past their deadline, so the
         // overdue filter has work to do.
         let next_due = (kind.is_complaint() && status.is_open()).then(|| {
@@ -674,7 +673,7 @@ impl Generator {
         let via_councillor =
             (channel == Channel::Councillor).then(|| format!("Cllr {}", rng.pick(SURNAMES)));
 
-        let year = logged_at.with_timezone(&London).year();
+        let year = local_date(logged_at).year();
         let seq = {
             let last = self.last_number.entry(year).or_default();
             *last += 1;
@@ -795,7 +794,7 @@ fn complaint_deadlines(
     closed_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Vec<(DeadlineKind, NaiveDate, Option<DateTime<Utc>>, String)> {
-    let logged_day = logged_at.with_timezone(&London).date_naive();
+    let logged_day = local_date(logged_at);
     let days = chrono::Duration::days;
     let acknowledged_at = (logged_at + chrono::Duration::hours(rng.range(2, 60))).min(now);
     let explain = |what: &str, working_days: u32| {

@@ -47,7 +47,7 @@ on_both_databases! {
         assert!(respond["explanation"].as_str().unwrap().ends_with("(east-cambridgeshire v1)"), "{respond}");
         let timeline = case["timeline"].as_array().unwrap();
         assert_eq!(timeline.len(), 2);
-        assert_eq!(timeline[1]["kind"], "acknowledged");
+        assert_eq!(timeline[1]["kind"], "ACKNOWLEDGED");
         assert_eq!(timeline[1]["actorRole"], "frontline");
 
         let again = app.graphql(Some(&token), ACK, json!({ "id": id })).await;
@@ -99,6 +99,6 @@ on_both_databases! {
         let case = app.graphql(Some(&token), CASE, json!({ "id": id })).await;
         assert_eq!(case.data()["case"]["version"], 2);
         let kinds: Vec<&str> = case.data()["case"]["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-        assert_eq!(kinds, ["contact_logged", "acknowledged"]);
+        assert_eq!(kinds, ["CONTACT_LOGGED", "ACKNOWLEDGED"]);
     }
 }

@@ -191,20 +191,20 @@ on_both_databases! {
 
         let staff = read(&app, &app.token("leeds", &["dcro"], "dee"), &id).await;
         let staff_text = staff.to_string();
-        for internal in ["remedy_recorded", "learning_recorded", "persistent_designated"] {
+        for internal in ["REMEDY_RECORDED", "LEARNING_RECORDED", "PERSISTENT_DESIGNATED"] {
             assert!(kinds(&staff).contains(&internal.to_owned()), "staff see {internal}");
         }
         assert!(staff_text.contains("£7.77") && staff_text.contains("We are sorry"), "staff see everything");
-        assert_eq!(step(&staff, "acknowledged").unwrap()["actorSubject"], "dee");
+        assert_eq!(step(&staff, "ACKNOWLEDGED").unwrap()["actorSubject"], "dee");
 
         let seen = read(&app, &bob, &id).await;
-        assert_eq!(kinds(&seen), ["contact_logged", "acknowledged", "responded"], "only where it stands");
-        let responded = step(&seen, "responded").unwrap();
+        assert_eq!(kinds(&seen), ["CONTACT_LOGGED", "ACKNOWLEDGED", "RESPONDED"], "only where it stands");
+        let responded = step(&seen, "RESPONDED").unwrap();
         assert_eq!(responded["summary"], "Responded at stage 1 (partly upheld)");
         assert_eq!(responded["data"], json!({ "stage": "stage_1", "outcome": "partly_upheld", "nextStage": "stage_2", "ombudsman": "lgsco" }));
         assert!(responded["actorSubject"].is_null(), "no staff names");
         assert_eq!(responded["actorRole"], "dcro");
-        assert_eq!(step(&seen, "contact_logged").unwrap()["actorSubject"], "cllr-bob", "their own step");
+        assert_eq!(step(&seen, "CONTACT_LOGGED").unwrap()["actorSubject"], "cllr-bob", "their own step");
         for field in ["description", "desiredOutcome", "customer", "assignee", "restrictedCustomer"] {
             assert!(seen[field].is_null(), "{field} is not the councillor's: {}", seen[field]);
         }
@@ -224,9 +224,9 @@ on_both_databases! {
         }
         assert!(staff_steps.iter().any(|u| u["summary"].as_str().unwrap().contains("£7.77")), "{staff_steps:?}");
         let first = update(&mut bobs_feed).await;
-        assert_eq!((first["eventKind"].as_str(), first["summary"].as_str()), (Some("acknowledged"), Some("Acknowledged")));
+        assert_eq!((first["eventKind"].as_str(), first["summary"].as_str()), (Some("ACKNOWLEDGED"), Some("Acknowledged")));
         let second = update(&mut bobs_feed).await;
-        assert_eq!(second["eventKind"], "responded");
+        assert_eq!(second["eventKind"], "RESPONDED");
         assert_eq!(second["summary"], "Responded at stage 1 (partly upheld)");
         assert_eq!(second["seq"], 5, "the remedy and the lesson were skipped, not renumbered");
     }
@@ -242,8 +242,8 @@ on_both_databases! {
         designate(&app, &customer_id, warning()).await;
 
         let seen = read(&app, &ann, &id).await;
-        assert_eq!(kinds(&seen), ["contact_logged", "acknowledged", "responded"]);
-        let responded = step(&seen, "responded").unwrap();
+        assert_eq!(kinds(&seen), ["CONTACT_LOGGED", "ACKNOWLEDGED", "RESPONDED"]);
+        let responded = step(&seen, "RESPONDED").unwrap();
         assert_eq!(responded["summary"], "Responded at stage 1 (partly upheld)");
         assert_eq!(responded["data"]["summary"], "We are sorry: the crew missed your road", "their response text");
         assert_eq!(responded["data"]["remedies"][0]["description"], "An apology from the waste manager");
@@ -264,9 +264,9 @@ on_both_databases! {
         }
 
         let first = update(&mut feed).await;
-        assert_eq!(first["eventKind"], "acknowledged");
+        assert_eq!(first["eventKind"], "ACKNOWLEDGED");
         let second = update(&mut feed).await;
-        assert_eq!((second["eventKind"].as_str(), second["summary"].as_str()), (Some("responded"), Some("Responded at stage 1 (partly upheld)")));
+        assert_eq!((second["eventKind"].as_str(), second["summary"].as_str()), (Some("RESPONDED"), Some("Responded at stage 1 (partly upheld)")));
     }
 
     async fn nobody_but_staff_learns_whether_someone_is_restricted(app: TestApp) {
@@ -390,7 +390,7 @@ on_both_databases! {
         let moved = app.acted(&ann, "requestEscalation", &id, json!({ "input": request })).await;
         assert_eq!(moved["status"], "ESCALATION_REQUESTED");
         assert_eq!(at(&moved["stageStartedAt"]), app.state.clock.now(), "requested when sent");
-        let own_step = step(&moved, "escalation_requested").unwrap();
+        let own_step = step(&moved, "ESCALATION_REQUESTED").unwrap();
         assert_eq!(own_step["data"]["reasons"], "The bin is still not collected", "their own reasons");
         assert_eq!(own_step["actorSubject"], "ann-portal");
     }
@@ -425,17 +425,17 @@ on_both_databases! {
         assert_eq!(hers.data()["cases"]["edges"][0]["node"]["id"], id.as_str());
         assert_eq!(hers.data()["cases"]["edges"][0]["node"]["channel"], "PHONE");
         let seen = read(&app, &ann, &id).await;
-        assert_eq!(kinds(&seen), ["contact_logged", "acknowledged", "portal_linked"]);
-        let noted = step(&seen, "portal_linked").unwrap();
+        assert_eq!(kinds(&seen), ["CONTACT_LOGGED", "ACKNOWLEDGED", "PORTAL_LINKED"]);
+        let noted = step(&seen, "PORTAL_LINKED").unwrap();
         assert_eq!((noted["summary"].as_str(), noted["actorSubject"].as_str()), (Some("Linked to your portal account"), None));
         // What reaches her live is this case, now hers: the link, and at most
         // the acknowledgement if it was still on its way when the link landed.
         let mut live = update(&mut anns_feed).await;
-        if live["eventKind"] == "acknowledged" {
+        if live["eventKind"] == "ACKNOWLEDGED" {
             assert_eq!(live["caseId"], id.as_str());
             live = update(&mut anns_feed).await;
         }
-        assert_eq!((live["caseId"].as_str(), live["eventKind"].as_str(), live["summary"].as_str()), (Some(id.as_str()), Some("portal_linked"), Some("Linked to your portal account")));
+        assert_eq!((live["caseId"].as_str(), live["eventKind"].as_str(), live["summary"].as_str()), (Some(id.as_str()), Some("PORTAL_LINKED"), Some("Linked to your portal account")));
 
         // Never another customer's; linking twice changes nothing; another
         // account cannot take the record over.
@@ -445,7 +445,7 @@ on_both_databases! {
         let taken = app.graphql(Some(&fo), link, json!({ "c": ann_record, "s": "zed" })).await;
         assert_eq!(taken.code(), "CONFLICT");
         assert_eq!(app.graphql(Some(&zed), mine, json!({})).await.data()["cases"]["totalCount"], 0);
-        assert_eq!(kinds(&app.case("leeds", &id).await), ["contact_logged", "acknowledged", "portal_linked"], "one note, however often linked");
+        assert_eq!(kinds(&app.case("leeds", &id).await), ["CONTACT_LOGGED", "ACKNOWLEDGED", "PORTAL_LINKED"], "one note, however often linked");
         let unknown = app.graphql(Some(&fo), link, json!({ "c": uuid::Uuid::nil().to_string(), "s": "ann-portal" })).await;
         assert_eq!(unknown.code(), "NOT_FOUND");
 

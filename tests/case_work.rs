@@ -105,7 +105,7 @@ on_both_databases! {
         assert!(codes.contains(&Some("CONFLICT".into())), "{codes:?}");
         let now = app.case("leicester", id).await;
         assert_eq!(now["version"].as_i64(), case["version"].as_i64().map(|v| v + 1));
-        let responses = timeline_kinds(&now).iter().filter(|k| *k == "responded").count();
+        let responses = timeline_kinds(&now).iter().filter(|k| *k == "RESPONDED").count();
         assert_eq!(responses, 1);
 
         // A stale version is refused before anything is written.
@@ -198,7 +198,7 @@ on_both_databases! {
         assert!(respond["explanation"].as_str().unwrap().contains("reopening on 2026-12-21"), "{respond}");
         assert_eq!(respond["policyVersion"], 1);
         let step = case["timeline"].as_array().unwrap().last().unwrap();
-        assert_eq!(step["kind"], "reopened");
+        assert_eq!(step["kind"], "REOPENED");
         assert_eq!(step["data"]["deadlines"][0]["due"], "2027-01-14");
         assert_eq!(step["data"]["was"], "closed");
 
@@ -232,7 +232,7 @@ on_both_databases! {
         assert_eq!((case["kind"].as_str(), case["stage"].as_str()), (Some("COMPLAINT"), Some("STAGE_1")));
         assert_eq!(case["status"], "RECEIVED");
         assert_eq!(case["respondBy"], "2026-12-11");
-        assert_eq!(timeline_kinds(&case), ["contact_logged", "converted", "converted"]);
+        assert_eq!(timeline_kinds(&case), ["CONTACT_LOGGED", "CONVERTED", "CONVERTED"]);
     }
 
     async fn a_customer_withdraws_their_own_case_only(app: TestApp) {
@@ -325,7 +325,7 @@ on_both_databases! {
         })).await;
         assert_eq!(closed["status"], "CLOSED");
         let step = closed["timeline"].as_array().unwrap().last().unwrap();
-        assert_eq!(step["kind"], "closed");
+        assert_eq!(step["kind"], "CLOSED");
         assert_eq!(step["data"]["outstandingReason"], "The repair and payment go ahead through the service");
         assert_eq!(step["data"]["outstanding"], outstanding);
         assert!(step["summary"].as_str().unwrap().ends_with("with 2 remedies outstanding"), "{step}");

@@ -27,7 +27,7 @@ on_both_databases! {
         let timeline = case["timeline"].as_array().unwrap();
         assert_eq!(timeline.len(), 1);
         assert_eq!(timeline[0]["seq"], 1);
-        assert_eq!(timeline[0]["kind"], "contact_logged");
+        assert_eq!(timeline[0]["kind"], "CONTACT_LOGGED");
         assert_eq!(timeline[0]["actorSubject"], "frontline-officer");
         assert_eq!(timeline[0]["actorRole"], "frontline");
 

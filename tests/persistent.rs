@@ -112,14 +112,14 @@ on_both_databases! {
         // Each decision is on the timeline of the customer's open case, not
         // on the one already finished; the case itself is unchanged.
         let open = app.case("leeds", case["id"].as_str().unwrap()).await;
-        assert_eq!(timeline_kinds(&open), ["contact_logged", "persistent_designated", "persistent_reviewed", "persistent_reviewed"]);
+        assert_eq!(timeline_kinds(&open), ["CONTACT_LOGGED", "PERSISTENT_DESIGNATED", "PERSISTENT_REVIEWED", "PERSISTENT_REVIEWED"]);
         assert_eq!(open["version"], 1);
         let steps = open["timeline"].as_array().unwrap();
         assert_eq!(steps[1]["summary"], "Customer designated persistent (warning), letter of 2027-01-15; review by 2027-07-15");
         assert_eq!(steps[2]["summary"], "Persistent-complainant designation reviewed: continue (warning); next review by 2027-11-20");
         assert_eq!((steps[3]["data"]["outcome"].as_str(), steps[3]["actorSubject"].as_str()), (Some("end"), Some("dee")));
         let finished = app.case("leeds", settled["id"].as_str().unwrap()).await;
-        assert_eq!(timeline_kinds(&finished), ["contact_logged", "withdrawn"]);
+        assert_eq!(timeline_kinds(&finished), ["CONTACT_LOGGED", "WITHDRAWN"]);
 
         // Ended, a new decision may be made; history keeps both.
         let anew = app.graphql(Some(&dcro), DESIGNATE, json!({ "c": customer, "i": restricted("sam") })).await;
@@ -233,7 +233,7 @@ on_both_databases! {
         assert_eq!(done["version"], 2);
         assert_eq!(done["requirements"][0]["metBy"], "sam");
         let step = &done["timeline"][1];
-        assert_eq!((step["kind"].as_str(), step["actorSubject"].as_str()), (Some("requirement_met"), Some("sam")));
+        assert_eq!((step["kind"].as_str(), step["actorSubject"].as_str()), (Some("REQUIREMENT_MET"), Some("sam")));
         assert_eq!(step["data"]["note"], "Raises a new issue about the assisted collection");
         let twice = app.graphql(Some(&sam), COMPLETE, json!({ "id": id, "k": "new_issues_checked" })).await;
         assert_eq!((twice.code(), twice.field()), ("BAD_USER_INPUT", Some("key")));

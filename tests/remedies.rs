@@ -70,7 +70,7 @@ on_both_databases! {
         assert_eq!(big["due"], "2027-06-30");
         assert!(big["approvedBy"].is_null(), "stored unapproved");
         assert_eq!(big["outstanding"], true);
-        assert_eq!(recorded["timeline"][1]["kind"], "remedy_recorded");
+        assert_eq!(recorded["timeline"][1]["kind"], "REMEDY_RECORDED");
 
         // The shipped Leeds script has no amounts until the council enters
         // them, and the refusal says where they are entered.
@@ -110,7 +110,7 @@ on_both_databases! {
         assert!(approved["remedies"][1]["approvedAt"].is_string());
         assert!(approved["remedies"][0]["approvedBy"].is_null());
         let step = &approved["timeline"][3];
-        assert_eq!((step["kind"].as_str(), step["policyVersion"].as_i64()), (Some("remedy_approved"), Some(2)));
+        assert_eq!((step["kind"].as_str(), step["policyVersion"].as_i64()), (Some("REMEDY_APPROVED"), Some(2)));
         let twice = app.graphql(Some(&dee), APPROVE, json!({ "r": small_id })).await;
         assert_eq!((twice.code(), twice.field()), ("BAD_USER_INPUT", Some("remedyId")));
 
@@ -120,7 +120,7 @@ on_both_databases! {
         let paid = &paid.data()["completeRemedy"];
         assert_eq!(paid["remedies"][1]["outstanding"], false);
         assert!(paid["remedies"][1]["completedAt"].is_string());
-        assert_eq!(paid["timeline"][4]["kind"], "remedy_completed");
+        assert_eq!(paid["timeline"][4]["kind"], "REMEDY_COMPLETED");
         assert_eq!(app.graphql(Some(&dee), COMPLETE, json!({ "r": small_id })).await.code(), "BAD_USER_INPUT");
 
         let elsewhere = app.token("leicester", &["dcro"], "dee");
@@ -170,7 +170,7 @@ on_both_databases! {
         assert_eq!(closed["remedies"][0]["kind"], "COMPENSATION");
         assert_eq!(closed["remedies"][0]["outstanding"], false);
         let step = &closed["timeline"][1];
-        assert_eq!(step["kind"], "remedy_recorded");
+        assert_eq!(step["kind"], "REMEDY_RECORDED");
         assert_eq!(step["data"]["closed"], true);
 
         let after = app.graphql(Some(&dee), RECORD, json!({ "id": id, "i": goodwill(100) })).await;
@@ -188,7 +188,7 @@ on_both_databases! {
         assert!(refused.message().contains("Learning From Complaints Form"), "{}", refused.message());
         let unchanged = app.case("east-cambridgeshire", &id).await;
         assert_eq!((unchanged["version"].as_i64(), unchanged["status"].as_str()), (Some(1), Some("RECEIVED")));
-        assert_eq!(timeline_kinds(&unchanged), ["contact_logged"]);
+        assert_eq!(timeline_kinds(&unchanged), ["CONTACT_LOGGED"]);
 
         let lesson = json!({ "lesson": "Verges by the depot are not marked for drivers" });
         app.graphql(Some(&dee), LEARNING, json!({ "id": id, "i": lesson, "v": 1 })).await.data();
@@ -209,7 +209,7 @@ on_both_databases! {
         let recorded = &recorded.data()["recordLearningPoint"];
         assert_eq!(recorded["version"], 2);
         assert_eq!(recorded["learningPoints"], json!([{ "lesson": "Assisted collections were not passed to the new crew", "serviceImprovement": "Crew handover sheet lists assisted collections", "recordedBy": "cfm" }]));
-        assert_eq!(recorded["timeline"][1]["kind"], "learning_recorded");
+        assert_eq!(recorded["timeline"][1]["kind"], "LEARNING_RECORDED");
     }
 
     async fn a_malicious_anonymous_contact_is_not_investigated(app: TestApp) {
@@ -239,7 +239,7 @@ on_both_databases! {
         assert!(decided["closedAt"].is_string());
         assert_eq!(decided["version"], 2);
         let step = &decided["timeline"][1];
-        assert_eq!((step["kind"].as_str(), step["actorRole"].as_str()), (Some("not_investigated"), Some("dcro")));
+        assert_eq!((step["kind"].as_str(), step["actorRole"].as_str()), (Some("NOT_INVESTIGATED"), Some("dcro")));
         assert_eq!(step["data"]["reason"], reason);
         assert_eq!(app.graphql(Some(&dee), NOT_INVESTIGATED, json!({ "id": id, "r": reason })).await.code(), "BAD_USER_INPUT");
     }

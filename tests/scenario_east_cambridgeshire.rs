@@ -118,9 +118,9 @@ on_both_databases! {
         })).await;
         assert_eq!(case["status"], "CLOSED");
         assert_eq!(timeline_kinds(&case), [
-            "contact_logged", "acknowledged", "investigator_assigned", "responded",
-            "escalation_requested", "reviewer_appointed", "acknowledged", "responded",
-            "ombudsman_enquiry", "acknowledged", "ombudsman_reply", "ombudsman_outcome",
+            "CONTACT_LOGGED", "ACKNOWLEDGED", "INVESTIGATOR_ASSIGNED", "RESPONDED",
+            "ESCALATION_REQUESTED", "REVIEWER_APPOINTED", "ACKNOWLEDGED", "RESPONDED",
+            "OMBUDSMAN_ENQUIRY", "ACKNOWLEDGED", "OMBUDSMAN_REPLY", "OMBUDSMAN_OUTCOME",
         ]);
         assert_eq!(case["overdue"], false);
     }
@@ -203,7 +203,7 @@ on_both_databases! {
         assert!(refused.message().contains("section 7"), "{}", refused.message());
         let unchanged = app.case(EAST_CAMBS, &anonymous).await;
         assert_eq!((unchanged["status"].as_str(), unchanged["version"].as_i64()), (Some("RECEIVED"), Some(1)));
-        assert_eq!(timeline_kinds(&unchanged), ["contact_logged"]);
+        assert_eq!(timeline_kinds(&unchanged), ["CONTACT_LOGGED"]);
 
         // Section 6: answered at Stage 2 without the Learning From Complaints
         // Form, then taken to the Ombudsman: the Ombudsman's decision does not
@@ -225,7 +225,7 @@ on_both_databases! {
         let before = app.case(EAST_CAMBS, &id).await;
         assert_eq!(before["status"], "WITH_OMBUDSMAN");
         assert!(before["closedAt"].is_null(), "nothing was written");
-        assert_eq!(timeline_kinds(&before).last().unwrap(), "ombudsman_enquiry");
+        assert_eq!(timeline_kinds(&before).last().unwrap(), "OMBUDSMAN_ENQUIRY");
 
         app.acted(&dcro, "recordLearningPoint", &id, json!({
             "input": { "lesson": "Summons letters do not say how to query them" },

@@ -88,8 +88,8 @@ on_both_databases! {
             learning["label"]
         );
         assert_eq!(timeline_kinds(&app.case(FEEDBACK_TEAM, &id).await), [
-            "contact_logged", "informal_resolution", "acknowledged", "investigator_assigned",
-            "holding_response",
+            "CONTACT_LOGGED", "INFORMAL_RESOLUTION", "ACKNOWLEDGED", "INVESTIGATOR_ASSIGNED",
+            "HOLDING_RESPONSE",
         ]);
 
         // With the learning points analysed, the Stage 1 reply goes.
@@ -183,8 +183,8 @@ on_both_databases! {
         })).await;
         assert_eq!(case["status"], "CLOSED");
         assert_eq!(timeline_kinds(&case), [
-            "contact_logged", "acknowledged", "responded", "escalation_requested", "acknowledged",
-            "ombudsman_enquiry", "ombudsman_reply", "ombudsman_outcome",
+            "CONTACT_LOGGED", "ACKNOWLEDGED", "RESPONDED", "ESCALATION_REQUESTED", "ACKNOWLEDGED",
+            "OMBUDSMAN_ENQUIRY", "OMBUDSMAN_REPLY", "OMBUDSMAN_OUTCOME",
         ]);
     }
 

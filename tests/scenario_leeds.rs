@@ -72,7 +72,7 @@ on_both_databases! {
             .find(|d| d["kind"] == "RESPOND").unwrap();
         assert_eq!((respond["missed"].as_bool(), respond["metAt"].is_null()), (Some(false), false));
         let responded = case["timeline"].as_array().unwrap().last().unwrap();
-        assert_eq!(responded["kind"], "responded");
+        assert_eq!(responded["kind"], "RESPONDED");
         assert_eq!(responded["data"]["sentTo"], "the customer");
 
         // The customer asks for stage II on 1 February, in writing: acknowledged
@@ -148,9 +148,9 @@ on_both_databases! {
         })).await;
         assert_eq!(case["status"], "CLOSED");
         assert_eq!(timeline_kinds(&case), [
-            "contact_logged", "acknowledged", "investigator_assigned", "holding_response",
-            "responded", "escalation_requested", "reviewer_appointed", "acknowledged",
-            "responded", "ombudsman_enquiry", "deadline_extended", "ombudsman_reply", "ombudsman_outcome",
+            "CONTACT_LOGGED", "ACKNOWLEDGED", "INVESTIGATOR_ASSIGNED", "HOLDING_RESPONSE",
+            "RESPONDED", "ESCALATION_REQUESTED", "REVIEWER_APPOINTED", "ACKNOWLEDGED",
+            "RESPONDED", "OMBUDSMAN_ENQUIRY", "DEADLINE_EXTENDED", "OMBUDSMAN_REPLY", "OMBUDSMAN_OUTCOME",
         ]);
         assert_eq!(case["overdue"], false);
     }

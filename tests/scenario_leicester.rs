@@ -98,8 +98,8 @@ on_both_databases! {
         })).await;
         assert_eq!(case["status"], "CLOSED");
         assert_eq!(timeline_kinds(&case), [
-            "contact_logged", "acknowledged", "investigator_assigned", "deadline_extended",
-            "responded", "ombudsman_enquiry", "ombudsman_reply", "ombudsman_outcome",
+            "CONTACT_LOGGED", "ACKNOWLEDGED", "INVESTIGATOR_ASSIGNED", "DEADLINE_EXTENDED",
+            "RESPONDED", "OMBUDSMAN_ENQUIRY", "OMBUDSMAN_REPLY", "OMBUDSMAN_OUTCOME",
         ]);
         assert_eq!(case["overdue"], false);
     }

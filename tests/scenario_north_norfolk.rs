@@ -121,9 +121,9 @@ on_both_databases! {
             reasons["label"]
         );
         assert_eq!(timeline_kinds(&app.case(NORTH_NORFOLK, &id).await), [
-            "contact_logged", "acknowledged", "investigator_assigned", "holding_response",
-            "responded", "escalation_requested", "reviewer_appointed", "acknowledged",
-            "responded", "escalation_requested", "reviewer_appointed", "acknowledged",
+            "CONTACT_LOGGED", "ACKNOWLEDGED", "INVESTIGATOR_ASSIGNED", "HOLDING_RESPONSE",
+            "RESPONDED", "ESCALATION_REQUESTED", "REVIEWER_APPOINTED", "ACKNOWLEDGED",
+            "RESPONDED", "ESCALATION_REQUESTED", "REVIEWER_APPOINTED", "ACKNOWLEDGED",
         ]);
 
         // With the customer's reasons recorded, the director answers and the

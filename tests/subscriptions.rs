@@ -155,7 +155,7 @@ on_both_databases! {
         let first = item(&mut all, "caseUpdates").await;
         assert_eq!(first["reference"], unassigned_ref.as_str());
         assert_eq!(first["caseId"], unassigned.as_str());
-        assert_eq!(first["eventKind"], "acknowledged");
+        assert_eq!(first["eventKind"], "ACKNOWLEDGED");
         assert_eq!((first["seq"].as_i64(), first["version"].as_i64()), (Some(2), Some(2)));
         assert_eq!(first["status"], "ACKNOWLEDGED");
         assert_eq!(first["stage"], "STAGE_1");
@@ -182,7 +182,7 @@ on_both_databases! {
         // A newly logged contact is an update too.
         let logged_next = item(&mut all, "caseUpdates").await;
         assert_eq!(logged_next["reference"], later_ref.as_str());
-        assert_eq!((logged_next["eventKind"].as_str(), logged_next["seq"].as_i64()), (Some("contact_logged"), Some(1)));
+        assert_eq!((logged_next["eventKind"].as_str(), logged_next["seq"].as_i64()), (Some("CONTACT_LOGGED"), Some(1)));
     }
 
     async fn a_persistent_complainant_decision_reaches_the_customers_open_cases(app: TestApp) {
@@ -209,7 +209,7 @@ on_both_databases! {
         });
         app.graphql(Some(&dcro), decide, json!({ "c": customer_id, "i": warning })).await.data();
         let heard = item(&mut updates, "caseUpdates").await;
-        assert_eq!((heard["reference"].as_str(), heard["eventKind"].as_str()), (Some(open_ref.as_str()), Some("persistent_designated")));
+        assert_eq!((heard["reference"].as_str(), heard["eventKind"].as_str()), (Some(open_ref.as_str()), Some("PERSISTENT_DESIGNATED")));
         assert_eq!((heard["seq"].as_i64(), heard["version"].as_i64()), (Some(2), Some(1)));
     }
 
@@ -259,7 +259,7 @@ on_both_databases! {
         got.sort_by_key(|g| g.2);
         assert_eq!(
             got.iter().map(|g| (g.0.as_str(), g.1.as_str())).collect::<Vec<_>>(),
-            [("deadline_breached", "ACKNOWLEDGE"), ("deadline_breached", "RESPOND"), ("holding_response_due", "HOLDING_RESPONSE")]
+            [("DEADLINE_BREACHED", "ACKNOWLEDGE"), ("DEADLINE_BREACHED", "RESPOND"), ("HOLDING_RESPONSE_DUE", "HOLDING_RESPONSE")]
         );
         assert_eq!(got.iter().map(|g| g.2).collect::<Vec<_>>(), [2, 3, 4]);
 
@@ -272,7 +272,7 @@ on_both_databases! {
         assert_eq!(b["reference"], theirs_ref.as_str());
         let b = item(&mut unassigned_io, "deadlineBreaches").await;
         assert_eq!(b["reference"], mine_ref.as_str(), "only the case assigned to Ivy");
-        assert!(b["summary"].as_str().unwrap().contains("missed") || b["eventKind"] == "holding_response_due");
+        assert!(b["summary"].as_str().unwrap().contains("missed") || b["eventKind"] == "HOLDING_RESPONSE_DUE");
     }
 }
 
@@ -308,13 +308,13 @@ async fn a_subscriber_hears_of_changes_made_through_another_process() {
     let update = item(&mut updates, "caseUpdates").await;
     assert_eq!(update["caseId"], id.as_str());
     assert_eq!(update["reference"], reference.as_str());
-    assert_eq!(update["eventKind"], "contact_logged");
+    assert_eq!(update["eventKind"], "CONTACT_LOGGED");
 
     let sweep = sweeper::pass(&first.state).await.unwrap();
     assert_eq!(sweep.breaches, 2, "{sweep:?}");
     let breach = item(&mut breaches, "deadlineBreaches").await;
     assert_eq!(breach["reference"], reference.as_str());
-    assert_eq!(breach["eventKind"], "deadline_breached");
+    assert_eq!(breach["eventKind"], "DEADLINE_BREACHED");
 
     // Still scoped to the subscriber's council: Leicester's hears nothing of
     // Leeds, only its own contact logged afterwards through the first process.

@@ -59,7 +59,7 @@ on_both_databases! {
         let case = read(&app, "leeds", id).await;
         assert_eq!(
             kinds(&case),
-            ["contact_logged", "deadline_breached", "deadline_breached", "holding_response_due"]
+            ["CONTACT_LOGGED", "DEADLINE_BREACHED", "DEADLINE_BREACHED", "HOLDING_RESPONSE_DUE"]
         );
         assert_contiguous(&case);
         // The sweeper records facts about the clock; the case itself is unchanged.
@@ -130,14 +130,14 @@ on_both_databases! {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|e| e["kind"] == "deadline_breached")
+            .filter(|e| e["kind"] == "DEADLINE_BREACHED")
             .collect();
         assert_eq!(breached.len(), 1);
         assert_eq!(breached[0]["data"]["kind"], "respond");
         assert_eq!(case["version"], 2);
         assert_contiguous(&case);
         let untouched = read(&app, "leeds", withdrawn["id"].as_str().unwrap()).await;
-        assert_eq!(kinds(&untouched), ["contact_logged"]);
+        assert_eq!(kinds(&untouched), ["CONTACT_LOGGED"]);
     }
 
     async fn a_reopened_complaint_is_swept_on_the_clock_of_its_reopening(app: TestApp) {
@@ -165,8 +165,8 @@ on_both_databases! {
             .map(|e| (e["kind"].as_str().unwrap(), e["summary"].as_str().unwrap()))
             .collect();
         assert_eq!(swept, [
-            ("deadline_breached", "respond deadline of 2027-05-25 missed"),
-            ("holding_response_due", "holding response due on 2027-05-25"),
+            ("DEADLINE_BREACHED", "respond deadline of 2027-05-25 missed"),
+            ("HOLDING_RESPONSE_DUE", "holding response due on 2027-05-25"),
         ]);
         let full = app.case("leeds", id).await;
         let holding = open_deadline(&full, "HOLDING_RESPONSE").expect("an open holding response");
@@ -208,7 +208,7 @@ on_both_databases! {
                 .as_array()
                 .unwrap()
                 .iter()
-                .filter(|e| e["kind"] == "deadline_breached")
+                .filter(|e| e["kind"] == "DEADLINE_BREACHED")
                 .count();
             assert_eq!(breach_events, missed.len(), "{council}: {case}");
             let holdings = deadlines.iter().filter(|d| d["kind"] == "HOLDING_RESPONSE").count();
@@ -217,7 +217,7 @@ on_both_databases! {
                 .as_array()
                 .unwrap()
                 .iter()
-                .filter(|e| e["kind"] == "holding_response_due")
+                .filter(|e| e["kind"] == "HOLDING_RESPONSE_DUE")
                 .count();
             assert!(due_events <= holdings, "{case}");
             expected += missed.len() as u64;

@@ -8,7 +8,6 @@ use std::{path::PathBuf, time::Instant};
 
 use anyhow::Context;
 use chrono::{Datelike, Duration, Utc};
-use chrono_tz::Europe::London;
 use clap::Args;
 use entity::{
     case, case_event, deadline,
@@ -19,7 +18,7 @@ use redress::{
     app::Application,
     config::{DatabaseArgs, JwtArgs, LogFormat, ServeArgs},
     db,
-    domain::reference,
+    domain::{reference, time::local_date},
     jobs::sweeper,
     state::AppState,
     state::Clock,
@@ -156,10 +155,10 @@ pub async fn seed(
 
     let started = Instant::now();
     let now = Utc::now();
-    let today = now.with_timezone(&London).date_naive();
+    let today = local_date(now);
     // Numbered like every logged case, after the council's last number this
     // year.
-    let year = now.with_timezone(&London).year();
+    let year = local_date(now).year();
     let backend = state.db.get_database_backend();
     let last_number: i64 = state
         .db
@@ -187,7 +186,7 @@ pub async fn seed(
             // daily pass, 0 to 60 days ago.
             let days_ago = if daily { 0 } else { 20 } + (i % 60) as i64;
             let received_at = now - Duration::days(days_ago) - Duration::minutes(i as i64 % 600);
-            let received = received_at.with_timezone(&London).date_naive();
+            let received = local_date(received_at);
             let acknowledged = i % 2 == 1 && days_ago >= 1;
             let id = Uuid::now_v7();
             let number = last_number + i as i64 + 1;

@@ -10,7 +10,7 @@ use entity::{
 use sea_orm::FromQueryResult;
 use uuid::Uuid;
 
-use super::{councils::Council, intake::local_date};
+use super::{councils::Council, time::local_date};
 use crate::policy::hooks::{CaseFacts, Contact};
 
 /// The case columns the policy's view is built from.

@@ -11,8 +11,8 @@ use super::{
     contact::optional_text,
     deadlines,
     events::EventKind,
-    intake::local_date,
     text,
+    time::local_date,
     work::{CaseWork, Step, Target, deadline_data},
 };
 use crate::{

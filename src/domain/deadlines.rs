@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::intake::local_date;
+use super::time::local_date;
 use crate::{error::Result, policy::DeadlineSpec};
 
 /// Whether the council missed this deadline, as of `today` (Europe/London).

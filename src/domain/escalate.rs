@@ -18,9 +18,9 @@ use super::{
     audience::Audience,
     contact, deadlines,
     events::EventKind,
-    intake::local_date,
     lifecycle::{Ending, ensure_may_close},
     text,
+    time::local_date,
     work::{CaseWork, Loaded, Step, Target, deadline_data, require_status},
 };
 use crate::{

@@ -14,7 +14,7 @@ use entity::enums::{CaseStatus, DeadlineKind, Stage};
 use sea_orm::{DatabaseConnection, FromQueryResult, Statement, Value};
 use uuid::Uuid;
 
-use super::{case_view::CaseView, councils::Council, intake::local_date, policies};
+use super::{case_view::CaseView, councils::Council, policies, time::local_date};
 use crate::{
     error::{AppError, Result},
     policy::{

@@ -1,7 +1,6 @@
 //! Logging a contact: the first step of every case.
 
 use chrono::{DateTime, Datelike, Utc};
-use chrono_tz::Europe::London;
 use entity::{case, customer, enums::CaseStatus};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
@@ -16,6 +15,7 @@ use super::{
     feed::CaseChanged,
     intake_writer::NewCase,
     persistent,
+    time::local_date,
 };
 use crate::{
     auth::{Actor, Role},
@@ -82,7 +82,7 @@ pub async fn log_contact(
         _ => None,
     };
 
-    let year = now.with_timezone(&London).year();
+    let year = local_date(now).year();
     let id = Uuid::now_v7();
     let next_due = decision.deadlines.iter().map(|d| d.due).min();
     let status = if decision.in_scope {
@@ -276,10 +276,6 @@ pub fn policy_facts(
         about_senior_officer: contact.scope.about_senior_officer,
         exclusion: contact.scope.exclusion.clone(),
     }
-}
-
-pub fn local_date(at: DateTime<Utc>) -> chrono::NaiveDate {
-    at.with_timezone(&London).date_naive()
 }
 
 /// The customer a contact is filed under: one already on record, or a new

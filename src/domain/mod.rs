@@ -31,4 +31,5 @@ pub mod remedies;
 pub mod respond;
 pub mod scope;
 pub mod text;
+pub mod time;
 pub mod work;

@@ -32,8 +32,8 @@ use super::{
     councils::Council,
     events::{self, EventKind, NewEvent},
     feed::CaseChanged,
-    intake::local_date,
     officers, text,
+    time::local_date,
 };
 use crate::{
     auth::Actor,

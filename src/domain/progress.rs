@@ -11,8 +11,8 @@ use serde_json::json;
 use super::{
     contact, deadlines,
     events::EventKind,
-    intake::local_date,
     text,
+    time::local_date,
     work::{CaseWork, Step, Target, deadline_data, require_status},
 };
 use crate::{

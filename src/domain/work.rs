@@ -27,9 +27,9 @@ use super::{
     deadlines,
     events::{self, EventKind, NewEvent},
     feed::CaseChanged,
-    intake::local_date,
     officers,
     scope::CaseScope,
+    time::local_date,
 };
 use crate::{
     auth::{Action, Actor, Reach, Role},

@@ -5,11 +5,9 @@ use std::sync::Arc;
 use async_graphql::Context;
 use chrono::{DateTime, NaiveDate, Utc};
 
-use chrono_tz::Europe::London;
-
 use crate::{
     auth::{Action, Actor},
-    domain::{councils::Council, scope::CaseScope, work::CaseWork},
+    domain::{councils::Council, scope::CaseScope, time::local_date, work::CaseWork},
     error::{AppError, Result},
     state::AppState,
 };
@@ -26,7 +24,7 @@ pub trait ContextExt {
     fn case_work(&self, action: Action) -> Result<CaseWork<'_>>;
     /// Today in the councils' calendar (Europe/London).
     fn today(&self) -> NaiveDate {
-        self.now().with_timezone(&London).date_naive()
+        local_date(self.now())
     }
 }
 

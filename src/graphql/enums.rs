@@ -94,3 +94,81 @@ pub enum RemedyKind {
     /// A claim for compensation: ends the complaint and goes by the claim route.
     Compensation,
 }
+
+/// What a step on a case timeline was. Stored as lower snake case
+/// (`responded`); told to callers in this enum's names (`RESPONDED`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[graphql(remote = "crate::domain::events::EventKind")]
+pub enum EventKind {
+    /// The contact was logged and the case opened.
+    ContactLogged,
+    /// The complaint was acknowledged.
+    Acknowledged,
+    /// An investigating officer was assigned.
+    InvestigatorAssigned,
+    /// A stage 2 reviewer was appointed.
+    ReviewerAppointed,
+    /// A holding response was sent.
+    HoldingResponse,
+    /// A deadline was extended.
+    DeadlineExtended,
+    /// Resolved informally, without a formal response.
+    InformalResolution,
+    /// The stage response was sent.
+    Responded,
+    /// The complainant asked to escalate.
+    EscalationRequested,
+    /// The escalation request was assessed.
+    #[graphql(name = "STAGE_2_ASSESSED")]
+    Stage2Assessed,
+    /// The Ombudsman opened an enquiry.
+    OmbudsmanEnquiry,
+    /// The council replied to the Ombudsman.
+    OmbudsmanReply,
+    /// The Ombudsman decided.
+    OmbudsmanOutcome,
+    /// Found outside the complaints procedure.
+    OutOfScope,
+    /// Turned into another kind of contact.
+    Converted,
+    /// The complainant withdrew.
+    Withdrawn,
+    /// The case was closed.
+    Closed,
+    /// The case was reopened.
+    Reopened,
+    /// A checklist requirement was met.
+    RequirementMet,
+    /// Recorded as not investigated, with the reason.
+    NotInvestigated,
+    /// A remedy was recorded.
+    RemedyRecorded,
+    /// A remedy was approved.
+    RemedyApproved,
+    /// A remedy was carried out.
+    RemedyCompleted,
+    /// A lesson learned was recorded.
+    LearningRecorded,
+    /// The sweeper found a deadline missed.
+    DeadlineBreached,
+    /// The sweeper found a holding response fallen due.
+    HoldingResponseDue,
+    /// The restricted-contact arrangements were checked.
+    RestrictedContactChecked,
+    /// The complainant was designated persistent or unreasonable.
+    PersistentDesignated,
+    /// A persistent designation was reviewed.
+    PersistentReviewed,
+    /// The case was linked to a portal account.
+    PortalLinked,
+}
+
+impl EventKind {
+    /// The kind a stored timeline row names. An unknown name is a fault in
+    /// the store, not in the request, so it is internal.
+    pub fn from_stored(stored: &str) -> crate::error::Result<Self> {
+        crate::domain::events::EventKind::parse(stored)
+            .map(Into::into)
+            .ok_or_else(|| anyhow::anyhow!("unknown stored event kind `{stored}`").into())
+    }
+}

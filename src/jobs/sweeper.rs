@@ -46,7 +46,7 @@ use crate::{
         deadlines,
         events::EventKind,
         feed::{CaseChanged, DeadlineBreach, Told},
-        intake::local_date,
+        time::local_date,
     },
     error::Result,
     state::AppState,

@@ -16,7 +16,9 @@ use crate::{
     error::AppError,
     graphql::{
         context::ContextExt,
-        enums::{CaseStatus, Channel, ContactKind, DeadlineKind, Ombudsman, Outcome, Stage},
+        enums::{
+            CaseStatus, Channel, ContactKind, DeadlineKind, EventKind, Ombudsman, Outcome, Stage,
+        },
         scalars::Date,
     },
 };
@@ -534,9 +536,9 @@ impl CaseEvent {
     async fn seq(&self) -> i32 {
         self.row.seq
     }
-    /// e.g. `contact_logged`.
-    async fn kind(&self) -> &str {
-        &self.row.kind
+    /// What the step was, e.g. `CONTACT_LOGGED`.
+    async fn kind(&self) -> Result<EventKind> {
+        Ok(EventKind::from_stored(&self.row.kind)?)
     }
     /// Who did it: shown to staff, and to the caller when it was them.
     async fn actor_subject(&self) -> Option<&str> {

@@ -4,9 +4,10 @@ use futures_util::stream::{BoxStream, StreamExt};
 use super::watcher::Watcher;
 use crate::{
     domain::feed::{CaseChanged, DeadlineBreach},
+    error::AppError,
     graphql::{
         context::ContextExt,
-        enums::{CaseStatus, DeadlineKind, Stage},
+        enums::{CaseStatus, DeadlineKind, EventKind, Stage},
         scalars::{Date, parse_id},
     },
 };
@@ -19,8 +20,8 @@ pub struct LiveSubscription;
 pub struct CaseUpdate {
     pub case_id: ID,
     pub reference: String,
-    /// The timeline event's kind, e.g. `acknowledged`, `deadline_breached`.
-    pub event_kind: String,
+    /// The timeline event's kind, e.g. `ACKNOWLEDGED`, `DEADLINE_BREACHED`.
+    pub event_kind: EventKind,
     pub summary: String,
     /// The event's place on the case timeline.
     pub seq: i32,
@@ -34,8 +35,8 @@ pub struct CaseUpdate {
 pub struct DeadlineBreachUpdate {
     pub case_id: ID,
     pub reference: String,
-    /// `deadline_breached` or `holding_response_due`.
-    pub event_kind: String,
+    /// `DEADLINE_BREACHED` or `HOLDING_RESPONSE_DUE`.
+    pub event_kind: EventKind,
     pub summary: String,
     pub seq: i32,
     pub status: CaseStatus,
@@ -45,25 +46,29 @@ pub struct DeadlineBreachUpdate {
     pub due: Date,
 }
 
-impl From<CaseChanged> for CaseUpdate {
-    fn from(c: CaseChanged) -> Self {
-        Self {
+impl TryFrom<CaseChanged> for CaseUpdate {
+    type Error = AppError;
+
+    fn try_from(c: CaseChanged) -> Result<Self, AppError> {
+        Ok(Self {
             case_id: ID(c.case_id.to_string()),
             reference: c.reference,
-            event_kind: c.event_kind,
+            event_kind: EventKind::from_stored(&c.event_kind)?,
             summary: c.summary,
             seq: c.seq,
             status: c.status.into(),
             stage: c.stage.map(Into::into),
             version: c.version,
-        }
+        })
     }
 }
 
-impl From<DeadlineBreach> for DeadlineBreachUpdate {
-    fn from(b: DeadlineBreach) -> Self {
-        let c = CaseUpdate::from(b.change);
-        Self {
+impl TryFrom<DeadlineBreach> for DeadlineBreachUpdate {
+    type Error = AppError;
+
+    fn try_from(b: DeadlineBreach) -> Result<Self, AppError> {
+        let c = CaseUpdate::try_from(b.change)?;
+        Ok(Self {
             case_id: c.case_id,
             reference: c.reference,
             event_kind: c.event_kind,
@@ -74,7 +79,7 @@ impl From<DeadlineBreach> for DeadlineBreachUpdate {
             version: c.version,
             kind: b.kind.into(),
             due: Date(b.due),
-        }
+        })
     }
 }
 
@@ -88,12 +93,12 @@ impl LiveSubscription {
         &self,
         ctx: &Context<'_>,
         case_id: Option<ID>,
-    ) -> Result<BoxStream<'static, CaseUpdate>> {
+    ) -> Result<BoxStream<'static, Result<CaseUpdate>>> {
         let watcher = watcher(ctx, case_id).await?;
         let receiver = ctx.state().feed.subscribe();
         Ok(watcher
             .follow(receiver, |c| c)
-            .map(CaseUpdate::from)
+            .map(|c| Ok(CaseUpdate::try_from(c)?))
             .boxed())
     }
 
@@ -103,12 +108,12 @@ impl LiveSubscription {
         &self,
         ctx: &Context<'_>,
         case_id: Option<ID>,
-    ) -> Result<BoxStream<'static, DeadlineBreachUpdate>> {
+    ) -> Result<BoxStream<'static, Result<DeadlineBreachUpdate>>> {
         let watcher = watcher(ctx, case_id).await?;
         let receiver = ctx.state().feed.subscribe_breaches();
         Ok(watcher
             .follow(receiver, |b| &mut b.change)
-            .map(DeadlineBreachUpdate::from)
+            .map(|b| Ok(DeadlineBreachUpdate::try_from(b)?))
             .boxed())
     }
 }
