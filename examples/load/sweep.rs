@@ -176,6 +176,7 @@ pub async fn sweep(args: SweepArgs) -> anyhow::Result<()> {
                 last_update_at: Set(None),
                 ombudsman_reference: Set(None),
                 restricted_customer: Set(false),
+                awaiting_policy: Set(false),
                 version: Set(if acknowledged { 2 } else { 1 }),
             });
             events.push(case_event::ActiveModel {
