@@ -48,6 +48,7 @@ fn copy_of(
             case_id: id,
             ..event.clone()
         },
+        later_events: Vec::new(),
         checklist: Vec::new(),
     }
 }

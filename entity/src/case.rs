@@ -68,6 +68,9 @@ pub struct Model {
     /// Logged from a customer under persistent-complainant restrictions: it is
     /// routed to their single point of contact and new issues must be checked.
     pub restricted_customer: bool,
+    /// The council's policy failed on this contact: it has no stage or
+    /// deadlines yet and is decided when a version that handles it is published.
+    pub awaiting_policy: bool,
     /// Optimistic concurrency: every change bumps it; a stale writer gets CONFLICT.
     pub version: i32,
 }

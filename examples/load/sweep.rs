@@ -239,6 +239,7 @@ pub async fn seed(
                 last_update_at: Set(None),
                 ombudsman_reference: Set(None),
                 restricted_customer: Set(false),
+                awaiting_policy: Set(false),
                 version: Set(if acknowledged { 2 } else { 1 }),
             });
             events.push(case_event::ActiveModel {

@@ -9,6 +9,7 @@ mod m20261123_000005_customer_lookup;
 mod m20261201_000006_deadline_case_index;
 mod m20261205_000007_deadline_extended_to;
 mod m20261205_000008_officers_and_reviews;
+mod m20261205_000009_awaiting_policy;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_deadline_case_index::Migration),
             Box::new(m20261205_000007_deadline_extended_to::Migration),
             Box::new(m20261205_000008_officers_and_reviews::Migration),
+            Box::new(m20261205_000009_awaiting_policy::Migration),
         ]
     }
 }

@@ -49,6 +49,7 @@ pub enum Action {
     SetSeniority,
     LinkPortalAccount,
     AdministerPolicy,
+    SeeCasesAwaitingPolicy,
 }
 
 use Reach::{Assigned, Council};
@@ -81,7 +82,7 @@ const CUSTOMER_AND_STAFF: &[(Role, Reach)] = &[
 ];
 
 impl Action {
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 30] = [
         Action::LogContact,
         Action::SeeCouncilCases,
         Action::FollowCaseUpdates,
@@ -111,6 +112,7 @@ impl Action {
         Action::SetSeniority,
         Action::LinkPortalAccount,
         Action::AdministerPolicy,
+        Action::SeeCasesAwaitingPolicy,
     ];
 
     /// The roles that may do this, and how far each reaches.
@@ -151,6 +153,10 @@ impl Action {
             // Staff who take contacts link a customer's record to their portal.
             Action::LinkPortalAccount => &[(Frontline, Council), (Dcro, Council), (Cfm, Council)],
             Action::AdministerPolicy => &[(PolicyAdmin, Council)],
+            // Those who chase the cases and those who fix the script.
+            Action::SeeCasesAwaitingPolicy => {
+                &[(Dcro, Council), (Cfm, Council), (PolicyAdmin, Council)]
+            }
         }
     }
 
@@ -195,6 +201,9 @@ impl Action {
             Action::LinkPortalAccount => "`linkPortalAccount`",
             Action::AdministerPolicy => {
                 "`policy`, `validatePolicy`, `previewPolicy`, `policyImpact`, `publishPolicy`, `rollbackPolicy`"
+            }
+            Action::SeeCasesAwaitingPolicy => {
+                "`casesAwaitingPolicy` (contacts the policy failed on, with its error)"
             }
         }
     }

@@ -142,6 +142,8 @@ fn disclosure(kind: EventKind) -> Disclosure {
         OutOfScope => both(&["reason", "signpost"], &["reason", "signpost"]),
         Converted => both(&["from", "to"], &["from", "to"]),
         Withdrawn | Closed | Reopened => both(&[], &[]),
+        // What the policy decided once it could; never why it failed first.
+        PolicyDecided => both(&["stage", "deadlines"], &["stage"]),
         PortalLinked => Disclosure {
             customer: Some(&[]),
             councillor: None,
@@ -162,7 +164,8 @@ fn disclosure(kind: EventKind) -> Disclosure {
         | HoldingResponseDue
         | RestrictedContactChecked
         | PersistentDesignated
-        | PersistentReviewed => INTERNAL,
+        | PersistentReviewed
+        | PolicyFailed => INTERNAL,
     }
 }
 
@@ -225,6 +228,7 @@ fn outside_summary(kind: EventKind, data: &Value) -> String {
         Closed => "Closed".into(),
         Reopened => "Reopened".into(),
         PortalLinked => "Linked to your portal account".into(),
+        PolicyDecided => format!("Taken on at {}", stage()),
         RemedyCompleted => match word("kind") {
             Some(what) => format!("Remedy carried out: {what}"),
             None => "Remedy carried out".into(),

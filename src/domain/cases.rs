@@ -58,6 +58,7 @@ pub struct CaseFilter {
     /// `Some(true)`: open cases with a deadline before `today`;
     /// `Some(false)`: the rest.
     pub overdue: Option<bool>,
+    pub awaiting_policy: Option<bool>,
 }
 
 /// Position in the newest-first order: (received_at, id), both descending.
@@ -109,6 +110,9 @@ pub async fn filtered(
     }
     if let Some(to) = filter.received_to {
         query = query.filter(case::Column::ReceivedAt.lt(to));
+    }
+    if let Some(waiting) = filter.awaiting_policy {
+        query = query.filter(case::Column::AwaitingPolicy.eq(waiting));
     }
     match filter.overdue {
         Some(true) => {

@@ -45,10 +45,12 @@ pub enum EventKind {
     PersistentDesignated,
     PersistentReviewed,
     PortalLinked,
+    PolicyFailed,
+    PolicyDecided,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 30] = [
+    pub const ALL: [EventKind; 32] = [
         EventKind::ContactLogged,
         EventKind::Acknowledged,
         EventKind::InvestigatorAssigned,
@@ -79,6 +81,8 @@ impl EventKind {
         EventKind::PersistentDesignated,
         EventKind::PersistentReviewed,
         EventKind::PortalLinked,
+        EventKind::PolicyFailed,
+        EventKind::PolicyDecided,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -113,6 +117,8 @@ impl EventKind {
             EventKind::PersistentDesignated => "persistent_designated",
             EventKind::PersistentReviewed => "persistent_reviewed",
             EventKind::PortalLinked => "portal_linked",
+            EventKind::PolicyFailed => "policy_failed",
+            EventKind::PolicyDecided => "policy_decided",
         }
     }
 

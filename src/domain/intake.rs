@@ -51,7 +51,18 @@ pub async fn log_contact(
     let via_councillor = contact.via_councillor.clone();
 
     // The policy runs before the transaction opens: no lock waits on a script.
-    let decision = decide(state, council, &contact, via_councillor.is_some(), now).await?;
+    // A script that fails on this contact does not lose it: it is stored
+    // with the documented default, no deadlines, and waits for a version
+    // that decides it.
+    let (decision, failure) = match decide(state, council, &contact, via_councillor.is_some(), now)
+        .await?
+    {
+        Decided::Ok(decision) => (decision, None),
+        Decided::Failed(failure) => {
+            tracing::warn!(version = failure.version, problem = %failure.problem, "policy failed on a contact; stored awaiting policy");
+            (IntakeDecision::without_policy(contact.kind), Some(failure))
+        }
+    };
 
     // Who the contact is from is read before anything is written: a new
     // customer is stored together with the case, below.
@@ -131,6 +142,7 @@ pub async fn log_contact(
         last_update_at: None,
         ombudsman_reference: None,
         restricted_customer: false,
+        awaiting_policy: failure.is_some(),
         version: 1,
     };
     if let Some(restriction) = &restriction {
@@ -164,6 +176,10 @@ pub async fn log_contact(
         1,
         now,
     );
+    let later_events = failure
+        .map(|failure| failure.event(&council.slug, model.id, actor, now))
+        .into_iter()
+        .collect();
     let deadlines = decision
         .policy_version
         .map(|version| deadlines::rows(council.id, model.id, version, &decision.deadlines, now))
@@ -192,6 +208,7 @@ pub async fn log_contact(
                 case: model,
                 deadlines,
                 event: logged.clone(),
+                later_events,
                 checklist,
             },
         )
@@ -199,6 +216,52 @@ pub async fn log_contact(
 
     state.feed.publish(CaseChanged::new(&model, &logged));
     Ok(model)
+}
+
+/// What the council's policy made of a contact.
+enum Decided {
+    Ok(IntakeDecision),
+    Failed(PolicyFailure),
+}
+
+/// The active version's script failed on a contact: what it said, and the
+/// facts it was given, kept (for staff) so a later version can decide it.
+pub struct PolicyFailure {
+    pub version: i32,
+    pub problem: String,
+    pub facts: policy::Contact,
+}
+
+impl PolicyFailure {
+    /// The timeline step after the logging one.
+    fn event(
+        &self,
+        slug: &str,
+        case_id: Uuid,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> entity::case_event::Model {
+        events::row(
+            NewEvent {
+                case_id,
+                kind: EventKind::PolicyFailed,
+                actor,
+                occurred_at: now,
+                policy_version: Some(self.version),
+                summary: format!(
+                    "{slug} policy v{} failed on this contact: {}; it waits for a version that decides it",
+                    self.version, self.problem
+                ),
+                data: json!({
+                    "policyVersion": self.version,
+                    "problem": self.problem,
+                    "facts": self.facts,
+                }),
+            },
+            2,
+            now,
+        )
+    }
 }
 
 /// Asks the council's active policy (or the documented default) what this
@@ -209,23 +272,29 @@ async fn decide(
     contact: &NewContact,
     via_councillor: bool,
     now: DateTime<Utc>,
-) -> Result<IntakeDecision> {
+) -> Result<Decided> {
     let Some(policy) = state.policies.get(council.id) else {
-        return Ok(IntakeDecision::without_policy(contact.kind));
+        return Ok(Decided::Ok(IntakeDecision::without_policy(contact.kind)));
     };
     if let Some(exclusion) = &contact.scope.exclusion {
         check_exclusion(&policy, council, exclusion)?;
     }
     let facts = policy_facts(contact, via_councillor, now);
     let version = policy.version;
+    let kept = facts.clone();
     let decided = state
         .policy_runner
         .run(council.id, policy, move |p| {
             IntakeDecision::from_policy(p, &facts)
         })
         .await?;
-    decided.map_err(|problem| {
-        AppError::PolicyError(format!("{} policy v{version}: {problem}", council.slug))
+    Ok(match decided {
+        Ok(decision) => Decided::Ok(decision),
+        Err(problem) => Decided::Failed(PolicyFailure {
+            version,
+            problem: problem.to_string(),
+            facts: kept,
+        }),
     })
 }
 

@@ -39,6 +39,8 @@ pub struct NewCase {
     pub case: case::Model,
     pub deadlines: Vec<deadline::Model>,
     pub event: case_event::Model,
+    /// Steps after the logging one (numbered from 2), such as a policy failure.
+    pub later_events: Vec<case_event::Model>,
     pub checklist: Vec<case_requirement::Model>,
 }
 
@@ -151,7 +153,12 @@ async fn store_group(
         .collect();
     insert_all(&txn, cases.iter().cloned()).await?;
     insert_all(&txn, rows.iter().flat_map(|r| r.deadlines.clone())).await?;
-    insert_all(&txn, rows.iter().map(|r| r.event.clone())).await?;
+    insert_all(
+        &txn,
+        rows.iter()
+            .flat_map(|r| std::iter::once(r.event.clone()).chain(r.later_events.clone())),
+    )
+    .await?;
     insert_all(&txn, rows.iter().flat_map(|r| r.checklist.clone())).await?;
     txn.commit().await?;
     Ok(cases)

@@ -5,6 +5,7 @@ pub mod acknowledge;
 pub mod anonymous;
 pub mod assign;
 pub mod audience;
+pub mod awaiting_policy;
 pub mod case_view;
 pub mod cases;
 pub mod checklist;

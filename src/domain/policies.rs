@@ -141,6 +141,19 @@ pub async fn publish(
         .policies
         .install(council.id, Arc::new(compiled.published_as(row.version)));
     tracing::info!(version = row.version, sha256 = %row.sha256, by = published_by, "policy published");
+    // The version is live either way; cases left waiting are tried again
+    // at the next publish.
+    match super::awaiting_policy::decide_all(state, council, published_by, now).await {
+        Ok(0) => {}
+        Ok(decided) => {
+            tracing::info!(
+                version = row.version,
+                decided,
+                "cases awaiting policy decided"
+            )
+        }
+        Err(err) => tracing::warn!(error = %err, "cases awaiting policy were not all decided"),
+    }
     Ok(row)
 }
 

@@ -161,6 +161,11 @@ pub enum EventKind {
     PersistentReviewed,
     /// The case was linked to a portal account.
     PortalLinked,
+    /// The council's policy failed on the contact: it waits for a version
+    /// that decides it.
+    PolicyFailed,
+    /// A newer policy version decided a contact that was waiting for it.
+    PolicyDecided,
 }
 
 impl EventKind {

@@ -150,6 +150,8 @@ pub struct CaseFilter {
     pub received_to: Option<DateTime<Utc>>,
     /// true: open cases with a deadline already past; false: the others.
     pub overdue: Option<bool>,
+    /// true: contacts the policy failed on, not yet decided; false: the others.
+    pub awaiting_policy: Option<bool>,
 }
 
 impl CaseFilter {
@@ -189,6 +191,7 @@ impl CaseFilter {
             received_from: self.received_from,
             received_to: self.received_to,
             overdue: self.overdue,
+            awaiting_policy: self.awaiting_policy,
         })
     }
 }

@@ -243,6 +243,12 @@ impl Case {
         is_staff(ctx).then_some(self.model.restricted_customer)
     }
 
+    /// The council's policy could not decide this contact yet: it has no
+    /// stage or deadlines until a version that handles it is published.
+    async fn awaiting_policy(&self) -> bool {
+        self.model.awaiting_policy
+    }
+
     /// Remedies offered, with goodwill approvals and completion (not in
     /// councillors' view).
     async fn remedies(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::people::Remedy>> {

@@ -1,7 +1,11 @@
 use async_graphql::{Context, Object, Result};
 
-use super::types::PolicyVersion;
-use crate::{auth::Action, domain::policies, graphql::context::ContextExt};
+use super::types::{CaseAwaitingPolicy, PolicyVersion};
+use crate::{
+    auth::Action,
+    domain::{awaiting_policy, policies},
+    graphql::context::ContextExt,
+};
 
 #[derive(Default)]
 pub struct PolicyQuery;
@@ -26,6 +30,15 @@ impl PolicyQuery {
             history,
             hooks,
         })
+    }
+
+    /// Contacts the council's policy failed on, stored and numbered but not
+    /// yet decided (no deadlines), oldest first, with what the script said.
+    async fn cases_awaiting_policy(&self, ctx: &Context<'_>) -> Result<Vec<CaseAwaitingPolicy>> {
+        ctx.actor()?.require(Action::SeeCasesAwaitingPolicy)?;
+        let council = ctx.council()?;
+        let waiting = awaiting_policy::with_failures(&ctx.state().db, council.id).await?;
+        Ok(waiting.into_iter().map(CaseAwaitingPolicy::from).collect())
     }
 }
 

@@ -11,6 +11,34 @@ use crate::{
     policy::{IntakeDecision, Problem, Report},
 };
 
+/// A contact the policy failed on, as the people who fix it need it.
+#[derive(SimpleObject)]
+pub struct CaseAwaitingPolicy {
+    pub id: async_graphql::ID,
+    pub reference: String,
+    pub kind: crate::graphql::enums::ContactKind,
+    pub channel: crate::graphql::enums::Channel,
+    pub received_at: DateTime<Utc>,
+    /// The version whose script failed on it.
+    pub policy_version: Option<i32>,
+    /// What the script said (staff and policy admins only).
+    pub problem: Option<String>,
+}
+
+impl From<crate::domain::awaiting_policy::Waiting> for CaseAwaitingPolicy {
+    fn from(w: crate::domain::awaiting_policy::Waiting) -> Self {
+        Self {
+            id: async_graphql::ID(w.case.id.to_string()),
+            reference: w.case.reference,
+            kind: w.case.kind.into(),
+            channel: w.case.channel.into(),
+            received_at: w.case.received_at,
+            policy_version: w.policy_version,
+            problem: w.problem,
+        }
+    }
+}
+
 /// One published text of the council's policy.
 pub struct PolicyVersion(pub policy_version::Model);
 
