@@ -9,11 +9,7 @@ use std::time::Duration;
 use common::*;
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
-use tokio_tungstenite::{
-    MaybeTlsStream, WebSocketStream, connect_async,
-    tungstenite::{Message, client::IntoClientRequest},
-};
+use tokio_tungstenite::tungstenite::Message;
 
 const VIEW: &str = "id reference channel receivedAt status version description desiredOutcome loggedBy restrictedCustomer
     customer { name email persistentDesignation { level } }
@@ -121,21 +117,13 @@ fn warning() -> Value {
     })
 }
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+type Ws = Socket;
 
 /// Follows one case, or with `None` every case the caller may read.
 async fn subscribe(app: &TestApp, token: &str, id: Option<&str>) -> Ws {
-    let url = format!("{}/graphql", app.address.replace("http://", "ws://"));
-    let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (mut ws, _) = connect_async(request)
-        .await
-        .expect("the upgrade is accepted");
-    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
-    ws.send(Message::text(init.to_string())).await.unwrap();
+    let mut ws = app
+        .open_socket(json!({ "Authorization": format!("Bearer {token}") }))
+        .await;
     assert_eq!(next(&mut ws).await["type"], "connection_ack");
     let start = json!({ "id": "1", "type": "subscribe", "payload": { "query": UPDATES, "variables": { "id": id } } });
     ws.send(Message::text(start.to_string())).await.unwrap();

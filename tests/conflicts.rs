@@ -9,10 +9,7 @@ use std::time::Duration;
 use common::*;
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio_tungstenite::{
-    connect_async,
-    tungstenite::{Message, client::IntoClientRequest},
-};
+use tokio_tungstenite::tungstenite::Message;
 
 const CFM: &str = "customer_feedback_manager";
 const REMEDY: &str = "mutation($id: ID!, $i: RecordRemedyInput!) { recordRemedy(caseId: $id, input: $i) { version remedies { id kind } } }";
@@ -91,17 +88,9 @@ async fn everything(app: &TestApp, id: &str) -> Value {
 /// The errors of subscription "1" over `graphql-transport-ws`, or the
 /// first item when it was accepted (then `Err`).
 async fn subscription_errors(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
-    let url = format!("{}/graphql", app.address.replace("http://", "ws://"));
-    let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (mut ws, _) = connect_async(request)
-        .await
-        .expect("the upgrade is accepted");
-    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
-    ws.send(Message::text(init.to_string())).await.unwrap();
+    let mut ws = app
+        .open_socket(json!({ "Authorization": format!("Bearer {token}") }))
+        .await;
     let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": variables } });
     let mut sent = false;
     // One limit for the whole exchange: keep-alive pings must not extend it.

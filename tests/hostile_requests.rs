@@ -11,13 +11,12 @@ use common::*;
 use futures::{SinkExt, StreamExt};
 use redress::config::ServeArgs;
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
 use tokio_tungstenite::{
-    MaybeTlsStream, WebSocketStream, connect_async,
+    connect_async,
     tungstenite::{Message, client::IntoClientRequest},
 };
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+type Ws = Socket;
 
 /// Room for a 100,000-deep query, and a short sign-in window.
 fn roomy(args: &mut ServeArgs) {

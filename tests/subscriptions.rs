@@ -12,37 +12,14 @@ use futures::{SinkExt, StreamExt};
 use redress::jobs::sweeper;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
-use tokio_tungstenite::{
-    MaybeTlsStream, WebSocketStream, connect_async,
-    tungstenite::{Message, client::IntoClientRequest},
-};
+use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+type Ws = Socket;
 
 const UPDATES: &str = "subscription($id: ID) { caseUpdates(caseId: $id) { caseId reference eventKind summary seq status stage version } }";
 const BREACHES: &str = "subscription { deadlineBreaches { caseId reference eventKind summary seq kind due status version } }";
 const ACK: &str = "mutation($id: ID!) { acknowledgeCase(caseId: $id) { version } }";
-
-/// Opens a websocket on /graphql and sends `connection_init` with `init`.
-async fn open(app: &TestApp, init: Value) -> Ws {
-    let url = format!("{}/graphql", app.address.replace("http://", "ws://"));
-    let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (mut ws, _) = connect_async(request)
-        .await
-        .expect("the upgrade is accepted");
-    ws.send(Message::text(
-        json!({ "type": "connection_init", "payload": init }).to_string(),
-    ))
-    .await
-    .unwrap();
-    ws
-}
 
 /// The next message: `Some(json)` for text, `None` once the server closed.
 async fn next(ws: &mut Ws) -> Option<Value> {
@@ -60,7 +37,9 @@ async fn next(ws: &mut Ws) -> Option<Value> {
 
 /// Signs in and starts one subscription.
 async fn subscribe(app: &TestApp, token: &str, query: &str, variables: Value) -> Ws {
-    let mut ws = open(app, json!({ "Authorization": format!("Bearer {token}") })).await;
+    let mut ws = app
+        .open_socket(json!({ "Authorization": format!("Bearer {token}") }))
+        .await;
     assert_eq!(next(&mut ws).await.unwrap()["type"], "connection_ack");
     ws.send(Message::text(
         json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": variables } })
@@ -222,7 +201,7 @@ on_both_databases! {
             json!({ "token": app.token("nowhere", &["dcro"], "d") }),
             json!({}),
         ] {
-            let mut ws = open(&app, init.clone()).await;
+            let mut ws = app.open_socket(init.clone()).await;
             assert_eq!(next(&mut ws).await, None, "refused: {init}");
         }
         // A policy admin has no case access, so no live case updates either.
@@ -234,7 +213,7 @@ on_both_databases! {
         // The token keys the brief promises are all accepted.
         let token = app.token("leeds", &["frontline"], "fo");
         for init in [json!({ "authorization": format!("Bearer {token}") }), json!({ "token": token })] {
-            let mut ws = open(&app, init).await;
+            let mut ws = app.open_socket(init).await;
             assert_eq!(next(&mut ws).await.unwrap()["type"], "connection_ack");
         }
     }

@@ -16,6 +16,13 @@ use redress::{
 };
 use serde_json::{Value, json};
 use tempfile::TempDir;
+use tokio_tungstenite::{
+    MaybeTlsStream, WebSocketStream, connect_async,
+    tungstenite::{Message, client::IntoClientRequest},
+};
+
+/// A websocket on `/graphql`.
+pub type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
 pub const SECRET: &str = "test-secret-for-integration-tests-only";
 /// The server's "now" in tests, so the councils' worked dates (Christmas
@@ -166,6 +173,27 @@ impl TestApp {
             state,
             _dir: dir,
         }
+    }
+
+    /// Opens a websocket on /graphql speaking `graphql-transport-ws` and
+    /// sends `connection_init` carrying `payload`.
+    pub async fn open_socket(&self, payload: Value) -> Socket {
+        use futures::SinkExt;
+        let url = format!("{}/graphql", self.address.replace("http://", "ws://"));
+        let mut request = url.into_client_request().unwrap();
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            "graphql-transport-ws".parse().unwrap(),
+        );
+        let (mut ws, _) = connect_async(request)
+            .await
+            .expect("the upgrade is accepted");
+        ws.send(Message::text(
+            json!({ "type": "connection_init", "payload": payload }).to_string(),
+        ))
+        .await
+        .unwrap();
+        ws
     }
 
     /// A signed token as an identity provider would issue it.
