@@ -888,7 +888,7 @@ enum Load {
     Intake,
     List,
     Overdue,
-    /// A PHONE complaint, which the noisy neighbour's policy spins on.
+    /// A PHONE complaint about waste, which the noisy neighbour's policy spins on.
     SpinningPhone,
 }
 
@@ -938,6 +938,7 @@ impl Load {
                     "receivedAt": RECEIVED_AT,
                     "subject": format!("Phone complaint (round {n}, line {client})"),
                     "description": "Called about a missed collection.",
+                    "service": "waste",
                 }},
             }),
             Load::List => json!({ "query": LIST }),
@@ -1174,10 +1175,11 @@ fn report<'a>(args: &RunArgs, rows: impl Iterator<Item = (String, usize, &'a Tal
     }
 }
 
-/// The neighbour's shipped policy, except that every PHONE contact first
-/// spins until the wall-clock budget stops the script.
+/// The neighbour's shipped policy, except that every PHONE complaint about
+/// waste first spins until the wall-clock budget stops the script: a branch
+/// the publish check's dry run (which names no service) never takes.
 const SPINNING_INTAKE: &str = "fn intake(contact) {
-    if contact.channel == \"phone\" {
+    if contact.channel == \"phone\" && contact.service == \"waste\" {
         let d = date(\"2026-01-05\");
         loop { d = d.add_working_days(3000); d = d.add_working_days(-3000); }
     }
