@@ -26,7 +26,7 @@ use super::{
 use crate::{
     auth::Action,
     error::{AppError, PolicyDetail, Result},
-    policy::{RequirementOut, convert::MapBuilder},
+    policy::{RequirementOut, hooks},
 };
 
 pub struct EscalationRequest {
@@ -167,11 +167,7 @@ async fn advance(
         });
     };
     let facts = work.facts(current).await?;
-    let request = MapBuilder::default()
-        .date("received", loaded.on())
-        .bool("verbal", verbal)
-        .bool("discretion", discretion)
-        .into_map();
+    let request = hooks::escalation_request(loaded.on(), verbal, discretion);
     let (case, on) = (facts.to_map(), loaded.on());
     let out = work
         .hook(&policy, move |p| p.escalation(case, request, on))

@@ -625,10 +625,7 @@ impl CompiledPolicy {
         let acknowledged = case_at("acknowledged", &["acknowledged"]);
         let in_progress = case_at("in_progress", &["acknowledged", "last_update"]);
         let responded = case_at("responded", &["acknowledged", "responded", "last_update"]);
-        let request = MapBuilder::default()
-            .date("received", today)
-            .bool("verbal", false)
-            .bool("discretion", false);
+        let request = hooks::escalation_request(today, false, false);
         let ext = MapBuilder::default()
             .str("kind", "respond")
             .date("current_due", super::calendar::add_calendar_days(today, 10))
@@ -643,7 +640,7 @@ impl CompiledPolicy {
         vec![
             self.acknowledged(acknowledged, today).map(drop),
             self.responded(responded.clone(), today).map(drop),
-            self.escalation(responded.clone(), request.into_map(), today)
+            self.escalation(responded.clone(), request.clone(), today)
                 .map(drop),
             self.extension(in_progress.clone(), ext.into_map())
                 .map(drop),
