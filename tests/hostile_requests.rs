@@ -24,31 +24,6 @@ fn roomy(args: &mut ServeArgs) {
     args.ws_init_timeout_ms = 700;
 }
 
-macro_rules! on_both_databases_roomy {
-    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
-        $(
-            mod $name {
-                #[allow(unused_imports)]
-                use super::*;
-
-                async fn scenario($app: TestApp) $body
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    scenario(TestApp::spawn_configured(Backend::Sqlite, roomy).await.unwrap()).await
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    if let Some(app) = TestApp::spawn_configured(Backend::Postgres, roomy).await {
-                        scenario(app).await
-                    }
-                }
-            }
-        )*
-    };
-}
-
 const DEEP: usize = 100_000;
 
 /// One query per position a value can nest in, each `depth` brackets deep.
@@ -154,7 +129,9 @@ async fn signed_in(app: &TestApp, token: &str) -> Ws {
     ws
 }
 
-on_both_databases_roomy! {
+on_both_databases! {
+    configured by roomy;
+
     async fn values_nested_a_hundred_thousand_deep_are_refused_and_the_server_lives(app: TestApp) {
         let token = app.token("leeds", &["frontline"], "fo");
         for (what, query) in nested_queries(DEEP) {

@@ -46,10 +46,12 @@ pub struct TestApp {
 }
 
 /// Runs each scenario once on SQLite and once on PostgreSQL (when
-/// `REDRESS_TEST_POSTGRES_URL` is set; CI always sets it).
+/// `REDRESS_TEST_POSTGRES_URL` is set; CI always sets it). Written
+/// `on_both_databases! { configured by f; ... }`, each server's settings are
+/// first changed by `f(&mut ServeArgs)`.
 #[macro_export]
 macro_rules! on_both_databases {
-    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
+    (configured by $configure:path; $(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
         $(
             mod $name {
                 #[allow(unused_imports)]
@@ -59,19 +61,29 @@ macro_rules! on_both_databases {
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    scenario(TestApp::spawn(Backend::Sqlite).await).await
+                    let app = TestApp::spawn_configured(Backend::Sqlite, $configure).await;
+                    scenario(app.expect("SQLite always starts")).await
                 }
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    if let Some(app) = TestApp::spawn_postgres().await {
+                    if let Some(app) = TestApp::spawn_configured(Backend::Postgres, $configure).await {
                         scenario(app).await
                     }
                 }
             }
         )*
     };
+    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {
+        $crate::on_both_databases! {
+            configured by $crate::common::as_shipped;
+            $(async fn $name($app: TestApp) $body)*
+        }
+    };
 }
+
+/// The settings every test server starts with, unchanged.
+pub fn as_shipped(_: &mut ServeArgs) {}
 
 pub fn serve_args(database_url: String) -> ServeArgs {
     ServeArgs {
@@ -130,7 +142,13 @@ impl TestApp {
         match backend {
             Backend::Sqlite => Some(Self::spawn_sqlite_with(configure).await),
             Backend::Postgres => {
-                let admin_url = std::env::var("REDRESS_TEST_POSTGRES_URL").ok()?;
+                let Ok(admin_url) = std::env::var("REDRESS_TEST_POSTGRES_URL") else {
+                    assert!(
+                        std::env::var_os("CI").is_none(),
+                        "CI must run the PostgreSQL half: set REDRESS_TEST_POSTGRES_URL"
+                    );
+                    return None;
+                };
                 let mut args = serve_args(fresh_postgres_database(&admin_url).await);
                 configure(&mut args);
                 Some(Self::start(args, Backend::Postgres, None).await)
@@ -140,15 +158,7 @@ impl TestApp {
 
     /// A new, empty PostgreSQL database for this test alone.
     pub async fn spawn_postgres() -> Option<TestApp> {
-        let Ok(admin_url) = std::env::var("REDRESS_TEST_POSTGRES_URL") else {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must run the PostgreSQL half: set REDRESS_TEST_POSTGRES_URL"
-            );
-            return None;
-        };
-        let url = fresh_postgres_database(&admin_url).await;
-        Some(Self::start(serve_args(url), Backend::Postgres, None).await)
+        Self::spawn_configured(Backend::Postgres, as_shipped).await
     }
 
     pub async fn start(args: ServeArgs, backend: Backend, dir: Option<TempDir>) -> TestApp {
