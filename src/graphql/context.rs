@@ -7,7 +7,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::{
     auth::{Action, Actor},
-    domain::{councils::Council, scope::CaseScope, time::local_date, work::CaseWork},
+    domain::{
+        councils::Council, persistent::Deciding, scope::CaseScope, time::local_date, work::CaseWork,
+    },
     error::{AppError, Result},
     state::AppState,
 };
@@ -22,6 +24,9 @@ pub trait ContextExt {
     fn now(&self) -> DateTime<Utc>;
     /// The caller, checked against the roles an action allows, ready to act.
     fn case_work(&self, action: Action) -> Result<CaseWork<'_>>;
+    /// The caller, checked for `action`, deciding about a customer rather
+    /// than acting on one case.
+    fn deciding(&self, action: Action) -> Result<Deciding<'_>>;
     /// Today in the councils' calendar (Europe/London).
     fn today(&self) -> NaiveDate {
         local_date(self.now())
@@ -54,5 +59,14 @@ impl ContextExt for Context<'_> {
     fn case_work(&self, action: Action) -> Result<CaseWork<'_>> {
         let actor = self.actor()?.require(action)?;
         Ok(CaseWork::new(self.state(), self.council()?, actor, action))
+    }
+
+    fn deciding(&self, action: Action) -> Result<Deciding<'_>> {
+        Ok(Deciding {
+            actor: self.actor()?.require(action)?,
+            state: self.state(),
+            council: self.council()?,
+            now: self.now(),
+        })
     }
 }

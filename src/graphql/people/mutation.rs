@@ -11,9 +11,7 @@ use super::{
 use crate::{
     auth::Action,
     domain::{
-        anonymous, checklist, officers, persistent,
-        persistent::Deciding,
-        portal,
+        anonymous, checklist, officers, persistent, portal,
         remedies::{self, RemedyTarget},
     },
     graphql::{
@@ -52,13 +50,7 @@ impl PeopleMutation {
         customer_id: ID,
         portal_subject: String,
     ) -> Result<Customer> {
-        let actor = ctx.actor()?.require(Action::LinkPortalAccount)?;
-        let by = Deciding {
-            state: ctx.state(),
-            council: ctx.council()?,
-            actor,
-            now: ctx.now(),
-        };
+        let by = ctx.deciding(Action::LinkPortalAccount)?;
         let id = parse_id(&customer_id, "customerId")?;
         Ok(Customer(portal::link(&by, id, portal_subject).await?))
     }
@@ -74,13 +66,7 @@ impl PeopleMutation {
         customer_id: ID,
         input: DesignationInput,
     ) -> Result<PersistentDesignation> {
-        let actor = ctx.actor()?.require(Action::DecidePersistent)?;
-        let by = Deciding {
-            state: ctx.state(),
-            council: ctx.council()?,
-            actor,
-            now: ctx.now(),
-        };
+        let by = ctx.deciding(Action::DecidePersistent)?;
         let id = parse_id(&customer_id, "customerId")?;
         let row = persistent::designate(&by, id, input.into()).await?;
         Ok(PersistentDesignation(row))
@@ -94,13 +80,7 @@ impl PeopleMutation {
         designation_id: ID,
         input: DesignationReviewInput,
     ) -> Result<PersistentDesignation> {
-        let actor = ctx.actor()?.require(Action::DecidePersistent)?;
-        let by = Deciding {
-            state: ctx.state(),
-            council: ctx.council()?,
-            actor,
-            now: ctx.now(),
-        };
+        let by = ctx.deciding(Action::DecidePersistent)?;
         let id = parse_id(&designation_id, "designationId")?;
         let row = persistent::review(&by, id, input.into()).await?;
         Ok(PersistentDesignation(row))
