@@ -7,6 +7,9 @@ use serde::Serialize;
 
 use crate::policy::Problem;
 
+/// The code of [`AppError::Unavailable`], which HTTP answers with 503.
+pub const UNAVAILABLE: &str = "UNAVAILABLE";
+
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +34,12 @@ pub enum AppError {
     },
     #[error("{0}")]
     PolicyError(String),
+    /// The database could not be reached (connection refused, dropped or
+    /// not available from the pool in time). Nothing was written unless a
+    /// commit was under way when the connection dropped; the request may be
+    /// retried.
+    #[error("the database is unavailable; try again in a moment")]
+    Unavailable(DbErr),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
@@ -102,6 +111,7 @@ impl AppError {
             Self::Conflict(_) => "CONFLICT",
             Self::PolicyRejected { .. } => "POLICY_REJECTED",
             Self::PolicyError(_) => "POLICY_ERROR",
+            Self::Unavailable(_) => UNAVAILABLE,
             Self::Internal(_) => "INTERNAL",
         }
     }
@@ -117,6 +127,7 @@ impl From<DbErr> for AppError {
                 field: None,
                 message: "text may not contain NUL characters".into(),
             },
+            _ if is_unreachable(&err) => Self::Unavailable(err),
             _ => Self::Internal(anyhow::Error::new(err).context("database")),
         }
     }
@@ -134,9 +145,64 @@ fn is_unstorable_text(err: &DbErr) -> bool {
     }
 }
 
+/// The database, not the request, is at fault: the pool could not hand out
+/// a connection, a connection could not be opened, or one broke under a
+/// statement (the server restarting or shutting down, the network gone).
+fn is_unreachable(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) => {
+            is_connection_failure(e)
+        }
+        _ => false,
+    }
+}
+
+fn is_connection_failure(err: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    match err {
+        Error::Io(_)
+        | Error::Tls(_)
+        | Error::PoolTimedOut
+        | Error::PoolClosed
+        | Error::WorkerCrashed => true,
+        // SQLSTATE class 08 (connection exception), and the server ending
+        // sessions as it shuts down, crashes or is not yet accepting them
+        // (57P01..57P03, 57P05 idle session timeout), or refusing more (53300).
+        Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08")
+                || matches!(&*code, "57P01" | "57P02" | "57P03" | "57P05" | "53300")
+        }),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_database_out_of_reach_is_unavailable_and_other_faults_are_not() {
+        use sea_orm::{ConnAcquireErr, sqlx};
+        use std::sync::Arc;
+        let io = || sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        for err in [
+            DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+            DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+            DbErr::Conn(RuntimeErr::SqlxError(Arc::new(io()))),
+            DbErr::Query(RuntimeErr::SqlxError(Arc::new(io()))),
+            DbErr::Exec(RuntimeErr::SqlxError(Arc::new(sqlx::Error::PoolClosed))),
+        ] {
+            assert_eq!(AppError::from(err.clone()).code(), "UNAVAILABLE", "{err}");
+        }
+        for err in [
+            DbErr::Query(RuntimeErr::SqlxError(Arc::new(sqlx::Error::RowNotFound))),
+            DbErr::Custom("bug".into()),
+            DbErr::RecordNotFound("case".into()),
+        ] {
+            assert_eq!(AppError::from(err.clone()).code(), "INTERNAL", "{err}");
+        }
+    }
 
     #[test]
     fn policy_detail_sends_only_the_facts_that_apply_in_camel_case() {

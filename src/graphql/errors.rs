@@ -56,6 +56,9 @@ fn classify(error: &mut ServerError) {
             ext.set("code", app.code());
             match app {
                 AppError::Internal(cause) => tracing::error!(error = ?cause, "internal error"),
+                AppError::Unavailable(cause) => {
+                    tracing::warn!(error = %cause, "database unavailable")
+                }
                 AppError::BadUserInput {
                     field: Some(field), ..
                 } => ext.set("field", *field),

@@ -1,13 +1,19 @@
 use std::{sync::Arc, time::Instant};
 
-use actix_web::{HttpRequest, HttpResponse, Responder, http::StatusCode, web};
-use async_graphql::{BatchRequest, BatchResponse, dataloader::DataLoader, http::GraphiQLSource};
+use actix_web::{
+    HttpRequest, HttpResponse, Responder,
+    http::{StatusCode, header::RETRY_AFTER},
+    web,
+};
+use async_graphql::{
+    BatchRequest, BatchResponse, Value, dataloader::DataLoader, http::GraphiQLSource,
+};
 use futures_util::StreamExt;
 use serde_json::json;
 
 use crate::{
     auth::{self, Actor},
-    error::AppError,
+    error::{AppError, UNAVAILABLE},
     graphql::{
         AppSchema,
         case::DeadlineLoader,
@@ -15,6 +21,10 @@ use crate::{
     },
     state::AppState,
 };
+
+/// What a 503 asks the client to wait before retrying: long enough for a
+/// pool to reconnect after a database restart, short enough not to matter.
+pub const RETRY_AFTER_SECS: u64 = 2;
 
 /// Largest request body, set from configuration.
 #[derive(Clone, Copy)]
@@ -110,7 +120,36 @@ pub async fn execute(
         .graphql_seconds
         .with_label_values(&[outcome])
         .observe(started.elapsed().as_secs_f64());
+    if retryable(&response) {
+        return HttpResponse::ServiceUnavailable()
+            .insert_header((RETRY_AFTER, RETRY_AFTER_SECS))
+            .json(response);
+    }
     HttpResponse::Ok().json(response)
+}
+
+/// The whole body may be sent again: the database was out of reach and no
+/// operation returned any data, so nothing in it is known to have taken
+/// effect. A body where something succeeded stays 200, its errors per field,
+/// so a client does not repeat what was done.
+fn retryable(response: &BatchResponse) -> bool {
+    let responses: &[async_graphql::Response] = match response {
+        BatchResponse::Single(r) => std::slice::from_ref(r),
+        BatchResponse::Batch(rs) => rs,
+    };
+    let unavailable = |r: &async_graphql::Response| {
+        r.errors.iter().any(|e| {
+            e.extensions
+                .as_ref()
+                .and_then(|ext| ext.get("code"))
+                .is_some_and(|code| *code == Value::from(UNAVAILABLE))
+        })
+    };
+    let nothing_returned = |r: &async_graphql::Response| match &r.data {
+        Value::Object(fields) => fields.values().all(|v| *v == Value::Null),
+        _ => true,
+    };
+    responses.iter().any(unavailable) && responses.iter().all(nothing_returned)
 }
 
 fn bearer_actor(req: &HttpRequest, state: &AppState) -> Result<Option<Actor>, AppError> {
@@ -145,9 +184,14 @@ fn error_response(err: &AppError) -> HttpResponse {
         AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) => StatusCode::FORBIDDEN,
         AppError::BadUserInput { .. } => StatusCode::BAD_REQUEST,
+        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    HttpResponse::build(status).json(json!({
+    let mut response = HttpResponse::build(status);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.insert_header((RETRY_AFTER, RETRY_AFTER_SECS));
+    }
+    response.json(json!({
         "data": null,
         "errors": [{ "message": err.to_string(), "extensions": { "code": err.code() } }],
     }))

@@ -59,7 +59,10 @@ impl Case {
         let rows = loader
             .load_one(self.model.id)
             .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("loading deadlines: {e:?}")))?;
+            .map_err(|e| match &*e {
+                AppError::Unavailable(cause) => AppError::Unavailable(cause.clone()),
+                _ => AppError::Internal(anyhow::anyhow!("loading deadlines: {e:?}")),
+            })?;
         Ok(rows.unwrap_or_default())
     }
 
