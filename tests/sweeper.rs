@@ -228,3 +228,71 @@ on_both_databases! {
         assert_eq!(holding_due, expected_holding);
     }
 }
+
+/// Two policy threads, one per council at once, and a short wait for one:
+/// a council whose thread is held is refused as busy at once.
+fn one_policy_thread_per_council(args: &mut redress::config::ServeArgs) {
+    args.policy_threads.policy_threads = Some(2);
+    args.policy_threads.policy_council_threads = Some(1);
+    args.policy_threads.policy_queue_ms = Some(100);
+}
+
+on_both_databases! {
+    configured by one_policy_thread_per_council;
+
+    async fn a_council_whose_sweep_fails_is_left_for_the_next_pass_and_the_others_are_swept(app: TestApp) {
+        // The council swept first fails, so a pass that stopped there would
+        // leave the other unswept.
+        let order: Vec<String> = app
+            .state
+            .councils
+            .slugs()
+            .filter(|s| ["leeds", "leicester"].contains(s))
+            .map(str::to_owned)
+            .collect();
+        let (failing, healthy) = (&order[0], &order[1]);
+        let failing_case = app.log_complaint(failing, "Missed bin").await;
+        let healthy_case = app.log_complaint(healthy, "Missed bin").await;
+        let failing_id = failing_case["id"].as_str().unwrap();
+        let healthy_id = healthy_case["id"].as_str().unwrap();
+
+        // Its one policy thread is taken, so asking its holding_response
+        // hook is refused as busy and its sweep fails.
+        let council_id = app.state.councils.by_slug(failing).unwrap().id;
+        let (release, held_until) = std::sync::mpsc::channel::<()>();
+        let runner = app.state.policy_runner.clone();
+        let holder = tokio::spawn(async move {
+            runner
+                .execute(council_id, move || {
+                    let _ = held_until.recv();
+                })
+                .await
+        });
+        while !app.state.policy_runner.busy(council_id) {
+            tokio::task::yield_now().await;
+        }
+
+        let first = sweeper::pass(&app.state).await.expect("the other council was swept");
+        assert_eq!(first.failed_councils, 1, "{first:?}");
+        assert_eq!(first.breaches, 2, "only the healthy council's two: {first:?}");
+        let healthy_case = read(&app, healthy, healthy_id).await;
+        assert!(kinds(&healthy_case).contains(&"DEADLINE_BREACHED".to_owned()), "{healthy}: {healthy_case}");
+        assert!(
+            !kinds(&read(&app, failing, failing_id).await).contains(&"DEADLINE_BREACHED".to_owned()),
+            "the failed council's batch was rolled back"
+        );
+
+        release.send(()).unwrap();
+        holder.await.unwrap().unwrap();
+        let second = sweeper::pass(&app.state).await.unwrap();
+        assert_eq!(second.failed_councils, 0, "{second:?}");
+        assert_eq!(second.breaches, 2, "the failed council's, once: {second:?}");
+        let failing_case = read(&app, failing, failing_id).await;
+        let breaches = kinds(&failing_case).iter().filter(|k| *k == "DEADLINE_BREACHED").count();
+        assert_eq!(breaches, 2, "{failing_case}");
+        assert_contiguous(&failing_case);
+        let healthy_case = read(&app, healthy, healthy_id).await;
+        let breaches = kinds(&healthy_case).iter().filter(|k| *k == "DEADLINE_BREACHED").count();
+        assert_eq!(breaches, 2, "recorded once: {healthy_case}");
+    }
+}

@@ -16,11 +16,12 @@ pub async fn run_sweeper(state: Arc<AppState>, every: Duration) {
     loop {
         tick.tick().await;
         match sweeper::pass(&state).await {
-            Ok(sweep) if sweep.is_empty() => {}
+            Ok(sweep) if sweep.is_empty() && sweep.failed_councils == 0 => {}
             Ok(sweep) => tracing::info!(
                 breaches = sweep.breaches,
                 holding_due = sweep.holding_due,
                 holding_scheduled = sweep.holding_scheduled,
+                failed_councils = sweep.failed_councils,
                 "deadline sweep"
             ),
             Err(err) => tracing::warn!(error = %err, "deadline sweep failed; retrying next pass"),

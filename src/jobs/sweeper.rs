@@ -72,6 +72,9 @@ pub struct Sweep {
     /// Another process was sweeping some of the cases, so this one left
     /// those to it.
     pub stood_back: bool,
+    /// Councils whose sweep failed this pass (logged; their batch was rolled
+    /// back and is swept again next pass).
+    pub failed_councils: u64,
 }
 
 impl Sweep {
@@ -81,23 +84,39 @@ impl Sweep {
 }
 
 /// One full pass over every council. Callable directly (tests, tools); the
-/// server runs it every `REDRESS_SWEEP_MS`.
+/// server runs it every `REDRESS_SWEEP_MS`. A council whose sweep fails (its
+/// policy busy, a statement refused) is logged and left for the next pass;
+/// the councils after it are still swept. The pass fails only when every
+/// council's sweep did, with the last error.
 pub async fn pass(state: &AppState) -> Result<Sweep> {
     let now = state.clock.now();
     let mut total = Sweep::default();
+    let mut last_error = None;
     let slugs: Vec<String> = state.councils.slugs().map(str::to_owned).collect();
+    let councils = slugs.len();
     for slug in slugs {
         let Some(council) = state.councils.by_slug(&slug) else {
             continue;
         };
-        let sweep = sweep_council(state, council, now).await?;
+        let sweep = match sweep_council(state, council, now).await {
+            Ok(sweep) => sweep,
+            Err(err) => {
+                tracing::error!(council = %slug, code = err.code(), error = %err, "deadline sweep of a council failed; the others go on");
+                total.failed_councils += 1;
+                last_error = Some(err);
+                continue;
+            }
+        };
         total.breaches += sweep.breaches;
         total.holding_due += sweep.holding_due;
         total.holding_scheduled += sweep.holding_scheduled;
         // Parts another process holds are its to sweep; the rest are still ours.
         total.stood_back |= sweep.stood_back;
     }
-    Ok(total)
+    match last_error {
+        Some(err) if total.failed_councils as usize == councils => Err(err),
+        _ => Ok(total),
+    }
 }
 
 async fn sweep_council(state: &AppState, council: &Council, now: DateTime<Utc>) -> Result<Sweep> {
