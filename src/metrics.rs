@@ -10,6 +10,7 @@ pub struct Metrics {
     pub graphql_seconds: HistogramVec,
     pub contacts_logged: IntCounterVec,
     pub policy_files: IntCounterVec,
+    pub stored_policy_problems: IntCounterVec,
 }
 
 impl Metrics {
@@ -41,11 +42,20 @@ impl Metrics {
             &["outcome"],
         )
         .expect("valid metric");
+        let stored_policy_problems = IntCounterVec::new(
+            Opts::new(
+                "stored_policy_problems_total",
+                "Static-check findings in stored policy versions loaded at start or sync, by council",
+            ),
+            &["council"],
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(graphql_requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(graphql_seconds.clone()),
             Box::new(contacts_logged.clone()),
             Box::new(policy_files.clone()),
+            Box::new(stored_policy_problems.clone()),
         ] {
             registry
                 .register(collector)
@@ -57,6 +67,7 @@ impl Metrics {
             graphql_seconds,
             contacts_logged,
             policy_files,
+            stored_policy_problems,
         }
     }
 

@@ -316,7 +316,12 @@ async fn install_stored(state: &AppState, council_id: Uuid, version: i32) -> Res
         .await?;
     match compiled {
         Ok(policy) => {
-            state.policies.install(council_id, Arc::new(policy));
+            let found = state.policies.install_loaded(council_id, Arc::new(policy));
+            state
+                .metrics
+                .stored_policy_problems
+                .with_label_values(&[&slug])
+                .inc_by(found as u64);
             Ok(true)
         }
         // Published versions passed validation; failing now means this

@@ -184,6 +184,13 @@ impl CompiledPolicy {
         Ok(policy)
     }
 
+    /// Calls to functions this build does not offer, as a publish checks.
+    /// A stored version passed that check when it was published; it can
+    /// fail it later only if this server offers different functions.
+    pub fn undefined_calls(&self) -> Vec<Problem> {
+        static_check::undefined_calls(&self.ast, &self.source)
+    }
+
     /// Everything a publish checks: compile, that every function called
     /// exists, a dry run of each hook over every kind of contact, channel and
     /// stage (wrong shapes, impossible dates, runaway loops show up here),

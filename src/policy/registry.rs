@@ -40,6 +40,24 @@ impl PolicyRegistry {
         });
     }
 
+    /// Installs a version read back from the database (at start or on a
+    /// sync) after the static check a publish runs. It was published, so it
+    /// serves whatever the check finds; each finding is logged at WARN, as a
+    /// call that will fail when the script reaches it. Returns how many.
+    pub fn install_loaded(&self, council_id: Uuid, policy: Arc<CompiledPolicy>) -> usize {
+        let problems = policy.undefined_calls();
+        for problem in &problems {
+            tracing::warn!(
+                council = %policy.council,
+                version = policy.version,
+                %problem,
+                "the stored policy fails the static check; it keeps serving, and this call fails if reached"
+            );
+        }
+        self.install(council_id, policy);
+        problems.len()
+    }
+
     pub fn version(&self, council_id: Uuid) -> Option<i32> {
         self.active.load().get(&council_id).map(|p| p.version)
     }
