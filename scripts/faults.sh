@@ -6,8 +6,8 @@
 # Runs every test of tests/faults.rs, including the one left out of a plain
 # `cargo test`: PostgreSQL restarted under load, on a private cluster that
 # the test makes with this machine's PostgreSQL binaries
-# (/usr/lib/postgresql/*/bin) in a temporary directory, on port
-# REDRESS_FAULTS_PG_PORT (55432), and removes afterwards. As root the cluster
+# (/usr/lib/postgresql/*/bin) in a temporary directory, on a free port (or
+# REDRESS_FAULTS_PG_PORT), and removes afterwards. As root the cluster
 # belongs to the `postgres` user (initdb refuses root). Where no cluster can
 # be made the test says so loudly ("!!!!! SKIPPED") and passes.
 #
@@ -20,7 +20,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export REDRESS_TEST_POSTGRES_URL="${REDRESS_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
-export REDRESS_FAULTS_PG_PORT="${REDRESS_FAULTS_PG_PORT:-55432}"
 
 started=$(date +%s)
 status=0

@@ -551,6 +551,13 @@ async fn a_database_out_of_reach_is_answered_503_retry_after_and_the_server_reco
             );
         }
     }
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == "redress_graphql_requests_total{outcome=\"unavailable\"} 9"),
+        "{metrics}"
+    );
     assert_eq!(app.get("/readyz").await.status(), 503);
 
     admin
@@ -891,15 +898,22 @@ impl Drop for PrivateCluster {
 }
 
 /// Run by `.ci/run` (and `scripts/faults.sh`) with `--ignored`: it needs the
-/// PostgreSQL server binaries and starts a cluster of its own on port
-/// `REDRESS_FAULTS_PG_PORT` (55432).
+/// PostgreSQL server binaries and starts a cluster of its own on a free
+/// port (or `REDRESS_FAULTS_PG_PORT`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "starts a private PostgreSQL cluster; run with --ignored"]
 async fn postgres_restarted_under_load_loses_nothing_and_the_server_recovers_by_itself() {
+    // A free port unless one is named, so runs side by side never meet.
     let port = std::env::var("REDRESS_FAULTS_PG_PORT")
         .ok()
         .and_then(|p| p.parse().ok())
-        .unwrap_or(55432);
+        .unwrap_or_else(|| {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        });
     let cluster = match tokio::task::spawn_blocking(move || PrivateCluster::start(port))
         .await
         .unwrap()

@@ -109,7 +109,13 @@ pub async fn execute(
         None => request,
     };
     let response = schema.execute_batch(request).await;
-    let outcome = outcome(&response);
+    let retry = retryable(&response);
+    // An outage is counted apart, so it can be told from faults of requests.
+    let outcome = if retry {
+        "unavailable"
+    } else {
+        outcome(&response)
+    };
     state
         .metrics
         .graphql_requests
@@ -120,7 +126,7 @@ pub async fn execute(
         .graphql_seconds
         .with_label_values(&[outcome])
         .observe(started.elapsed().as_secs_f64());
-    if retryable(&response) {
+    if retry {
         return HttpResponse::ServiceUnavailable()
             .insert_header((RETRY_AFTER, RETRY_AFTER_SECS))
             .json(response);
