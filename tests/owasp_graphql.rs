@@ -82,6 +82,36 @@ on_both_databases! {
         assert!(signed_in.message().contains("Did you mean \"subject\""), "{}", signed_in.body);
     }
 
+    // Alias overloading of writes: each mutation field is a transaction
+    // with a policy call, so aliases may not turn one request into
+    // hundreds of contacts.
+    async fn aliased_mutations_are_bounded(app: TestApp) {
+        use redress::graphql::limits::MAX_MUTATIONS;
+        let token = app.token("leeds", &["frontline"], "fo");
+        let log = |alias: String| format!(
+            "{alias}: logContact(input: {{kind: COMPLAINT, channel: EMAIL, receivedAt: \"2026-11-20T10:00:00Z\", subject: \"Aliased\", description: \"Aliased\"}}) {{ id }}"
+        );
+        let aliased = |n: usize| (0..n).map(|i| log(format!("a{i}"))).collect::<Vec<_>>().join(" ");
+
+        let most = app.graphql(Some(&token), &format!("mutation {{ {} }}", aliased(MAX_MUTATIONS)), json!({})).await;
+        assert_eq!(most.data().as_object().unwrap().len(), MAX_MUTATIONS);
+        let over = app.graphql(Some(&token), &format!("mutation {{ {} }}", aliased(MAX_MUTATIONS + 1)), json!({})).await;
+        assert_eq!(over.code(), "BAD_USER_INPUT", "{}", over.body);
+        assert!(over.message().contains("changes"), "{}", over.body);
+        assert!(over.body["data"].is_null(), "{}", over.body);
+
+        // Through a fragment on the mutation type and an inline fragment.
+        let half = MAX_MUTATIONS / 2 + 1;
+        let spread = format!(
+            "mutation {{ ...Writes ... on MutationRoot {{ {} }} }} fragment Writes on MutationRoot {{ {} }}",
+            (0..half).map(|i| log(format!("b{i}"))).collect::<Vec<_>>().join(" "),
+            (0..half).map(|i| log(format!("c{i}"))).collect::<Vec<_>>().join(" "),
+        );
+        let over = app.graphql(Some(&token), &spread, json!({})).await;
+        assert_eq!(over.code(), "BAD_USER_INPUT", "{}", over.body);
+        assert_eq!(app.case_count("leeds").await, MAX_MUTATIONS as u64);
+    }
+
     // A database failure reaches the caller as INTERNAL with a bare
     // message: no SQL, no table, no driver, no source location.
     async fn a_database_error_surfaces_as_internal_with_no_detail(app: TestApp) {
