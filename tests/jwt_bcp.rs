@@ -11,13 +11,7 @@
 
 mod common;
 
-use std::{
-    path::PathBuf,
-    sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    },
-};
+use std::{path::PathBuf, time::Duration};
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use common::*;
@@ -141,15 +135,10 @@ on_both_databases! {
     // RFC 8725 3.10: key hints in the header are never trusted or fetched;
     // only the configured secret verifies.
     async fn key_hints_in_the_header_are_never_followed(app: TestApp) {
-        let fetches = Arc::new(AtomicUsize::new(0));
+        // Key URLs point here; a fetch would connect while the token is
+        // verified, before the answer, and wait in the backlog to be seen.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/keys.json", listener.local_addr().unwrap());
-        let counter = fetches.clone();
-        let watcher = tokio::spawn(async move {
-            while listener.accept().await.is_ok() {
-                counter.fetch_add(1, Ordering::SeqCst);
-            }
-        });
 
         let claims = leeds(json!({})).to_string();
         let attacker = EncodingKey::from_secret(b"the attacker's own secret, 32 bytes+");
@@ -172,10 +161,8 @@ on_both_databases! {
             // Signed with the configured secret the hints change nothing.
             accepted(&app, &header, &raw_token(&header, &claims, &secret(), Algorithm::HS256)).await;
         }
-        // Give any fetch that was started a moment to connect.
-        tokio::task::yield_now().await;
-        assert_eq!(fetches.load(Ordering::SeqCst), 0, "the server fetched a key URL");
-        watcher.abort();
+        let fetched = tokio::time::timeout(Duration::from_millis(500), listener.accept()).await;
+        assert!(fetched.is_err(), "the server connected to a key URL from a token header");
     }
 
     // RFC 8725 2.8 and 3.9: claims mean one thing; a claim of the wrong
