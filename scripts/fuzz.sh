@@ -8,6 +8,7 @@
 #
 #   scripts/fuzz.sh                        # 90 s as staff, 90 s as a customer
 #   FUZZ_SECONDS=20 scripts/fuzz.sh        # a quick look
+#   FUZZ_MODE=positive scripts/fuzz.sh     # valid input only, deeper
 #
 # Needs python3 (with venv) and PyPI the first time: schemathesis is
 # installed into target/fuzz-venv. Reports (a VCR cassette and JUnit XML per
@@ -18,6 +19,8 @@ export PYTHONDONTWRITEBYTECODE=1
 
 seconds=${FUZZ_SECONDS:-90}
 examples=${FUZZ_EXAMPLES:-40}
+# `all` mixes valid and invalid input; `positive` only valid, to go deeper.
+mode=${FUZZ_MODE:-all}
 schemathesis_version=${FUZZ_SCHEMATHESIS_VERSION:-4.32.5}
 venv=$(realpath -m "${FUZZ_VENV:-target/fuzz-venv}")
 root=$(pwd)
@@ -90,7 +93,7 @@ fuzz() { # name, token
     "$venv/bin/st" run "$root/schema.graphql" --url "$url" \
     -H "Authorization: Bearer $token" \
     --checks leaks_nothing,typed_errors_only \
-    --max-examples "$examples" --max-time "$seconds" \
+    --mode "$mode" --max-examples "$examples" --max-time "$seconds" \
     --request-timeout 20 --workers 2 --no-color \
     --report junit,vcr --report-dir "$report" \
     --report-junit-path "$report/$name.xml" --report-vcr-path "$report/$name.yaml") ||
