@@ -36,6 +36,9 @@ if ! "$venv/bin/st" --version 2>/dev/null | grep -q "$schemathesis_version"; the
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
 fi
 
+# The checks must catch what they are for before a clean run means anything.
+PYTHONPATH=scripts/fuzz "$venv/bin/python" scripts/fuzz/self_test.py
+
 work=$(mktemp -d)
 server=
 cleanup() {
