@@ -1,6 +1,7 @@
 //! How much one request may ask of the server: bracket nesting of the
 //! query text, selection depth, complexity (shared by every operation of a
-//! batch) and the number of operations in a batch.
+//! batch), the changes one document makes and the number of operations in
+//! a batch.
 
 use std::sync::{
     Arc,
