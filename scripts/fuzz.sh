@@ -10,8 +10,9 @@
 #   FUZZ_SECONDS=20 scripts/fuzz.sh        # a quick look
 #   FUZZ_MODE=positive scripts/fuzz.sh     # valid input only, deeper
 #
-# Needs python3 (with venv) and PyPI the first time: schemathesis is
-# installed into target/fuzz-venv. Reports (a VCR cassette and JUnit XML per
+# Needs python3 and PyPI the first time (and python3-venv, which it installs
+# with apt-get when missing): schemathesis is installed into
+# target/fuzz-venv. Reports (a VCR cassette and JUnit XML per
 # caller) and the server's log are left in target/fuzz-report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +33,13 @@ redress=./target/debug/redress
 
 if ! "$venv/bin/st" --version 2>/dev/null | grep -q "$schemathesis_version"; then
   echo "== installing schemathesis $schemathesis_version into $venv"
-  python3 -m venv "$venv"
+  if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+    # Debian and Ubuntu ship venv apart from python3; CI runs as root.
+    echo "python3 cannot make a virtual environment; installing python3-venv"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+  fi
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
 fi
 
