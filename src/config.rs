@@ -83,7 +83,8 @@ pub struct DatabaseArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct JwtArgs {
-    /// Shared secret for HS256 tokens. A loud development default is used when unset.
+    /// Shared secret for HS256 tokens, at least 32 bytes. A loud development
+    /// default is used when unset.
     #[arg(long, env = "REDRESS_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
     /// PEM file with an RSA or EC public key; RS256/ES256 tokens are then accepted.
@@ -95,7 +96,7 @@ pub struct JwtArgs {
     /// Required `aud` claim, when set.
     #[arg(long, env = "REDRESS_JWT_AUDIENCE")]
     pub jwt_audience: Option<String>,
-    /// Clock skew tolerated on `exp` and `nbf`, in seconds.
+    /// Clock skew tolerated on `exp` and `nbf`, in seconds (at most 300).
     #[arg(long, env = "REDRESS_JWT_LEEWAY_SECS", default_value_t = 30)]
     pub jwt_leeway_secs: u64,
 }

@@ -60,7 +60,7 @@ pub async fn app(database_url: &str) -> anyhow::Result<Application> {
             db_max_connections: 4,
         },
         jwt: JwtArgs {
-            jwt_secret: Some("sweep-benchmark-secret-unused".into()),
+            jwt_secret: Some("sweep-benchmark-secret-unused-unused".into()),
             jwt_public_key: None,
             jwt_issuer: None,
             jwt_audience: None,

@@ -11,6 +11,16 @@ use crate::config::JwtArgs;
 /// Used only when no secret is configured, and announced loudly at start-up.
 pub const DEV_SECRET: &str = "redress-development-secret-do-not-use-in-production";
 
+/// An HS256 key must be at least as long as the hash it keys (RFC 7518
+/// section 3.2): 256 bits.
+pub const MIN_SECRET_BYTES: usize = 32;
+/// Clock skew tolerated on `exp` and `nbf` may not exceed this: a larger
+/// leeway would quietly keep expired tokens working.
+pub const MAX_LEEWAY_SECS: u64 = 300;
+/// Longer than any token an identity provider issues for these claims;
+/// anything longer is refused before it is decoded.
+pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: String,
@@ -31,12 +41,16 @@ pub struct Claims {
 
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
+    #[error("the token is longer than {MAX_TOKEN_BYTES} bytes")]
+    TooLong,
     #[error("the token has expired")]
     Expired,
     #[error("the token is not valid yet")]
     NotYetValid,
     #[error("the token's signing algorithm is not accepted")]
     Algorithm,
+    #[error("the token's header marks parameters critical that this server does not understand")]
+    CriticalHeader,
     #[error("the token's signature does not verify")]
     Signature,
     #[error("the token's issuer or audience is not accepted")]
@@ -75,10 +89,16 @@ impl JwtConfig {
                 Some(key)
             }
         };
+        if args.jwt_leeway_secs > MAX_LEEWAY_SECS {
+            anyhow::bail!(
+                "REDRESS_JWT_LEEWAY_SECS may be at most {MAX_LEEWAY_SECS} seconds, not {}",
+                args.jwt_leeway_secs
+            );
+        }
         let using_dev_secret = args.jwt_secret.is_none() && public_key.is_none();
         let secret = match (&args.jwt_secret, &public_key) {
-            (Some(secret), _) if secret.len() < 16 => {
-                anyhow::bail!("REDRESS_JWT_SECRET must be at least 16 characters")
+            (Some(secret), _) if secret.len() < MIN_SECRET_BYTES => {
+                anyhow::bail!("REDRESS_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
             }
             (Some(secret), _) => Some(secret.as_bytes().to_vec()),
             (None, Some(_)) => None,
@@ -138,15 +158,26 @@ impl TokenVerifier {
         }
     }
 
-    /// Checks the header's algorithm against the allow-list before any
-    /// signature work, so `alg: none` and algorithm confusion fail early.
+    /// Checks the token's length, then the header's algorithm against the
+    /// allow-list, before any signature work, so oversized tokens, `alg:
+    /// none` and algorithm confusion fail early. Only the configured keys
+    /// verify: `kid`, `jku`, `jwk`, `x5u` and `x5c` in the header are never
+    /// looked at, let alone fetched.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(TokenError::TooLong);
+        }
         let header = decode_header(token).map_err(|_| TokenError::Malformed)?;
         let (key, validation) = [&self.hmac, &self.public]
             .into_iter()
             .flatten()
             .find(|(_, v)| v.algorithms.contains(&header.alg))
             .ok_or(TokenError::Algorithm)?;
+        // RFC 7515 section 4.1.11: no extension is understood here, so a
+        // token that makes one critical is refused.
+        if header.crit.is_some() {
+            return Err(TokenError::CriticalHeader);
+        }
         decode::<Claims>(token, key, validation)
             .map(|data| data.claims)
             .map_err(|err| {

@@ -7,7 +7,10 @@ pub mod permissions;
 mod role;
 
 pub use actor::Actor;
-pub use jwt::{Claims, DEV_SECRET, JwtConfig, TokenError, TokenMinter, TokenVerifier, parse_roles};
+pub use jwt::{
+    Claims, DEV_SECRET, JwtConfig, MAX_LEEWAY_SECS, MAX_TOKEN_BYTES, MIN_SECRET_BYTES, TokenError,
+    TokenMinter, TokenVerifier, parse_roles,
+};
 pub use permissions::{Action, Reach};
 pub use role::Role;
 

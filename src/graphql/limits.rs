@@ -1,6 +1,7 @@
 //! How much one request may ask of the server: bracket nesting of the
 //! query text, selection depth, complexity (shared by every operation of a
-//! batch) and the number of operations in a batch.
+//! batch), the changes one document makes and the number of operations in
+//! a batch.
 
 use std::sync::{
     Arc,
@@ -10,7 +11,7 @@ use std::sync::{
 use async_graphql::{
     Pos, ServerError, ServerResult, ValidationResult, Variables,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation},
-    parser::types::{ExecutableDocument, Selection, SelectionSet},
+    parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet},
 };
 
 use crate::error::AppError;
@@ -31,6 +32,10 @@ pub const MAX_BATCH: usize = 10;
 /// Validation compares fields pairwise, so its cost grows with the square of
 /// this; the largest screens ask for about a hundred.
 pub const MAX_FIELDS: usize = 1_000;
+/// Changes (mutation fields, aliases included) written in one document.
+/// Each is a transaction with its policy call and audit event; aliases
+/// would otherwise let one request log hundreds of contacts.
+pub const MAX_MUTATIONS: usize = 10;
 /// Brackets (`{`, `[`, `(`) open at once anywhere in the query text. The
 /// GraphQL parser recurses once per bracket, so this is checked on the raw
 /// text before anything parses it; real queries stay far below it.
@@ -130,6 +135,12 @@ impl Extension for RequestLimits {
                 "the query selects {fields} fields; at most {MAX_FIELDS} (aliases included) are allowed"
             )));
         }
+        let mutations = mutation_count(&document, ctx.schema_env.registry.mutation_type.as_deref());
+        if mutations > MAX_MUTATIONS {
+            return Err(refused(format!(
+                "the query makes {mutations} changes; at most {MAX_MUTATIONS} mutation fields (aliases included) are allowed"
+            )));
+        }
         if let Some(message) =
             super::variable_types::misplaced_variable(&ctx.schema_env.registry, &document)
         {
@@ -177,6 +188,37 @@ fn field_count(document: &ExecutableDocument) -> usize {
         .fragments
         .values()
         .map(|fragment| count(&fragment.node.selection_set.node))
+        .sum();
+    operations + fragments
+}
+
+/// Top-level fields of mutation operations and of fragments on the
+/// mutation type (each fragment once: spreading it again selects the same
+/// fields). Counted before validation, so a fragment cycle cannot loop.
+fn mutation_count(document: &ExecutableDocument, mutation_type: Option<&str>) -> usize {
+    fn top_level(set: &SelectionSet) -> usize {
+        set.items
+            .iter()
+            .map(|item| match &item.node {
+                Selection::Field(_) => 1,
+                Selection::InlineFragment(fragment) => top_level(&fragment.node.selection_set.node),
+                Selection::FragmentSpread(_) => 0,
+            })
+            .sum()
+    }
+    let operations: usize = document
+        .operations
+        .iter()
+        .filter(|(_, op)| op.node.ty == OperationType::Mutation)
+        .map(|(_, op)| top_level(&op.node.selection_set.node))
+        .sum();
+    let fragments: usize = document
+        .fragments
+        .values()
+        .filter(|fragment| {
+            mutation_type == Some(fragment.node.type_condition.node.on.node.as_str())
+        })
+        .map(|fragment| top_level(&fragment.node.selection_set.node))
         .sum();
     operations + fragments
 }

@@ -11,6 +11,7 @@ mod me;
 pub mod people;
 pub mod policy;
 pub mod scalars;
+mod signed_in;
 mod variable_types;
 
 use std::sync::Arc;
@@ -49,7 +50,10 @@ pub fn schema(state: Option<Arc<AppState>>) -> AppSchema {
     )
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
+    // The nesting check runs on the raw text first; then nothing is parsed
+    // for a caller who has not signed in.
     .extension(limits::RequestLimits)
+    .extension(signed_in::SignedIn)
     .extension(errors::ErrorCodes);
     if let Some(state) = state {
         builder = builder.data(state);
