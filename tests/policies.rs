@@ -68,6 +68,61 @@ fn every_shipped_policy_is_valid_and_passes_its_own_tests() {
     }
 }
 
+#[test]
+fn an_exclusion_the_table_does_not_list_is_refused_by_the_host() {
+    let policy = CompiledPolicy::compile("leeds", 1, &shipped("leeds")).unwrap();
+    let contact = redress::policy::Contact {
+        exclusion: Some("not_a_category".into()),
+        ..Default::default()
+    };
+    let problem = policy.intake(&contact).unwrap_err();
+    assert!(
+        problem.message.starts_with("unknown exclusion `not_a_category`: not one of this policy's categories (legal_proceedings, "),
+        "{problem}"
+    );
+    // None chosen, or an empty one: in scope, `intake` decides.
+    for exclusion in [None, Some(String::new())] {
+        let contact = redress::policy::Contact {
+            exclusion,
+            ..Default::default()
+        };
+        assert!(policy.intake(&contact).unwrap().in_scope);
+    }
+}
+
+/// A version published before tables carried reasons lists only keys and
+/// labels and decides the category in `intake`: it still runs as stored,
+/// but publishing it again is refused until each row has its reason.
+#[test]
+fn a_table_of_labels_only_leaves_the_category_to_intake_and_is_refused_at_publish() {
+    let source = r#"
+fn exclusions() { [#{ key: "legal", label: "Legal proceedings" }] }
+fn intake(contact) {
+    if contact.exclusion == "legal" {
+        return #{ in_scope: false, reason: "decided by the script", signpost: "the court" };
+    }
+    #{ stage: "stage_1" }
+}
+"#;
+    let policy = CompiledPolicy::compile("old", 3, source).unwrap();
+    let contact = redress::policy::Contact {
+        exclusion: Some("legal".into()),
+        ..Default::default()
+    };
+    let out = policy.intake(&contact).unwrap();
+    assert_eq!(
+        (out.in_scope, out.reason.as_deref()),
+        (false, Some("decided by the script"))
+    );
+    assert_eq!(policy.exclusions()[0].label, "Legal proceedings");
+    let (_, report) = CompiledPolicy::validate("old", source);
+    let messages: Vec<String> = report.problems.iter().map(|p| p.to_string()).collect();
+    assert!(
+        messages.iter().any(|m| m == "2:28: hook `exclusions`: exclusion `legal`: has no `reason`; every category needs a label for staff, the reason recorded on the case and a signpost for the customer"),
+        "{messages:#?}"
+    );
+}
+
 const VALIDATE: &str = "mutation($s: String!) { validatePolicy(source: $s) { ok testsRun problems { message line column hook test } output } }";
 
 /// Scripts written to hurt the shared server, each with what the refusal must say.
@@ -257,6 +312,95 @@ on_both_databases! {
         let refused = app.graphql(Some(&staff), LOG, unknown).await;
         assert_eq!(refused.code(), "BAD_USER_INPUT");
         assert_eq!(refused.field(), Some("exclusion"));
+    }
+
+    async fn the_host_applies_the_councils_exclusion_table_and_stores_nothing_in_scope(app: TestApp) {
+        let leeds = app.token("leeds", &["frontline"], "fo");
+        // para 43: the table's row gives the reason, the days to return it in and the signpost;
+        // the discrimination flag that would add checklist items in scope adds none.
+        let mut wrong = complaint_received("2026-12-23");
+        wrong["input"]["exclusion"] = json!("wrongly_addressed");
+        wrong["input"]["discrimination"] = json!(true);
+        let case = app.graphql(Some(&leeds), LOG, wrong).await;
+        let case = &case.data()["logContact"];
+        assert_eq!(case["status"], "OUT_OF_SCOPE");
+        assert_eq!(case["stage"], Value::Null);
+        assert_eq!(
+            case["scopeReason"],
+            "The Council is not responsible for this service: return the complaint to the customer with an explanation within 3 days of receipt on 2026-12-23, by 2026-12-26 (para 43)"
+        );
+        assert_eq!(case["signpost"], "the body responsible for the service");
+        assert_eq!((case["acknowledgeBy"].clone(), case["respondBy"].clone()), (Value::Null, Value::Null));
+        assert_eq!(case["deadlines"], json!([]));
+        assert_eq!(case["requirements"], json!([]));
+        // The label staff choose from carries the paragraph the row cites.
+        let me = app.graphql(Some(&leeds), "{ me { council { exclusions { key label } } } }", json!({})).await;
+        assert!(
+            me.data()["me"]["council"]["exclusions"].as_array().unwrap().contains(&json!({
+                "key": "wrongly_addressed", "label": "Service the Council is not responsible for (para 43)"
+            })),
+            "{}", me.body
+        );
+
+        // feedback-team: a complaint about an FOI request falls in the row that lists its kind,
+        // with no category chosen; `exceptional` waives the row and `intake` decides.
+        let feedback = app.token("feedback-team", &["frontline"], "fo");
+        let mut foi = complaint_received("2026-12-21");
+        foi["input"]["kind"] = json!("FOI_COMPLAINT");
+        let case = app.graphql(Some(&feedback), LOG, foi.clone()).await;
+        let case = &case.data()["logContact"];
+        assert_eq!(case["status"], "OUT_OF_SCOPE");
+        assert_eq!(case["signpost"], "the Information Governance team, then the Information Commissioner's Office (ICO)");
+        assert!(case["scopeReason"].as_str().unwrap().ends_with("the Information Governance team is alerted (Appendix B)"), "{case}");
+        foi["input"]["exceptional"] = json!(true);
+        let case = app.graphql(Some(&feedback), LOG, foi).await;
+        let case = &case.data()["logContact"];
+        assert_eq!((case["status"].as_str(), case["stage"].as_str()), (Some("RECEIVED"), Some("STAGE_1")));
+        // section 7: acknowledged within two working days of 21 December 2026.
+        assert_eq!(case["acknowledgeBy"], "2026-12-23");
+    }
+
+    async fn a_broken_exclusion_table_is_refused_at_publish_saying_what_is_wrong(app: TestApp) {
+        let admin = app.token("leeds", &["policy_admin"], "pat");
+        let source = shipped("leeds");
+        let rows = "fn exclusions() {\n    [\n";
+        assert!(source.contains(rows), "the Leeds table opens as expected");
+        let broken = source.replacen(rows, &format!(
+            "{rows}        #{{ key: \"legal_proceedings\", label: \"Twice\", reason: \"\", signpost: \"x\", waived_by: \"tuesday\" }},\n        #{{ key: \"Odd Key\", label: \"Odd\" }},\n"
+        ), 1);
+        let line = source[..source.find(rows).unwrap()].matches('\n').count() + 3;
+        let checked = app.graphql(Some(&admin), VALIDATE, json!({ "s": broken })).await;
+        let checked = &checked.data()["validatePolicy"];
+        assert_eq!(checked["ok"], false);
+        let problems = checked["problems"].as_array().unwrap();
+        let said = |text: &str, at: usize| {
+            assert!(
+                problems.iter().any(|p| p["message"].as_str().unwrap().contains(text) && p["line"] == at && p["hook"] == "exclusions"),
+                "{text} at line {at}: {problems:#?}"
+            );
+        };
+        said("exclusion `legal_proceedings`: `reason` is empty", line);
+        said("`waived_by` names `tuesday`, which is not a yes/no fact about the contact", line);
+        said("exclusion `legal_proceedings`: listed more than once", line + 2);
+        said("exclusion `Odd Key`: the key must be lowercase letters and underscores", line + 1);
+        said("exclusion `Odd Key`: has no `reason`", line + 1);
+        said("exclusion `Odd Key`: has no `signpost`", line + 1);
+
+        let refused = app.graphql(Some(&admin), PUBLISH, json!({ "s": broken })).await;
+        assert_eq!(refused.code(), "POLICY_REJECTED");
+        let problems = refused.body["errors"][0]["extensions"]["detail"]["problems"].to_string();
+        assert!(problems.contains("listed more than once"), "{problems}");
+
+        // A misspelt field is refused as the wrong shape, naming it.
+        let misspelt = source.replacen("signpost: \"the Council's Monitoring Officer\"", "signpst: \"the Council's Monitoring Officer\"", 1);
+        assert_ne!(misspelt, source);
+        let refused = app.graphql(Some(&admin), PUBLISH, json!({ "s": misspelt })).await;
+        assert_eq!(refused.code(), "POLICY_REJECTED");
+        let problems = refused.body["errors"][0]["extensions"]["detail"]["problems"].to_string();
+        assert!(problems.contains("unknown field `signpst`"), "{problems}");
+
+        let active = app.graphql(Some(&admin), POLICY, json!({})).await;
+        assert_eq!(active.data()["policy"]["active"]["version"], 1, "the shipped version keeps serving");
     }
 
     async fn east_cambridgeshire_refuses_matters_over_twelve_months_old_unless_exceptional(app: TestApp) {

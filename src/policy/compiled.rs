@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use super::{
     calendar::Calendar,
     convert::{self, MapBuilder},
+    exclusions::{self, ExclusionTable},
     hooks::{self, *},
     sandbox, static_check,
 };
@@ -103,7 +104,7 @@ pub struct CompiledPolicy {
     ast: AST,
     calendar: Arc<Calendar>,
     hooks: BTreeSet<String>,
-    exclusions: Vec<ExclusionOut>,
+    exclusions: ExclusionTable,
     seniorities: Vec<String>,
 }
 
@@ -160,7 +161,7 @@ impl CompiledPolicy {
             ast,
             calendar: Arc::new(Calendar::england_and_wales()),
             hooks: defined,
-            exclusions: Vec::new(),
+            exclusions: ExclusionTable::default(),
             seniorities: Vec::new(),
         };
         if let Some(cal) = policy
@@ -169,11 +170,11 @@ impl CompiledPolicy {
         {
             policy.calendar = Arc::new(Calendar::with_closures(cal.closures));
         }
-        if let Some(exclusions) = policy
-            .typed::<Vec<ExclusionOut>>(EXCLUSIONS, vec![])
+        if let Some(entries) = policy
+            .typed::<Vec<exclusions::Entry>>(EXCLUSIONS, vec![])
             .map_err(|p| vec![p])?
         {
-            policy.exclusions = exclusions;
+            policy.exclusions = ExclusionTable::new(entries);
         }
         if let Some(grades) = policy
             .typed::<Vec<String>>(SENIORITIES, vec![])
@@ -231,6 +232,9 @@ impl CompiledPolicy {
         report
             .problems
             .extend(static_check::undefined_calls(&policy.ast, &policy.source));
+        report
+            .problems
+            .extend(policy.exclusions.problems(&policy.source));
         if !report.problems.is_empty() {
             return (Some(policy), report);
         }
@@ -257,7 +261,7 @@ impl CompiledPolicy {
     /// The exclusion categories the script declares (empty when it has no
     /// `exclusions` hook).
     pub fn exclusions(&self) -> &[ExclusionOut] {
-        &self.exclusions
+        self.exclusions.categories()
     }
 
     /// The officers' grades the script names (empty when it has no
@@ -337,7 +341,11 @@ impl CompiledPolicy {
             })
     }
 
+    /// The script's exclusion table decides first; `intake` the rest.
     pub fn intake(&self, contact: &Contact) -> Result<IntakeOut, Problem> {
+        if let Some(excluded) = self.exclusions.decide(contact)? {
+            return Ok(excluded);
+        }
         let out = self
             .typed::<IntakeOut>(INTAKE, vec![contact.to_dynamic()])?
             .unwrap_or_else(|| IntakeOut::default_for(contact.kind));
@@ -765,7 +773,13 @@ impl CompiledPolicy {
         }
         let expected = map.get("expect").cloned().unwrap_or(Dynamic::UNIT);
         let expected = convert::to_json(&expected, "expect").map_err(Problem::new)?;
-        let actual = if self.defines(&hook) {
+        let excluded = match (hook.as_str(), args.first()) {
+            (INTAKE, Some(contact)) => self.exclusions.decide_for_test(contact)?,
+            _ => None,
+        };
+        let actual = if let Some(out) = excluded {
+            serde_json::to_value(out).map_err(|e| Problem::new(e.to_string()))?
+        } else if self.defines(&hook) {
             let value = self.call_raw(&hook, args)?;
             convert::to_json(&value, "").map_err(Problem::new)?
         } else {

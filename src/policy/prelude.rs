@@ -1,5 +1,6 @@
 //! The pure functions scripts get: a `Date` type and calendar arithmetic on
-//! the council's working-day calendar.
+//! the council's working-day calendar, and the shared building blocks of
+//! hook answers (`mechanics`).
 //!
 //! Every date a script holds stays inside `FIRST_DAY..=LAST_DAY` and every
 //! offset is bounded, so no single call can range over millennia.
@@ -9,7 +10,7 @@ use std::fmt;
 use chrono::{Datelike, NaiveDate};
 use rhai::{Engine, EvalAltResult};
 
-use super::{calendar, sandbox};
+use super::{calendar, mechanics, sandbox};
 
 /// The dates a policy may reach.
 pub const FIRST_DAY: NaiveDate = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap();
@@ -53,6 +54,12 @@ pub fn in_window(d: NaiveDate) -> Fallible<Date> {
     }
 }
 
+/// The n-th working day after `d` on the calendar of the call in progress.
+pub fn add_working_days(d: Date, n: i64) -> Fallible<Date> {
+    let n = bounded(n, MAX_WORKING_DAYS, "working days")?;
+    in_window(sandbox::calendar().add_working_days(in_window(d.0)?.0, n))
+}
+
 pub fn register(engine: &mut Engine) {
     engine
         .register_type_with_name::<Date>("Date")
@@ -61,10 +68,7 @@ pub fn register(engine: &mut Engine) {
         })
         .register_fn(
             "add_working_days",
-            |d: &mut Date, n: i64| -> Fallible<Date> {
-                let n = bounded(n, MAX_WORKING_DAYS, "working days")?;
-                in_window(sandbox::calendar().add_working_days(in_window(d.0)?.0, n))
-            },
+            |d: &mut Date, n: i64| -> Fallible<Date> { add_working_days(*d, n) },
         )
         .register_fn("add_days", |d: &mut Date, n: i64| -> Fallible<Date> {
             let n = bounded(n, MAX_DAYS, "days")?;
@@ -105,4 +109,5 @@ pub fn register(engine: &mut Engine) {
         .register_fn("<=", |a: Date, b: Date| a <= b)
         .register_fn(">", |a: Date, b: Date| a > b)
         .register_fn(">=", |a: Date, b: Date| a >= b);
+    mechanics::register(engine);
 }

@@ -357,6 +357,8 @@ pub fn callable_signatures() -> Vec<String> {
 /// A signature as an admin reads it: `add_days(_: Date, _: i64) -> Date`
 /// rather than Rust's `&mut` and `core::result::Result<...>`.
 pub fn pretty_signature(raw: &str) -> String {
+    // Host functions taking any value name Rhai's type in full.
+    let raw = raw.replace("types::dynamic::Dynamic", "Dynamic");
     let Some((head, ret)) = raw.rsplit_once(" -> ") else {
         return raw.replace("&mut ", "");
     };
@@ -364,11 +366,35 @@ pub fn pretty_signature(raw: &str) -> String {
         .strip_prefix("core::result::Result<")
         .or_else(|| ret.strip_prefix("Result<"))
     {
-        Some(inner) => inner.split(',').next().unwrap_or(inner),
+        Some(inner) => ok_type(inner),
         None => ret,
     };
     let ret = ret.rsplit("::").next().unwrap_or(ret);
     format!("{} -> {ret}", head.replace("&mut ", ""))
+}
+
+/// The success type of a `Result<T, E>`'s inside, as scripts name it.
+fn ok_type(inner: &str) -> &str {
+    let mut depth = 0usize;
+    let end = inner
+        .char_indices()
+        .find(|&(_, c)| {
+            match c {
+                '<' => depth += 1,
+                '>' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            c == ',' && depth == 0
+        })
+        .map_or(inner.len(), |(i, _)| i);
+    let ok = &inner[..end];
+    if ok.contains("BTreeMap<") {
+        "map"
+    } else if ok.contains("Vec<") {
+        "array"
+    } else {
+        ok
+    }
 }
 
 #[cfg(test)]

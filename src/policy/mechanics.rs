@@ -1,0 +1,337 @@
+//! The building blocks every council's script used to write for itself: the
+//! shapes of hook answers, a working-day deadline with its sentence, and the
+//! few readings of a case that do not differ between councils.
+//!
+//! They are native functions rather than a shared Rhai prelude merged into
+//! each script's AST: a merged prelude would show up as the script's own
+//! functions (in hook detection, the static check and error positions that
+//! would point at lines the admin never wrote), cost call levels and
+//! operations on every use, and copy its map arguments. Native, each is one
+//! bounded operation, reads `this` in place, and is listed with its
+//! signature in `allowed_functions.txt`. A script may still define a
+//! function of the same name and arity; Rhai calls the script's, so what a
+//! council really does differently stays in its script.
+
+use entity::enums::ContactKind;
+use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map};
+use sea_orm::ActiveEnum;
+
+use super::prelude::{self, Date};
+
+type Fallible<T> = Result<T, Box<EvalAltResult>>;
+
+pub fn register(engine: &mut Engine) {
+    engine
+        .register_fn("working_days_after", working_days_after)
+        .register_fn("in_scope", in_scope)
+        .register_fn("out_of_scope", out_of_scope)
+        .register_fn("allowed", allowed)
+        .register_fn("refused", refused)
+        .register_fn("is_complaint", is_complaint)
+        .register_fn("unless_acknowledged", unless_acknowledged)
+        .register_fn("acknowledged_on", |case: &mut Map| {
+            on_or_today(case, "acknowledged")
+        })
+        .register_fn("responded_on", |case: &mut Map| {
+            on_or_today(case, "responded")
+        })
+        .register_fn("limit_for", limit_for)
+        .register_fn("reply_by_ombudsman_date", reply_by_ombudsman_date);
+}
+
+fn map<const N: usize>(entries: [(&str, Dynamic); N]) -> Map {
+    entries.into_iter().map(|(k, v)| (k.into(), v)).collect()
+}
+
+fn empty() -> Dynamic {
+    Dynamic::from_array(Array::new())
+}
+
+/// A deadline "N working days after <event> on <date> (<cite>)".
+fn working_days_after(
+    kind: ImmutableString,
+    from: Date,
+    n: i64,
+    event: ImmutableString,
+    cite: ImmutableString,
+) -> Fallible<Map> {
+    let due = prelude::add_working_days(from, n)?;
+    let unit = if n == 1 {
+        "working day"
+    } else {
+        "working days"
+    };
+    Ok(map([
+        ("kind", kind.into()),
+        ("due", Dynamic::from(due)),
+        (
+            "explanation",
+            format!("{n} {unit} after {event} on {from} ({cite})").into(),
+        ),
+    ]))
+}
+
+/// `intake`'s answer for a contact the policy handles.
+fn in_scope(stage: Dynamic, deadlines: Array, requirements: Array) -> Map {
+    map([
+        ("stage", stage),
+        ("in_scope", true.into()),
+        ("reason", Dynamic::UNIT),
+        ("signpost", Dynamic::UNIT),
+        ("deadlines", Dynamic::from_array(deadlines)),
+        ("requirements", Dynamic::from_array(requirements)),
+    ])
+}
+
+/// `intake`'s answer for a contact the policy does not handle.
+fn out_of_scope(reason: Dynamic, signpost: Dynamic) -> Map {
+    map([
+        ("stage", Dynamic::UNIT),
+        ("in_scope", false.into()),
+        ("reason", reason),
+        ("signpost", signpost),
+        ("deadlines", empty()),
+        ("requirements", empty()),
+    ])
+}
+
+/// `escalation`'s answer when the next stage is granted.
+fn allowed(stage: Dynamic, deadlines: Array, requirements: Array) -> Map {
+    map([
+        ("allowed", true.into()),
+        ("reason", Dynamic::UNIT),
+        ("stage", stage),
+        ("deadlines", Dynamic::from_array(deadlines)),
+        ("requirements", Dynamic::from_array(requirements)),
+    ])
+}
+
+/// `escalation`'s answer when it is not.
+fn refused(reason: Dynamic) -> Map {
+    map([
+        ("allowed", false.into()),
+        ("reason", reason),
+        ("stage", Dynamic::UNIT),
+        ("deadlines", empty()),
+        ("requirements", empty()),
+    ])
+}
+
+/// Whether the contact's kind moves through stages (complaints, and FOI and
+/// EIR complaints), by the host's own rule.
+fn is_complaint(contact: &mut Map) -> bool {
+    contact
+        .get("kind")
+        .and_then(|k| k.clone().into_string().ok())
+        .and_then(|k| ContactKind::try_from_value(&k).ok())
+        .is_some_and(ContactKind::is_complaint)
+}
+
+/// A reopened case's clocks: only the response clock when the case was
+/// acknowledged at its stage, all of them when it never was.
+fn unless_acknowledged(case: &mut Map, clocks: Array) -> Array {
+    if case.get("acknowledged").is_none_or(Dynamic::is_unit) {
+        return clocks;
+    }
+    clocks
+        .into_iter()
+        .filter(|clock| {
+            clock
+                .read_lock::<Map>()
+                .and_then(|m| m.get("kind").map(|k| k.to_string() == "respond"))
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+/// The date of the acknowledgement or response at the current stage, or
+/// today while it is being sent.
+fn on_or_today(case: &mut Map, key: &str) -> Dynamic {
+    match case.get(key) {
+        Some(on) if !on.is_unit() => on.clone(),
+        _ => case.get("today").cloned().unwrap_or(Dynamic::UNIT),
+    }
+}
+
+/// The goodwill limit in `limits` for `seniority`: `0` (may not approve) for
+/// an officer with no recorded seniority or one the table does not list, `()`
+/// where the council has not entered an amount.
+fn limit_for(limits: &mut Map, seniority: Dynamic) -> Dynamic {
+    seniority
+        .into_immutable_string()
+        .ok()
+        .and_then(|s| limits.get(s.as_str()).cloned())
+        .unwrap_or(Dynamic::from(0_i64))
+}
+
+/// `ombudsman`'s answer where the council's document sets no time for its
+/// reply: due on the date the ombudsman set, when staff recorded one; no
+/// clock without it.
+fn reply_by_ombudsman_date(enquiry: &mut Map) -> Fallible<Map> {
+    let reply_by = enquiry.get("reply_by").cloned().unwrap_or(Dynamic::UNIT);
+    if reply_by.is_unit() {
+        return Ok(map([("deadlines", empty())]));
+    }
+    let received = enquiry
+        .get("received")
+        .and_then(|d| d.read_lock::<Date>().map(|d| *d))
+        .ok_or("the enquiry's `received` must be a date")?;
+    let name = match enquiry.get("ombudsman").map(Dynamic::to_string).as_deref() {
+        Some("housing") => "the Housing Ombudsman",
+        Some("ico") => "the Information Commissioner",
+        _ => "the Local Government and Social Care Ombudsman",
+    };
+    let reply = map([
+        ("kind", "ombudsman_response".into()),
+        ("due", reply_by),
+        (
+            "explanation",
+            format!("the date {name} set for the reply to its enquiry of {received}").into(),
+        ),
+    ]);
+    Ok(map([(
+        "deadlines",
+        Dynamic::from_array(vec![Dynamic::from_map(reply)]),
+    )]))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::super::{convert, sandbox};
+
+    fn eval(script: &str) -> Value {
+        let value = sandbox::engine()
+            .eval::<rhai::Dynamic>(script)
+            .unwrap_or_else(|e| panic!("{script}: {e}"));
+        convert::to_json(&value, "").unwrap()
+    }
+
+    #[test]
+    fn a_working_day_deadline_says_how_it_was_counted() {
+        assert_eq!(
+            eval(r#"working_days_after("respond", date("2026-12-21"), 15, "receipt", "para 16")"#),
+            json!({ "kind": "respond", "due": "2027-01-14",
+                    "explanation": "15 working days after receipt on 2026-12-21 (para 16)" })
+        );
+        assert_eq!(
+            eval(
+                r#"working_days_after("acknowledge", date("2026-12-24"), 1, "receipt", "4.5").explanation"#
+            ),
+            json!("1 working day after receipt on 2026-12-24 (4.5)")
+        );
+        let too_far = sandbox::engine().eval::<rhai::Dynamic>(
+            r#"working_days_after("respond", date("2026-12-21"), 99999, "receipt", "x")"#,
+        );
+        assert!(too_far.unwrap_err().to_string().contains("out of range"));
+    }
+
+    #[test]
+    fn answers_have_the_shape_the_hooks_return() {
+        assert_eq!(
+            eval(r#"out_of_scope("why", "where")"#),
+            json!({ "stage": null, "in_scope": false, "reason": "why", "signpost": "where",
+                    "deadlines": [], "requirements": [] })
+        );
+        assert_eq!(eval(r#"in_scope("stage_1", [], []).in_scope"#), json!(true));
+        assert_eq!(
+            eval(r#"allowed("stage_2", [], [])"#),
+            json!({ "allowed": true, "reason": null, "stage": "stage_2",
+                    "deadlines": [], "requirements": [] })
+        );
+        assert_eq!(eval(r#"refused("no").allowed"#), json!(false));
+    }
+
+    #[test]
+    fn case_readings_follow_the_host_rules() {
+        assert_eq!(
+            eval(r#"is_complaint(#{ kind: "eir_complaint" })"#),
+            json!(true)
+        );
+        assert_eq!(
+            eval(r#"#{ kind: "compliment" }.is_complaint()"#),
+            json!(false)
+        );
+        assert_eq!(eval(r#"is_complaint(#{})"#), json!(false));
+        let clocks = r#"[#{ kind: "acknowledge" }, #{ kind: "respond" }]"#;
+        assert_eq!(
+            eval(&format!(
+                "#{{ acknowledged: () }}.unless_acknowledged({clocks}).len()"
+            )),
+            json!(2)
+        );
+        assert_eq!(
+            eval(&format!(
+                r#"#{{ acknowledged: date("2026-12-21") }}.unless_acknowledged({clocks})"#
+            )),
+            json!([{ "kind": "respond" }])
+        );
+        assert_eq!(
+            eval(r#"responded_on(#{ responded: (), today: date("2026-12-21") })"#),
+            json!("2026-12-21")
+        );
+        assert_eq!(
+            eval(
+                r#"acknowledged_on(#{ acknowledged: date("2026-12-01"), today: date("2026-12-21") })"#
+            ),
+            json!("2026-12-01")
+        );
+    }
+
+    #[test]
+    fn a_goodwill_limit_is_the_table_amount_for_a_listed_seniority() {
+        let limits = r#"#{ officer: 5000, chief_officer: () }"#;
+        assert_eq!(
+            eval(&format!(r#"{limits}.limit_for("officer")"#)),
+            json!(5000)
+        );
+        assert_eq!(
+            eval(&format!(r#"{limits}.limit_for("chief_officer")"#)),
+            json!(null)
+        );
+        assert_eq!(eval(&format!(r#"{limits}.limit_for("trainee")"#)), json!(0));
+        assert_eq!(eval(&format!(r#"{limits}.limit_for(())"#)), json!(0));
+    }
+
+    #[test]
+    fn the_reply_to_an_ombudsman_is_due_on_its_own_date_or_not_at_all() {
+        assert_eq!(
+            eval(
+                r#"reply_by_ombudsman_date(#{ ombudsman: "lgsco", received: date("2027-03-15"), reply_by: date("2027-04-12") })"#
+            ),
+            json!({ "deadlines": [{ "kind": "ombudsman_response", "due": "2027-04-12",
+                "explanation": "the date the Local Government and Social Care Ombudsman set for the reply to its enquiry of 2027-03-15" }] })
+        );
+        assert_eq!(
+            eval(
+                r#"reply_by_ombudsman_date(#{ ombudsman: "housing", received: date("2027-03-15"), reply_by: date("2027-04-12") }).deadlines[0].explanation"#
+            ),
+            json!("the date the Housing Ombudsman set for the reply to its enquiry of 2027-03-15")
+        );
+        assert_eq!(
+            eval(
+                r#"reply_by_ombudsman_date(#{ ombudsman: "ico", received: date("2027-03-15"), reply_by: () })"#
+            ),
+            json!({ "deadlines": [] })
+        );
+    }
+
+    #[test]
+    fn a_script_that_defines_the_same_function_uses_its_own() {
+        // Versions published before the host offered these keep their own.
+        let ast = sandbox::engine()
+            .compile(
+                "fn allowed(stage, deadlines, reason) { #{ allowed: true, reason: reason, stage: stage } }\n\
+                 fn grant() { allowed(\"stage_2\", [], \"discretion\") }",
+            )
+            .unwrap();
+        let value = sandbox::engine()
+            .call_fn::<rhai::Dynamic>(&mut rhai::Scope::new(), &ast, "grant", ())
+            .unwrap();
+        assert_eq!(
+            convert::to_json(&value, "").unwrap(),
+            json!({ "allowed": true, "reason": "discretion", "stage": "stage_2" })
+        );
+    }
+}
