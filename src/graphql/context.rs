@@ -7,8 +7,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::{
     auth::{Action, Actor},
+    councils::Council,
     domain::{
-        councils::Council, persistent::Deciding, scope::CaseScope, time::local_date, work::CaseWork,
+        actions::pipeline::CaseWork, cases::scope::CaseScope, people::persistent::Deciding,
+        time::local_date,
     },
     error::{AppError, Result},
     state::AppState,

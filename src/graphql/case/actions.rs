@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
     auth::Action,
-    domain::{assign, escalate, lifecycle, ombudsman, progress, respond},
+    domain::actions::{assign, escalate, lifecycle, ombudsman, progress, respond},
     error::AppError,
     graphql::context::ContextExt,
 };

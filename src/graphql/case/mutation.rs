@@ -9,12 +9,11 @@ use super::{
 use crate::{
     auth::Action,
     domain::{
-        acknowledge::{self, Acknowledgement},
-        contact::NewContact,
+        actions::acknowledge::{self, Acknowledgement},
         intake,
+        intake::contact::NewContact,
     },
-    graphql::context::ContextExt,
-    graphql::enums::Channel,
+    graphql::{context::ContextExt, enums::Channel},
 };
 
 #[derive(Default)]

@@ -11,8 +11,12 @@ use super::{
 use crate::{
     auth::Action,
     domain::{
-        anonymous, checklist, officers, persistent, portal,
-        remedies::{self, RemedyTarget},
+        actions::{
+            anonymous, checklist,
+            remedies::{self, RemedyTarget},
+        },
+        intake::portal,
+        people::{officers, persistent},
     },
     graphql::{
         case::types_public::{Case, Customer, Officer},

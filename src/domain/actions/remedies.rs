@@ -22,14 +22,17 @@ use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::{
-    contact::{optional_text, required_text},
-    events::EventKind,
-    lifecycle::{self, Ending},
-    officers, text,
-    work::{CaseWork, Step, Target},
-};
 use crate::{
+    domain::{
+        actions::{
+            lifecycle::{self, Ending},
+            pipeline::{CaseWork, Step, Target},
+        },
+        cases::events::EventKind,
+        intake::contact::{optional_text, required_text},
+        people::officers,
+        text,
+    },
     error::{AppError, PolicyDetail, Result},
     policy::convert::MapBuilder,
 };
@@ -453,7 +456,7 @@ fn closed(case: &case::Model, doing: &str) -> AppError {
         format!(
             "{} is {} and cannot {doing}",
             case.reference,
-            super::work::status_name(case.status)
+            crate::domain::actions::pipeline::status_name(case.status)
         ),
     )
 }

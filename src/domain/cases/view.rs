@@ -10,8 +10,11 @@ use entity::{
 use sea_orm::FromQueryResult;
 use uuid::Uuid;
 
-use super::{councils::Council, time::local_date};
-use crate::policy::hooks::{CaseFacts, Contact};
+use crate::{
+    councils::Council,
+    domain::time::local_date,
+    policy::hooks::{CaseFacts, Contact},
+};
 
 /// The case columns the policy's view is built from.
 #[derive(Debug, Clone, FromQueryResult)]

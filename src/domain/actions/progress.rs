@@ -8,14 +8,14 @@ use entity::{
 };
 use serde_json::json;
 
-use super::{
-    contact, deadlines,
-    events::EventKind,
-    text,
-    time::local_date,
-    work::{CaseWork, Step, Target, deadline_data, require_status},
-};
 use crate::{
+    domain::{
+        actions::pipeline::{CaseWork, Step, Target, deadline_data, require_status},
+        cases::{deadlines, events::EventKind},
+        intake::contact,
+        text,
+        time::local_date,
+    },
     error::{AppError, PolicyDetail, Result},
     policy::{DeadlineSpec, convert::MapBuilder},
 };

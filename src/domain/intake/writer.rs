@@ -14,9 +14,9 @@
 //! Should a group's transaction fail, each of its cases is written again on
 //! its own, so one contact's failure is never another's.
 
-use super::reference;
 use crate::{
     db,
+    domain::intake::reference,
     error::{AppError, Result},
 };
 use entity::{case, case_event, case_requirement, customer, deadline};

@@ -11,8 +11,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::events::EventKind;
-use crate::auth::{Actor, Role};
+use crate::{
+    auth::{Actor, Role},
+    domain::cases::events::EventKind,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Audience {

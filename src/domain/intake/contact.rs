@@ -4,14 +4,16 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::enums::{Channel, ContactKind};
 
-use super::audience::Audience;
-use super::text::{
-    ADDRESS_MAX_CHARS, EMAIL_MAX_CHARS, LINE_MAX_CHARS, NARRATIVE_MAX_CHARS, NOTE_MAX_CHARS,
-    PHONE_MAX_CHARS,
-};
-pub use super::text::{optional_text, required_text};
+pub use crate::domain::text::{optional_text, required_text};
 use crate::{
     auth::Actor,
+    domain::{
+        cases::audience::Audience,
+        text::{
+            ADDRESS_MAX_CHARS, EMAIL_MAX_CHARS, LINE_MAX_CHARS, NARRATIVE_MAX_CHARS,
+            NOTE_MAX_CHARS, PHONE_MAX_CHARS,
+        },
+    },
     error::{AppError, Result},
 };
 

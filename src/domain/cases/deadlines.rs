@@ -12,8 +12,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::time::local_date;
-use crate::{error::Result, policy::DeadlineSpec};
+use crate::{domain::time::local_date, error::Result, policy::DeadlineSpec};
 
 /// Whether the council missed this deadline, as of `today` (Europe/London).
 ///

@@ -20,21 +20,24 @@ use sea_orm::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{
-    case_view::CaseView,
-    cases, contact,
-    councils::Council,
-    deadlines,
-    events::{self, EventKind, NewEvent},
-    feed::CaseChanged,
-    officers,
-    scope::CaseScope,
-    time::local_date,
-};
 use crate::{
     auth::{Action, Actor, Reach, Role},
+    councils::Council,
     db,
+    domain::{
+        cases,
+        cases::{
+            deadlines,
+            events::{self, EventKind, NewEvent},
+            scope::CaseScope,
+            view::CaseView,
+        },
+        intake::contact,
+        people::officers,
+        time::local_date,
+    },
     error::{AppError, PolicyDetail, Result},
+    live::feed::CaseChanged,
     policy::{
         CompiledPolicy, DeadlineSpec, Problem,
         hooks::{CaseFacts, DeadlineOut},
@@ -110,7 +113,9 @@ impl<'a> CaseWork<'a> {
             return Err(stale(expected, case.version));
         }
         // Only staff record when something happened; anyone else acts now.
-        if target.at.is_some() && !super::audience::Audience::of(self.actor).is_staff() {
+        if target.at.is_some()
+            && !crate::domain::cases::audience::Audience::of(self.actor).is_staff()
+        {
             return Err(AppError::bad_input(
                 "at",
                 "at is recorded by council staff only; leave it out",

@@ -2,7 +2,7 @@
 //! publishes here after its transaction commits; subscribers filter by
 //! council and role. Deadline breaches the sweeper records go to a second
 //! channel as well. With several processes on one PostgreSQL database, what
-//! one publishes reaches the others' subscribers through `feed_relay`.
+//! one publishes reaches the others' subscribers through `relay`.
 
 use std::sync::{
     OnceLock,
@@ -16,7 +16,7 @@ use serde_json::Value;
 use tokio::sync::{broadcast, mpsc};
 use uuid::Uuid;
 
-use super::audience::{Audience, event_view};
+use crate::domain::cases::audience::{Audience, event_view};
 
 /// One committed step of a case: its timeline event and where the case now stands.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -14,10 +14,11 @@ use sea_orm::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{contact::required_text, councils::Council};
 use crate::{
     auth::{Action, Actor},
+    councils::Council,
     db,
+    domain::intake::contact::required_text,
     error::{AppError, Result},
     state::AppState,
 };
@@ -96,12 +97,12 @@ pub async fn record(
     now: DateTime<Utc>,
 ) -> Result<officer::Model> {
     let subject = details.subject.trim().to_owned();
-    if subject.is_empty() || subject.chars().count() > super::text::LINE_MAX_CHARS {
+    if subject.is_empty() || subject.chars().count() > crate::domain::text::LINE_MAX_CHARS {
         return Err(AppError::bad_input(
             "subject",
             format!(
                 "an officer is named by the non-empty `sub` of their token (at most {} characters)",
-                super::text::LINE_MAX_CHARS
+                crate::domain::text::LINE_MAX_CHARS
             ),
         ));
     }

@@ -7,12 +7,13 @@ use entity::{
 use serde_json::json;
 use tracing::instrument;
 
-use super::{
-    deadlines,
-    events::EventKind,
-    work::{CaseWork, Step, Target, deadline_data, require_status},
+use crate::{
+    domain::{
+        actions::pipeline::{CaseWork, Step, Target, deadline_data, require_status},
+        cases::{deadlines, events::EventKind},
+    },
+    error::Result,
 };
-use crate::error::Result;
 
 /// The action name policies use in a requirement's `before` list.
 pub const ACTION: &str = "acknowledge";

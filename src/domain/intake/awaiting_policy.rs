@@ -11,18 +11,20 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{
-    councils::Council,
-    deadlines,
-    events::{self, EventKind, NewEvent},
-    feed::CaseChanged,
-    time::local_date,
-    work::deadline_data,
-};
 use crate::{
     auth::{Actor, Role},
+    councils::Council,
     db,
+    domain::{
+        actions::pipeline::deadline_data,
+        cases::{
+            deadlines,
+            events::{self, EventKind, NewEvent},
+        },
+        time::local_date,
+    },
     error::Result,
+    live::feed::CaseChanged,
     policy::{self, IntakeDecision},
     state::AppState,
 };
@@ -182,8 +184,13 @@ async fn settle(
     )
     .await?;
     for requirement in &decision.requirements {
-        let row =
-            super::escalate::requirement_row(case.council_id, case.id, version, requirement, now);
+        let row = crate::domain::actions::escalate::requirement_row(
+            case.council_id,
+            case.id,
+            version,
+            requirement,
+            now,
+        );
         entity::case_requirement::Entity::insert(row.into_active_model().reset_all())
             .exec_without_returning(&txn)
             .await?;

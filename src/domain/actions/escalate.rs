@@ -14,17 +14,18 @@ use sea_orm::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{
-    audience::Audience,
-    contact, deadlines,
-    events::EventKind,
-    lifecycle::{Ending, ensure_may_close},
-    text,
-    time::local_date,
-    work::{CaseWork, Loaded, Step, Target, deadline_data, require_status},
-};
 use crate::{
     auth::Action,
+    domain::{
+        actions::{
+            lifecycle::{Ending, ensure_may_close},
+            pipeline::{CaseWork, Loaded, Step, Target, deadline_data, require_status},
+        },
+        cases::{audience::Audience, deadlines, events::EventKind},
+        intake::contact,
+        text,
+        time::local_date,
+    },
     error::{AppError, PolicyDetail, Result},
     policy::{RequirementOut, hooks},
 };
@@ -138,7 +139,13 @@ pub async fn record_informal_resolution(
     after.responded_at = Some(loaded.at);
     after.last_update_at = Some(loaded.at);
     let txn = work.begin().await?;
-    deadlines::meet(&txn, current.id, super::work::ANSWERED, loaded.at).await?;
+    deadlines::meet(
+        &txn,
+        current.id,
+        crate::domain::actions::pipeline::ANSWERED,
+        loaded.at,
+    )
+    .await?;
     let step = Step {
         kind: EventKind::InformalResolution,
         policy_version,

@@ -8,14 +8,18 @@ use entity::{case, enums::CaseStatus};
 use serde_json::json;
 use tracing::instrument;
 
-use super::{
-    contact::required_text,
-    events::EventKind,
-    lifecycle::{Ending, ensure_may_close},
-    text,
-    work::{CaseWork, Step, Target},
+use crate::{
+    domain::{
+        actions::{
+            lifecycle::{Ending, ensure_may_close},
+            pipeline::{CaseWork, Step, Target},
+        },
+        cases::events::EventKind,
+        intake::contact::required_text,
+        text,
+    },
+    error::{AppError, Result},
 };
-use crate::error::{AppError, Result};
 
 #[instrument(skip_all, fields(council = %work.council.slug, case = %target.case_id))]
 pub async fn decide_not_to_investigate(
@@ -41,7 +45,7 @@ pub async fn decide_not_to_investigate(
             format!(
                 "{} is already {}",
                 current.reference,
-                super::work::status_name(current.status)
+                crate::domain::actions::pipeline::status_name(current.status)
             ),
         ));
     }

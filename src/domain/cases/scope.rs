@@ -5,9 +5,9 @@ use entity::{case, customer};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select};
 use uuid::Uuid;
 
-use super::audience::Audience;
 use crate::{
     auth::{Actor, Role},
+    domain::cases::audience::Audience,
     error::{AppError, Result},
 };
 

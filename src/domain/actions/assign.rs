@@ -9,13 +9,13 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{
-    events::EventKind,
-    officers,
-    work::{CaseWork, Step, Target},
-};
 use crate::{
     auth::Reach,
+    domain::{
+        actions::pipeline::{CaseWork, Step, Target},
+        cases::events::EventKind,
+        people::officers,
+    },
     error::{AppError, Result},
 };
 
@@ -147,5 +147,5 @@ async fn took_part(
 }
 
 fn require_open(case: &case::Model, doing: &str) -> Result<()> {
-    super::work::require_status(case, &CaseStatus::open_values(), doing)
+    crate::domain::actions::pipeline::require_status(case, &CaseStatus::open_values(), doing)
 }

@@ -8,14 +8,13 @@ use entity::{
 };
 use serde_json::json;
 
-use super::{
-    contact, deadlines,
-    events::EventKind,
-    intake::check_exclusion,
-    text,
-    work::{CaseWork, Step, Target, deadline_data, require_status, status_name},
-};
 use crate::{
+    domain::{
+        actions::pipeline::{CaseWork, Step, Target, deadline_data, require_status, status_name},
+        cases::{deadlines, events::EventKind},
+        intake::{check_exclusion, contact},
+        text,
+    },
     error::{AppError, PolicyDetail, Result},
     policy::{IntakeDecision, hooks},
 };
@@ -236,7 +235,7 @@ pub async fn convert(
     deadlines::supersede(&txn, current.id, &[], loaded.at).await?;
     if let Some(version) = policy_version {
         deadlines::insert(&txn, work.council.id, current.id, version, &specs, work.now).await?;
-        super::escalate::insert_requirements(
+        crate::domain::actions::escalate::insert_requirements(
             &txn,
             work.council.id,
             current.id,
@@ -317,8 +316,12 @@ pub async fn close(work: &CaseWork<'_>, target: Target, input: Closing) -> Resul
         .map(|r| contact::required_text("outstandingReason", r, text::NOTE_MAX_CHARS))
         .transpose()?;
     let policy_version = ensure_may_close(work, current, Ending::Closed).await?;
-    let outstanding =
-        super::remedies::outstanding_of_case(&work.state.db, work.council.id, current.id).await?;
+    let outstanding = crate::domain::actions::remedies::outstanding_of_case(
+        &work.state.db,
+        work.council.id,
+        current.id,
+    )
+    .await?;
     if !outstanding.is_empty() && outstanding_reason.is_none() {
         return Err(AppError::policy_rejected(
             format!(

@@ -27,18 +27,19 @@ use serde_json::{Value, json};
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::{
-    contact::{optional_text, required_text},
-    councils::Council,
-    events::{self, EventKind, NewEvent},
-    feed::CaseChanged,
-    officers, text,
-    time::local_date,
-};
 use crate::{
     auth::Actor,
+    councils::Council,
     db,
+    domain::{
+        cases::events::{self, EventKind, NewEvent},
+        intake::contact::{optional_text, required_text},
+        people::officers,
+        text,
+        time::local_date,
+    },
     error::{AppError, Result},
+    live::feed::CaseChanged,
     policy::convert::MapBuilder,
     state::AppState,
 };

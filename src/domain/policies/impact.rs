@@ -14,8 +14,9 @@ use entity::enums::{CaseStatus, DeadlineKind, Stage};
 use sea_orm::{DatabaseConnection, FromQueryResult, Statement, Value};
 use uuid::Uuid;
 
-use super::{case_view::CaseView, councils::Council, policies, time::local_date};
 use crate::{
+    councils::Council,
+    domain::{cases::view::CaseView, policies, time::local_date},
     error::{AppError, Result},
     policy::{
         CompiledPolicy, Problem,

@@ -12,13 +12,15 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{
-    contact, deadlines,
-    events::EventKind,
-    text,
-    work::{ANSWERED, CaseWork, Step, Target, deadline_data, require_status},
+use crate::{
+    domain::{
+        actions::pipeline::{ANSWERED, CaseWork, Step, Target, deadline_data, require_status},
+        cases::{deadlines, events::EventKind},
+        intake::contact,
+        text,
+    },
+    error::{AppError, Result},
 };
-use crate::error::{AppError, Result};
 
 pub const ACTION: &str = "respond";
 
@@ -62,7 +64,7 @@ pub async fn respond(
             ));
         }
     };
-    super::assign::ensure_impartial_answer(work, current).await?;
+    crate::domain::actions::assign::ensure_impartial_answer(work, current).await?;
     work.ensure_unblocked(current, ACTION).await?;
     let summary = contact::required_text("summary", input.summary, text::NARRATIVE_MAX_CHARS)?;
     let remedies = input
@@ -204,7 +206,7 @@ fn check_remedy(
 ) -> Result<remedy::Model> {
     let description =
         contact::required_text("remedies.description", r.description, text::NOTE_MAX_CHARS)?;
-    super::remedies::check_amount(r.kind, r.amount_pence)?;
+    crate::domain::actions::remedies::check_amount(r.kind, r.amount_pence)?;
     Ok(remedy::Model {
         id: Uuid::now_v7(),
         council_id: work.council.id,

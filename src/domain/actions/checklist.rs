@@ -7,15 +7,14 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, Query
 use serde_json::json;
 use tracing::instrument;
 
-use super::{
-    contact::optional_text,
-    deadlines,
-    events::EventKind,
-    text,
-    time::local_date,
-    work::{CaseWork, Step, Target, deadline_data},
-};
 use crate::{
+    domain::{
+        actions::pipeline::{CaseWork, Step, Target, deadline_data},
+        cases::{deadlines, events::EventKind},
+        intake::contact::optional_text,
+        text,
+        time::local_date,
+    },
     error::{AppError, Result},
     policy::convert::MapBuilder,
 };

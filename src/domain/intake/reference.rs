@@ -6,7 +6,7 @@
 //! gap and no case is ever stored without its reference. The row is held
 //! from the moment numbers are taken until that transaction commits, which
 //! is why intake takes them for a whole group of cases at once (see
-//! `intake_writer`).
+//! `writer`).
 
 use entity::reference_counter;
 use sea_orm::{

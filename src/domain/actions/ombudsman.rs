@@ -9,14 +9,16 @@ use entity::{
 };
 use serde_json::json;
 
-use super::{
-    contact, deadlines,
-    events::EventKind,
-    lifecycle::{Ending, ensure_may_close},
-    text,
-    work::{CaseWork, Step, Target, deadline_data, require_status},
-};
 use crate::{
+    domain::{
+        actions::{
+            lifecycle::{Ending, ensure_may_close},
+            pipeline::{CaseWork, Step, Target, deadline_data, require_status},
+        },
+        cases::{deadlines, events::EventKind},
+        intake::contact,
+        text,
+    },
     error::{AppError, Result},
     policy::convert::MapBuilder,
 };

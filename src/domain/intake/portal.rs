@@ -9,15 +9,15 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{
-    contact::required_text,
-    events::{self, EventKind, NewEvent},
-    feed::CaseChanged,
-    persistent::Deciding,
-};
 use crate::{
     db,
+    domain::{
+        cases::events::{self, EventKind, NewEvent},
+        intake::contact::required_text,
+        people::persistent::Deciding,
+    },
     error::{AppError, Result},
+    live::feed::CaseChanged,
 };
 
 /// Links the record to the portal account `portal_subject` (the `sub` of the
