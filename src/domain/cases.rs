@@ -5,6 +5,8 @@ pub mod audience;
 pub mod deadlines;
 pub mod events;
 pub mod queue;
+pub mod remedies;
+pub mod requirements;
 pub mod scope;
 pub mod view;
 

@@ -198,9 +198,7 @@ pub async fn log_contact(
         .policy_version
         .map(|version| {
             decision.requirements.iter().map(move |r| {
-                crate::domain::actions::escalate::requirement_row(
-                    council.id, model.id, version, r, now,
-                )
+                crate::domain::cases::requirements::row(council.id, model.id, version, r, now)
             })
         })
         .into_iter()

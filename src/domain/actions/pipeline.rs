@@ -1,15 +1,19 @@
-//! What every case action shares. An action: checks the caller's role (in
-//! the resolver), reads the case through the caller's scope at the version
-//! they saw and checks their roles reach it, checks when the thing happened, asks the council's policy, then
-//! writes one transaction that changes the case only at that version and
-//! appends exactly one timeline event; after the commit it is published to
-//! live subscribers.
+//! The one way a case action runs. An action supplies only its rules (its
+//! entry in the permission matrix, the statuses it is allowed from, whether
+//! the policy's checklist holds it back) and its decision (check the input,
+//! ask the council's policy, say what to write). `perform` does the rest, the
+//! same way every time, inside one tracing span: read the case through the
+//! caller's scope, check how far the caller's roles reach, the version they
+//! saw and when the thing happened, the status, the checklist; then one
+//! transaction writes the action's rows, its clocks, the case (only at the
+//! version read) and exactly one timeline event; after the commit the change
+//! is published to live subscribers.
 
-use std::sync::Arc;
+use std::{future::Future, sync::Arc};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
-    case, case_requirement,
+    case,
     enums::{CaseStatus, DeadlineKind},
     learning_point,
 };
@@ -18,6 +22,7 @@ use sea_orm::{
     IntoActiveModel, Iterable, ModelTrait, PaginatorTrait, QueryFilter, QueryTrait,
 };
 use serde_json::{Value, json};
+use tracing::{Instrument, field};
 use uuid::Uuid;
 
 use crate::{
@@ -25,10 +30,12 @@ use crate::{
     councils::Council,
     db,
     domain::{
-        cases,
         cases::{
+            self,
+            audience::Audience,
             deadlines,
             events::{self, EventKind, NewEvent},
+            requirements,
             scope::CaseScope,
             view::CaseView,
         },
@@ -45,13 +52,217 @@ use crate::{
     state::AppState,
 };
 
+/// One case action: its rules, and its decision.
+pub trait CaseAction: Send + Sized {
+    /// Its entry in the permission matrix.
+    const ACTION: Action;
+    /// Its name in logs and, for an action the checklist may hold back, in a
+    /// checklist item's `before` list.
+    const NAME: &'static str;
+    /// Whether the policy's checklist items naming it hold it back.
+    const CHECKLIST: bool = false;
+    /// What it writes besides the case, its clocks and its timeline event.
+    type Rows: Rows;
+
+    /// The statuses it is allowed from.
+    fn allowed() -> Allowed;
+
+    /// What must hold of the case beyond its status, checked before the
+    /// checklist.
+    fn admit(
+        &self,
+        _work: &CaseWork<'_>,
+        _case: &case::Model,
+    ) -> impl Future<Output = Result<()>> + Send {
+        async { Ok(()) }
+    }
+
+    /// Checks the input against the case as read, asks the council's policy,
+    /// and says what to write. Nothing is written yet.
+    fn decide(
+        self,
+        work: &CaseWork<'_>,
+        loaded: &Loaded,
+    ) -> impl Future<Output = Result<Decision<Self::Rows>>> + Send;
+}
+
+/// The statuses an action is allowed from, and what it does in words
+/// ("answered") for the refusal.
+pub struct Allowed {
+    statuses: Option<Vec<CaseStatus>>,
+    doing: &'static str,
+}
+
+impl Allowed {
+    pub fn from(statuses: &[CaseStatus], doing: &'static str) -> Self {
+        Self {
+            statuses: Some(statuses.to_vec()),
+            doing,
+        }
+    }
+
+    /// While the case is open.
+    pub fn open(doing: &'static str) -> Self {
+        Self::from(&CaseStatus::open_values(), doing)
+    }
+
+    /// Whatever the case's status.
+    pub fn any() -> Self {
+        Self {
+            statuses: None,
+            doing: "",
+        }
+    }
+
+    fn check(&self, case: &case::Model) -> Result<()> {
+        match &self.statuses {
+            Some(statuses) => require_status(case, statuses, self.doing),
+            None => Ok(()),
+        }
+    }
+}
+
+/// What an action decided: the case as it will stand, the clocks it meets,
+/// retires and starts, its own rows, and its timeline entry.
+pub struct Decision<R = ()> {
+    pub after: case::Model,
+    pub clocks: Clocks,
+    pub rows: R,
+    pub event: Step,
+}
+
+impl Decision {
+    /// A decision that writes nothing but the case and its event.
+    pub fn new(after: case::Model, event: Step) -> Self {
+        Self::with_rows(after, event, ())
+    }
+}
+
+impl<R> Decision<R> {
+    pub fn with_rows(after: case::Model, event: Step, rows: R) -> Self {
+        Self {
+            after,
+            clocks: Clocks::default(),
+            rows,
+            event,
+        }
+    }
+
+    pub fn clocks(mut self, clocks: Clocks) -> Self {
+        self.clocks = clocks;
+        self
+    }
+}
+
+/// The case's deadlines as an action moves them, all as of when it happened.
+#[derive(Default)]
+pub struct Clocks {
+    /// Open deadlines of these kinds are met.
+    pub meet: &'static [DeadlineKind],
+    /// Every open deadline is retired: the case moved on.
+    pub retire_open: bool,
+    /// The deadlines the council's policy set, with the version that set them.
+    pub start: Option<(i32, Vec<DeadlineSpec>)>,
+}
+
+impl Clocks {
+    pub fn meeting(kinds: &'static [DeadlineKind]) -> Self {
+        Self {
+            meet: kinds,
+            ..Self::default()
+        }
+    }
+
+    /// Starts what the policy set; nothing without a policy.
+    pub fn start(mut self, version: Option<i32>, specs: &[DeadlineSpec]) -> Self {
+        self.start = version.map(|v| (v, specs.to_vec()));
+        self
+    }
+
+    pub fn retiring_open(mut self) -> Self {
+        self.retire_open = true;
+        self
+    }
+}
+
+/// Rows an action writes in its transaction, besides the case.
+pub trait Rows: Send {
+    fn write(self, txn: &DatabaseTransaction) -> impl Future<Output = Result<()>> + Send;
+}
+
+impl Rows for () {
+    async fn write(self, _txn: &DatabaseTransaction) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl<R: Rows> Rows for Option<R> {
+    async fn write(self, txn: &DatabaseTransaction) -> Result<()> {
+        match self {
+            Some(rows) => rows.write(txn).await,
+            None => Ok(()),
+        }
+    }
+}
+
+/// Runs one case action for the caller, in the order the module describes.
+pub async fn perform<A: CaseAction>(
+    work: &CaseWork<'_>,
+    target: Target,
+    action: A,
+) -> Result<case::Model> {
+    let span = tracing::info_span!(
+        "case_action",
+        action = A::NAME,
+        council = %work.council.slug,
+        case = %target.case_id,
+        outcome = field::Empty,
+    );
+    async move {
+        let done = run(work, target, action).await;
+        let outcome = match &done {
+            Ok(_) => "done",
+            Err(e) => e.code(),
+        };
+        tracing::Span::current().record("outcome", outcome);
+        done
+    }
+    .instrument(span)
+    .await
+}
+
+async fn run<A: CaseAction>(work: &CaseWork<'_>, target: Target, action: A) -> Result<case::Model> {
+    work.actor.require(A::ACTION)?;
+    let loaded = work.load(A::ACTION, target).await?;
+    A::allowed().check(&loaded.case)?;
+    action.admit(work, &loaded.case).await?;
+    if A::CHECKLIST {
+        work.ensure_unblocked(&loaded.case, A::NAME).await?;
+    }
+    let decision = action.decide(work, &loaded).await?;
+
+    let txn = work.begin().await?;
+    let case_id = loaded.case.id;
+    let clocks = decision.clocks;
+    if !clocks.meet.is_empty() {
+        deadlines::meet(&txn, case_id, clocks.meet, loaded.at).await?;
+    }
+    if clocks.retire_open {
+        deadlines::supersede(&txn, case_id, &[], loaded.at).await?;
+    }
+    decision.rows.write(&txn).await?;
+    if let Some((version, specs)) = &clocks.start {
+        deadlines::insert(&txn, work.council.id, case_id, *version, specs, work.now).await?;
+    }
+    work.finish(txn, &loaded, decision.after, decision.event)
+        .await
+}
+
 /// One caller acting on one council's cases.
 pub struct CaseWork<'a> {
     pub state: &'a AppState,
     pub council: &'a Council,
     pub actor: &'a Actor,
-    /// What the caller does, as the permission matrix names it.
-    pub action: Action,
     pub now: DateTime<Utc>,
 }
 
@@ -87,35 +298,27 @@ pub struct Step {
 }
 
 impl<'a> CaseWork<'a> {
-    pub fn new(
-        state: &'a AppState,
-        council: &'a Council,
-        actor: &'a Actor,
-        action: Action,
-    ) -> Self {
+    pub fn new(state: &'a AppState, council: &'a Council, actor: &'a Actor) -> Self {
         Self {
             state,
             council,
             actor,
-            action,
             now: state.clock.now(),
         }
     }
 
     /// Reads the case through the caller's scope (another council's case, or
     /// one they may not see, is NOT_FOUND), checks the caller's roles reach
-    /// it, then the version and `at`.
-    pub async fn load(&self, target: Target) -> Result<Loaded> {
+    /// it for `action`, then the version and `at`.
+    async fn load(&self, action: Action, target: Target) -> Result<Loaded> {
         let scope = CaseScope::for_actor(self.actor)?;
         let case = cases::get(&self.state.db, &scope, target.case_id).await?;
-        self.ensure_may_work(&case).await?;
+        self.ensure_may_work(action, &case).await?;
         if let Some(expected) = target.expected_version.filter(|v| *v != case.version) {
             return Err(stale(expected, case.version));
         }
         // Only staff record when something happened; anyone else acts now.
-        if target.at.is_some()
-            && !crate::domain::cases::audience::Audience::of(self.actor).is_staff()
-        {
+        if target.at.is_some() && !Audience::of(self.actor).is_staff() {
             return Err(AppError::bad_input(
                 "at",
                 "at is recorded by council staff only; leave it out",
@@ -134,15 +337,15 @@ impl<'a> CaseWork<'a> {
     /// granted it on the council's cases reaches every case; one granted it
     /// on assigned cases (an investigating officer) only those assigned to
     /// the caller or that they review. One role never lifts another's limit.
-    async fn ensure_may_work(&self, case: &case::Model) -> Result<()> {
-        match self.actor.reach(self.action) {
+    async fn ensure_may_work(&self, action: Action, case: &case::Model) -> Result<()> {
+        match self.actor.reach(action) {
             Some(Reach::Council) => Ok(()),
             Some(Reach::Assigned) if self.is_mine(case).await? => Ok(()),
             Some(Reach::Assigned) => Err(AppError::Forbidden(format!(
                 "{} is not assigned to you; an investigating officer works the cases assigned to them",
                 case.reference
             ))),
-            None => self.actor.require(self.action).map(drop),
+            None => self.actor.require(action).map(drop),
         }
     }
 
@@ -199,7 +402,7 @@ impl<'a> CaseWork<'a> {
 
     /// Refuses the action while a checklist item that blocks it is unmet.
     pub async fn ensure_unblocked(&self, case: &case::Model, action: &str) -> Result<()> {
-        let blocking = unmet_requirements(&self.state.db, case, action).await?;
+        let blocking = requirements::unmet(&self.state.db, case, action).await?;
         if blocking.is_empty() {
             return Ok(());
         }
@@ -227,7 +430,7 @@ impl<'a> CaseWork<'a> {
         ))
     }
 
-    pub async fn begin(&self) -> Result<DatabaseTransaction> {
+    async fn begin(&self) -> Result<DatabaseTransaction> {
         Ok(db::begin_write(&self.state.db).await?)
     }
 
@@ -235,7 +438,7 @@ impl<'a> CaseWork<'a> {
     /// deadlines, writes the changed columns only if the case is still at
     /// the version read (else CONFLICT and the whole transaction is undone),
     /// appends the timeline step, commits and publishes.
-    pub async fn finish(
+    async fn finish(
         &self,
         txn: DatabaseTransaction,
         loaded: &Loaded,
@@ -327,30 +530,6 @@ pub fn require_status(case: &case::Model, allowed: &[CaseStatus], doing: &str) -
 
 pub fn status_name(status: CaseStatus) -> String {
     sea_orm::ActiveEnum::to_value(&status).replace('_', " ")
-}
-
-/// Labels of the policy's checklist items, not yet met, that block `action`.
-pub async fn unmet_requirements(
-    db: &impl ConnectionTrait,
-    case: &case::Model,
-    action: &str,
-) -> Result<Vec<String>> {
-    let rows = case_requirement::Entity::find()
-        .filter(case_requirement::Column::CouncilId.eq(case.council_id))
-        .filter(case_requirement::Column::CaseId.eq(case.id))
-        .filter(case_requirement::Column::MetAt.is_null())
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter(|r| {
-            serde_json::from_value::<Vec<String>>(r.blocks.clone())
-                .unwrap_or_default()
-                .iter()
-                .any(|a| a == action)
-        })
-        .map(|r| r.label)
-        .collect())
 }
 
 /// A deadline summary for a timeline event's data.

@@ -8,21 +8,28 @@ use entity::{
     enums::{CaseStatus, Outcome, RemedyKind, Stage},
     learning_point, remedy,
 };
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, IntoActiveModel,
+};
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
+    auth::Action,
     domain::{
-        actions::pipeline::{ANSWERED, CaseWork, Step, Target, deadline_data, require_status},
-        cases::{deadlines, events::EventKind},
+        actions::{
+            impartial::ensure_impartial_answer,
+            pipeline::{
+                ANSWERED, Allowed, CaseAction, CaseWork, Clocks, Decision, Loaded, Rows, Step,
+                deadline_data,
+            },
+        },
+        cases::{events::EventKind, remedies::check_amount},
         intake::contact,
         text,
     },
     error::{AppError, Result},
 };
-
-pub const ACTION: &str = "respond";
 
 pub struct RemedyDraft {
     pub kind: RemedyKind,
@@ -43,144 +50,155 @@ pub struct StageResponse {
     pub learning_points: Vec<LearningDraft>,
 }
 
-pub async fn respond(
-    work: &CaseWork<'_>,
-    target: Target,
-    input: StageResponse,
-) -> Result<case::Model> {
-    let loaded = work.load(target).await?;
-    let current = &loaded.case;
-    require_status(
-        current,
-        &[CaseStatus::Acknowledged, CaseStatus::InProgress],
-        "answered (acknowledge it at this stage first)",
-    )?;
-    let stage = match current.stage {
-        Some(stage) if stage != Stage::Ombudsman => stage,
-        _ => {
-            return Err(AppError::bad_input(
-                "caseId",
-                format!("{} has no complaints stage to answer", current.reference),
-            ));
-        }
-    };
-    crate::domain::actions::assign::ensure_impartial_answer(work, current).await?;
-    work.ensure_unblocked(current, ACTION).await?;
-    let summary = contact::required_text("summary", input.summary, text::NARRATIVE_MAX_CHARS)?;
-    let remedies = input
-        .remedies
-        .into_iter()
-        .map(|r| check_remedy(r, current.id, work, loaded.at))
-        .collect::<Result<Vec<_>>>()?;
-    if remedies.iter().any(|r| r.kind == RemedyKind::Compensation) {
-        return Err(AppError::bad_input(
-            "remedies",
-            "a compensation claim is not offered in a response; record it with recordRemedy, which ends the complaint with the claim route",
-        ));
-    }
-    let lessons = input
-        .learning_points
-        .into_iter()
-        .map(|l| {
-            Ok(learning_point::Model {
-                id: Uuid::now_v7(),
-                council_id: work.council.id,
-                case_id: current.id,
-                service_id: current.service_id,
-                lesson: contact::required_text(
-                    "learningPoints.lesson",
-                    l.lesson,
-                    text::NOTE_MAX_CHARS,
-                )?,
-                service_improvement: l
-                    .service_improvement
-                    .map(|s| {
-                        contact::required_text(
-                            "learningPoints.serviceImprovement",
-                            s,
-                            text::NOTE_MAX_CHARS,
-                        )
-                    })
-                    .transpose()?,
-                recorded_by: work.actor.subject.clone(),
-                recorded_at: work.now,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+/// The remedies offered and lessons learned, stored with the response.
+pub struct Offered {
+    remedies: Vec<remedy::Model>,
+    lessons: Vec<learning_point::Model>,
+}
 
-    let mut after = current.clone();
-    after.status = CaseStatus::Responded;
-    after.outcome = Some(input.outcome);
-    after.responded_at = Some(loaded.at);
-    after.last_update_at = Some(loaded.at);
-
-    let (policy_version, next_stage, window) = match work.policy() {
-        Some(policy) => {
-            let facts = work.facts(&after).await?;
-            let (case, on) = (facts.to_map(), loaded.on());
-            let out = work.hook(&policy, move |p| p.responded(case, on)).await?;
-            after.ombudsman = out.ombudsman;
-            let specs = work.specs(&policy, out.deadlines, Some(stage));
-            (Some(policy.version), out.next_stage, specs)
-        }
-        None => (None, None, Vec::new()),
-    };
-    let sent_to = recipient(current);
-
-    let txn = work.begin().await?;
-    deadlines::meet(&txn, current.id, ANSWERED, loaded.at).await?;
-    if let Some(version) = policy_version {
-        deadlines::insert(
-            &txn,
-            work.council.id,
-            current.id,
-            version,
-            &window,
-            work.now,
+impl Rows for Offered {
+    async fn write(self, txn: &DatabaseTransaction) -> Result<()> {
+        insert_all(
+            txn,
+            self.remedies
+                .into_iter()
+                .map(|r| r.into_active_model().reset_all()),
         )
         .await?;
+        insert_all(
+            txn,
+            self.lessons
+                .into_iter()
+                .map(|l| l.into_active_model().reset_all()),
+        )
+        .await
     }
-    insert_all(
-        &txn,
-        remedies
-            .iter()
-            .map(|r| r.clone().into_active_model().reset_all()),
-    )
-    .await?;
-    insert_all(
-        &txn,
-        lessons
-            .iter()
-            .map(|l| l.clone().into_active_model().reset_all()),
-    )
-    .await?;
-    let stage_name = match stage {
-        Stage::Informal => "Informal".to_owned(),
-        other => format!(
-            "Stage {}",
-            sea_orm::ActiveEnum::to_value(&other).trim_start_matches("stage_")
-        ),
-    };
-    let outcome_name = sea_orm::ActiveEnum::to_value(&input.outcome).replace('_', " ");
-    let step = Step {
-        kind: EventKind::Responded,
-        policy_version,
-        summary: format!("{stage_name} response: {outcome_name}, sent to {sent_to}"),
-        data: json!({
-            "stage": stage,
-            "outcome": input.outcome,
-            "summary": summary,
-            "sentTo": sent_to,
-            "nextStage": next_stage,
-            "ombudsman": after.ombudsman,
-            "remedies": remedies.iter().map(|r| json!({
-                "kind": r.kind, "amountPence": r.amount_pence, "description": r.description
-            })).collect::<Vec<_>>(),
-            "learningPoints": lessons.len(),
-            "deadlines": deadline_data(&window),
-        }),
-    };
-    work.finish(txn, &loaded, after, step).await
+}
+
+impl CaseAction for StageResponse {
+    const ACTION: Action = Action::Respond;
+    const NAME: &'static str = "respond";
+    const CHECKLIST: bool = true;
+    type Rows = Offered;
+
+    fn allowed() -> Allowed {
+        Allowed::from(
+            &[CaseStatus::Acknowledged, CaseStatus::InProgress],
+            "answered (acknowledge it at this stage first)",
+        )
+    }
+
+    async fn admit(&self, work: &CaseWork<'_>, case: &case::Model) -> Result<()> {
+        stage_of(case)?;
+        ensure_impartial_answer(work, case).await
+    }
+
+    async fn decide(self, work: &CaseWork<'_>, loaded: &Loaded) -> Result<Decision<Offered>> {
+        let current = &loaded.case;
+        let stage = stage_of(current)?;
+        let summary = contact::required_text("summary", self.summary, text::NARRATIVE_MAX_CHARS)?;
+        let remedies = self
+            .remedies
+            .into_iter()
+            .map(|r| check_remedy(r, current.id, work, loaded.at))
+            .collect::<Result<Vec<_>>>()?;
+        if remedies.iter().any(|r| r.kind == RemedyKind::Compensation) {
+            return Err(AppError::bad_input(
+                "remedies",
+                "a compensation claim is not offered in a response; record it with recordRemedy, which ends the complaint with the claim route",
+            ));
+        }
+        let lessons = self
+            .learning_points
+            .into_iter()
+            .map(|l| {
+                Ok(learning_point::Model {
+                    id: Uuid::now_v7(),
+                    council_id: work.council.id,
+                    case_id: current.id,
+                    service_id: current.service_id,
+                    lesson: contact::required_text(
+                        "learningPoints.lesson",
+                        l.lesson,
+                        text::NOTE_MAX_CHARS,
+                    )?,
+                    service_improvement: l
+                        .service_improvement
+                        .map(|s| {
+                            contact::required_text(
+                                "learningPoints.serviceImprovement",
+                                s,
+                                text::NOTE_MAX_CHARS,
+                            )
+                        })
+                        .transpose()?,
+                    recorded_by: work.actor.subject.clone(),
+                    recorded_at: work.now,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+
+        let mut after = current.clone();
+        after.status = CaseStatus::Responded;
+        after.outcome = Some(self.outcome);
+        after.responded_at = Some(loaded.at);
+        after.last_update_at = Some(loaded.at);
+
+        let (policy_version, next_stage, window) = match work.policy() {
+            Some(policy) => {
+                let facts = work.facts(&after).await?;
+                let (case, on) = (facts.to_map(), loaded.on());
+                let out = work.hook(&policy, move |p| p.responded(case, on)).await?;
+                after.ombudsman = out.ombudsman;
+                let specs = work.specs(&policy, out.deadlines, Some(stage));
+                (Some(policy.version), out.next_stage, specs)
+            }
+            None => (None, None, Vec::new()),
+        };
+        let sent_to = recipient(current);
+        let stage_name = match stage {
+            Stage::Informal => "Informal".to_owned(),
+            other => format!(
+                "Stage {}",
+                sea_orm::ActiveEnum::to_value(&other).trim_start_matches("stage_")
+            ),
+        };
+        let outcome_name = sea_orm::ActiveEnum::to_value(&self.outcome).replace('_', " ");
+        let event = Step {
+            kind: EventKind::Responded,
+            policy_version,
+            summary: format!("{stage_name} response: {outcome_name}, sent to {sent_to}"),
+            data: json!({
+                "stage": stage,
+                "outcome": self.outcome,
+                "summary": summary,
+                "sentTo": sent_to,
+                "nextStage": next_stage,
+                "ombudsman": after.ombudsman,
+                "remedies": remedies.iter().map(|r| json!({
+                    "kind": r.kind, "amountPence": r.amount_pence, "description": r.description
+                })).collect::<Vec<_>>(),
+                "learningPoints": lessons.len(),
+                "deadlines": deadline_data(&window),
+            }),
+        };
+        Ok(
+            Decision::with_rows(after, event, Offered { remedies, lessons })
+                .clocks(Clocks::meeting(ANSWERED).start(policy_version, &window)),
+        )
+    }
+}
+
+/// The complaints stage being answered; an ombudsman's enquiry is replied
+/// to, not answered here.
+fn stage_of(case: &case::Model) -> Result<Stage> {
+    match case.stage {
+        Some(stage) if stage != Stage::Ombudsman => Ok(stage),
+        _ => Err(AppError::bad_input(
+            "caseId",
+            format!("{} has no complaints stage to answer", case.reference),
+        )),
+    }
 }
 
 /// Who a response goes to: the councillor or MP who raised the complaint
@@ -206,7 +224,7 @@ fn check_remedy(
 ) -> Result<remedy::Model> {
     let description =
         contact::required_text("remedies.description", r.description, text::NOTE_MAX_CHARS)?;
-    crate::domain::actions::remedies::check_amount(r.kind, r.amount_pence)?;
+    check_amount(r.kind, r.amount_pence)?;
     Ok(remedy::Model {
         id: Uuid::now_v7(),
         council_id: work.council.id,

@@ -8,7 +8,8 @@ use entity::{
 };
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    Iterable, QueryFilter, QueryOrder, QuerySelect, QueryTrait, UpdateMany, sea_query::Expr,
+    Iterable, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, UpdateMany,
+    sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -174,6 +175,22 @@ pub async fn retire_on_finish(
         Vec::new()
     };
     supersede(txn, case_id, &kinds, at).await
+}
+
+/// How many of the case's deadlines of these kinds are open: what `meet`
+/// would meet now.
+pub async fn count_open(
+    db: &impl ConnectionTrait,
+    case_id: Uuid,
+    kinds: &[DeadlineKind],
+) -> Result<u64> {
+    Ok(deadline::Entity::find()
+        .filter(deadline::Column::CaseId.eq(case_id))
+        .filter(deadline::Column::MetAt.is_null())
+        .filter(deadline::Column::SupersededAt.is_null())
+        .filter(deadline::Column::Kind.is_in(kinds.iter().copied()))
+        .count(db)
+        .await?)
 }
 
 fn open_of(

@@ -184,7 +184,7 @@ async fn settle(
     )
     .await?;
     for requirement in &decision.requirements {
-        let row = crate::domain::actions::escalate::requirement_row(
+        let row = crate::domain::cases::requirements::row(
             case.council_id,
             case.id,
             version,

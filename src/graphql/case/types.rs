@@ -258,7 +258,7 @@ impl Case {
         if !audience(ctx)?.sees_complainant() {
             return Ok(Vec::new());
         }
-        let rows = crate::domain::actions::remedies::of_case(
+        let rows = crate::domain::cases::remedies::of_case(
             &ctx.state().db,
             self.model.council_id,
             self.model.id,
@@ -278,7 +278,7 @@ impl Case {
         if !is_staff(ctx) {
             return Ok(Vec::new());
         }
-        let rows = crate::domain::actions::remedies::learning_of_case(
+        let rows = crate::domain::cases::remedies::learning_of_case(
             &ctx.state().db,
             self.model.council_id,
             self.model.id,

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use super::types::{DesignationLevel, RemedyKind, ReviewOutcome};
 use crate::{
     domain::{
-        actions::remedies::{NewLearning, NewRemedy},
+        actions::{record_learning::NewLearning, record_remedy::NewRemedy},
         people::persistent::{NewDesignation, NewReview, Restrictions},
     },
     graphql::scalars::Date,

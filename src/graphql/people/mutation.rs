@@ -12,8 +12,9 @@ use crate::{
     auth::Action,
     domain::{
         actions::{
-            anonymous, checklist,
-            remedies::{self, RemedyTarget},
+            approve_goodwill, complete_remedy, complete_requirement::CompleteRequirement,
+            not_investigated::NotInvestigated, perform, record_learning::NewLearning,
+            record_remedy::NewRemedy, remedy_target::RemedyTarget,
         },
         intake::portal,
         people::{officers, persistent},
@@ -104,9 +105,9 @@ impl PeopleMutation {
         )]
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::CompleteRequirement)?;
+        let work = ctx.case_work()?;
         let target = target(&case_id, at, expected_version)?;
-        let model = checklist::complete(&work, target, &key, note).await?;
+        let model = perform(&work, target, CompleteRequirement { key, note }).await?;
         Ok(Case::new(model))
     }
 
@@ -121,9 +122,9 @@ impl PeopleMutation {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::RecordRemedy)?;
+        let work = ctx.case_work()?;
         let target = target(&case_id, at, expected_version)?;
-        let model = remedies::record(&work, target, input.into()).await?;
+        let model = perform(&work, target, NewRemedy::from(input)).await?;
         Ok(Case::new(model))
     }
 
@@ -137,9 +138,9 @@ impl PeopleMutation {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::ApproveGoodwill)?;
+        let work = ctx.case_work()?;
         let target = remedy_target(&remedy_id, at, expected_version)?;
-        let model = remedies::approve(&work, target).await?;
+        let model = approve_goodwill::approve(&work, target).await?;
         Ok(Case::new(model))
     }
 
@@ -151,9 +152,9 @@ impl PeopleMutation {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::RecordRemedy)?;
+        let work = ctx.case_work()?;
         let target = remedy_target(&remedy_id, at, expected_version)?;
-        let model = remedies::complete(&work, target).await?;
+        let model = complete_remedy::complete(&work, target).await?;
         Ok(Case::new(model))
     }
 
@@ -166,9 +167,9 @@ impl PeopleMutation {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::RecordRemedy)?;
+        let work = ctx.case_work()?;
         let target = target(&case_id, at, expected_version)?;
-        let model = remedies::record_learning(&work, target, input.into()).await?;
+        let model = perform(&work, target, NewLearning::from(input)).await?;
         Ok(Case::new(model))
     }
 
@@ -182,9 +183,9 @@ impl PeopleMutation {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::DecideNotToInvestigate)?;
+        let work = ctx.case_work()?;
         let target = target(&case_id, at, expected_version)?;
-        let model = anonymous::decide_not_to_investigate(&work, target, reason).await?;
+        let model = perform(&work, target, NotInvestigated { reason }).await?;
         Ok(Case::new(model))
     }
 

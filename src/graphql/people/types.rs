@@ -193,7 +193,7 @@ impl Remedy {
     /// Still to be carried out (a compensation claim is never outstanding:
     /// it leaves the complaints process).
     async fn outstanding(&self) -> bool {
-        crate::domain::actions::remedies::is_outstanding(&self.0)
+        crate::domain::cases::remedies::is_outstanding(&self.0)
     }
     /// Staff only.
     async fn recorded_by(&self, ctx: &Context<'_>) -> Option<&str> {
