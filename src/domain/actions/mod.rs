@@ -33,5 +33,3 @@ pub mod closing;
 pub mod impartial;
 pub mod next_stage;
 pub mod remedy_target;
-
-pub use pipeline::{CaseWork, Target, perform};

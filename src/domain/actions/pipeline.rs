@@ -22,7 +22,7 @@ use sea_orm::{
     IntoActiveModel, Iterable, ModelTrait, PaginatorTrait, QueryFilter, QueryTrait,
 };
 use serde_json::{Value, json};
-use tracing::{Instrument, field};
+use tracing::field;
 use uuid::Uuid;
 
 use crate::{
@@ -206,29 +206,28 @@ impl<R: Rows> Rows for Option<R> {
 }
 
 /// Runs one case action for the caller, in the order the module describes.
+#[tracing::instrument(
+    name = "case_action",
+    skip_all,
+    fields(
+        action = A::NAME,
+        council = %work.council.slug,
+        case = %target.case_id,
+        outcome = field::Empty,
+    )
+)]
 pub async fn perform<A: CaseAction>(
     work: &CaseWork<'_>,
     target: Target,
     action: A,
 ) -> Result<case::Model> {
-    let span = tracing::info_span!(
-        "case_action",
-        action = A::NAME,
-        council = %work.council.slug,
-        case = %target.case_id,
-        outcome = field::Empty,
-    );
-    async move {
-        let done = run(work, target, action).await;
-        let outcome = match &done {
-            Ok(_) => "done",
-            Err(e) => e.code(),
-        };
-        tracing::Span::current().record("outcome", outcome);
-        done
-    }
-    .instrument(span)
-    .await
+    let done = run(work, target, action).await;
+    let outcome = match &done {
+        Ok(_) => "done",
+        Err(e) => e.code(),
+    };
+    tracing::Span::current().record("outcome", outcome);
+    done
 }
 
 async fn run<A: CaseAction>(work: &CaseWork<'_>, target: Target, action: A) -> Result<case::Model> {

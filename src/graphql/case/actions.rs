@@ -29,7 +29,7 @@ use crate::{
         ombudsman_enquiry::Enquiry,
         ombudsman_outcome::OmbudsmanDecision,
         ombudsman_reply::OmbudsmanReply,
-        perform,
+        pipeline::perform,
         reopen::Reopening,
         request_escalation::EscalationRequest,
         respond::{LearningDraft, RemedyDraft, StageResponse},

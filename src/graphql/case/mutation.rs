@@ -9,7 +9,7 @@ use super::{
 use crate::{
     auth::Action,
     domain::{
-        actions::{acknowledge::Acknowledgement, perform},
+        actions::{acknowledge::Acknowledgement, pipeline::perform},
         intake,
         intake::contact::NewContact,
     },

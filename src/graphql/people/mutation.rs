@@ -13,7 +13,7 @@ use crate::{
     domain::{
         actions::{
             approve_goodwill, complete_remedy, complete_requirement::CompleteRequirement,
-            not_investigated::NotInvestigated, perform, record_learning::NewLearning,
+            not_investigated::NotInvestigated, pipeline::perform, record_learning::NewLearning,
             record_remedy::NewRemedy, remedy_target::RemedyTarget,
         },
         intake::portal,
