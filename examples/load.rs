@@ -38,8 +38,8 @@ use hdrhistogram::Histogram;
 use redress::{
     auth::{JwtConfig, TokenMinter},
     config::{DatabaseArgs, JwtArgs},
-    db,
-    domain::{councils, reference, time::local_date},
+    councils, db,
+    domain::{intake::reference, time::local_date},
 };
 use sea_orm::{
     ActiveModelTrait,

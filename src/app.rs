@@ -10,15 +10,13 @@ use tracing_actix_web::TracingLogger;
 use crate::{
     auth::{JwtConfig, TokenVerifier},
     config::ServeArgs,
+    councils::{self, CouncilDirectory},
     db,
-    domain::{
-        councils::{self, CouncilDirectory},
-        policies,
-    },
-    domain::{feed::CaseFeed, feed_relay, intake_writer::IntakeWriter},
+    domain::{intake::writer::IntakeWriter, policies},
     graphql,
     http::{self, BodyLimit, SocketLimits},
     jobs,
+    live::{feed::CaseFeed, relay},
     metrics::Metrics,
     policy::{PolicyRegistry, PolicyRunner, watch},
     state::{AppState, Clock},
@@ -68,7 +66,7 @@ impl Application {
         if let Some(at) = settings.fixed_now {
             tracing::warn!(%at, "the clock is fixed: every action happens at this instant");
         }
-        feed_relay::start(&state.db, state.feed.clone())
+        relay::start(&state.db, state.feed.clone())
             .await
             .context("relaying live updates between processes")?;
         let watching = settings.watching_policies();

@@ -4,12 +4,14 @@
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod councils;
 pub mod db;
 pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod jobs;
+pub mod live;
 pub mod metrics;
 pub mod policy;
 pub mod state;

@@ -5,7 +5,9 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     auth::TokenVerifier,
-    domain::{councils::CouncilDirectory, feed::CaseFeed, intake_writer::IntakeWriter},
+    councils::CouncilDirectory,
+    domain::intake::writer::IntakeWriter,
+    live::feed::CaseFeed,
     metrics::Metrics,
     policy::{PolicyRegistry, PolicyRunner},
 };

@@ -37,9 +37,9 @@ on_both_databases! {
 fn copy_of(
     case: &entity::case::Model,
     event: &entity::case_event::Model,
-) -> redress::domain::intake_writer::NewCase {
+) -> redress::domain::intake::writer::NewCase {
     let id = uuid::Uuid::now_v7();
-    redress::domain::intake_writer::NewCase {
+    redress::domain::intake::writer::NewCase {
         customer: None,
         case: entity::case::Model { id, ..case.clone() },
         deadlines: Vec::new(),

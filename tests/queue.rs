@@ -6,7 +6,7 @@ mod common;
 use chrono::NaiveDate;
 use common::*;
 use entity::{case, enums::CaseStatus};
-use redress::domain::queue;
+use redress::domain::cases::queue;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
     Statement, TransactionTrait, sea_query::Expr,

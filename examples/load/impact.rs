@@ -9,7 +9,7 @@ use std::{path::PathBuf, time::Instant};
 use anyhow::Context;
 use chrono::{Datelike, Duration};
 use clap::Args;
-use redress::domain::impact;
+use redress::domain::policies::impact;
 
 #[derive(Args)]
 pub struct ImpactArgs {

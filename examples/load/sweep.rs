@@ -18,10 +18,9 @@ use redress::{
     app::Application,
     config::{DatabaseArgs, JwtArgs, LogFormat, ServeArgs},
     db,
-    domain::{reference, time::local_date},
+    domain::{intake::reference, time::local_date},
     jobs::sweeper,
-    state::AppState,
-    state::Clock,
+    state::{AppState, Clock},
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,

@@ -14,7 +14,7 @@ pub use jwt::{
 pub use permissions::{Action, Reach};
 pub use role::Role;
 
-use crate::{domain::councils::CouncilDirectory, error::AppError};
+use crate::{councils::CouncilDirectory, error::AppError};
 
 /// Turns a bearer token into an `Actor`. A bad token is UNAUTHENTICATED; a
 /// good token for a council or role this server does not know is FORBIDDEN.

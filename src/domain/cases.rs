@@ -1,6 +1,15 @@
 //! Reading cases: one case, or a filtered page of a council's cases, newest
 //! first, always through the caller's `CaseScope`.
 
+pub mod audience;
+pub mod deadlines;
+pub mod events;
+pub mod queue;
+pub mod remedies;
+pub mod requirements;
+pub mod scope;
+pub mod view;
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -15,8 +24,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::scope::CaseScope;
-use crate::error::{AppError, Result};
+use crate::{
+    domain::cases::scope::CaseScope,
+    error::{AppError, Result},
+};
 
 pub const DEFAULT_PAGE: u64 = 20;
 pub const MAX_PAGE: u64 = 100;
@@ -35,7 +46,7 @@ pub async fn by_reference(
     scope: &CaseScope,
     reference: &str,
 ) -> Result<case::Model> {
-    super::text::plain("reference", reference)?;
+    crate::domain::text::plain("reference", reference)?;
     scope
         .cases()
         .filter(case::Column::Reference.eq(reference.trim().to_uppercase()))

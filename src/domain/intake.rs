@@ -1,5 +1,11 @@
 //! Logging a contact: the first step of every case.
 
+pub mod awaiting_policy;
+pub mod contact;
+pub mod portal;
+pub mod reference;
+pub mod writer;
+
 use chrono::{DateTime, Datelike, Utc};
 use entity::{case, customer, enums::CaseStatus};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -7,19 +13,23 @@ use serde_json::json;
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::{
-    contact::{CustomerDetails, NewContact},
-    councils::Council,
-    deadlines,
-    events::{self, EventKind, NewEvent},
-    feed::CaseChanged,
-    intake_writer::NewCase,
-    persistent,
-    time::local_date,
-};
 use crate::{
     auth::{Actor, Role},
+    councils::Council,
+    domain::{
+        cases::{
+            deadlines,
+            events::{self, EventKind, NewEvent},
+        },
+        intake::{
+            contact::{CustomerDetails, NewContact},
+            writer::NewCase,
+        },
+        people::persistent,
+        time::local_date,
+    },
     error::{AppError, Result},
+    live::feed::CaseChanged,
     policy::{self, IntakeDecision},
     state::AppState,
 };
@@ -188,7 +198,7 @@ pub async fn log_contact(
         .policy_version
         .map(|version| {
             decision.requirements.iter().map(move |r| {
-                super::escalate::requirement_row(council.id, model.id, version, r, now)
+                crate::domain::cases::requirements::row(council.id, model.id, version, r, now)
             })
         })
         .into_iter()

@@ -1,36 +1,17 @@
 //! The rules. Each rule has one home here; GraphQL resolvers only authorise,
 //! call these services and map the result.
+//!
+//! - `cases`: a case and its reads (scope, timeline, deadlines, who is told what).
+//! - `intake`: a contact becoming a case (validation, numbering, storing).
+//! - `actions`: what staff and customers do to a case, one file each, run by
+//!   one pipeline.
+//! - `people`: the council's officers and persistent-complainant designations.
+//! - `policies`: publishing council policies and what a candidate would change.
 
-pub mod acknowledge;
-pub mod anonymous;
-pub mod assign;
-pub mod audience;
-pub mod awaiting_policy;
-pub mod case_view;
+pub mod actions;
 pub mod cases;
-pub mod checklist;
-pub mod contact;
-pub mod councils;
-pub mod deadlines;
-pub mod escalate;
-pub mod events;
-pub mod feed;
-pub mod feed_relay;
-pub mod impact;
 pub mod intake;
-pub mod intake_writer;
-pub mod lifecycle;
-pub mod officers;
-pub mod ombudsman;
-pub mod persistent;
+pub mod people;
 pub mod policies;
-pub mod portal;
-pub mod progress;
-pub mod queue;
-pub mod reference;
-pub mod remedies;
-pub mod respond;
-pub mod scope;
 pub mod text;
 pub mod time;
-pub mod work;

@@ -1,6 +1,8 @@
 //! Publishing council policies: every version is stored, the newest is
 //! active, and every server process converges on it.
 
+pub mod impact;
+
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -13,8 +15,8 @@ use std::sync::Arc;
 use tracing::instrument;
 use uuid::Uuid;
 
-use super::councils::Council;
 use crate::{
+    councils::Council,
     db,
     error::{AppError, PolicyDetail, Result},
     policy::{
@@ -143,7 +145,9 @@ pub async fn publish(
     tracing::info!(version = row.version, sha256 = %row.sha256, by = published_by, "policy published");
     // The version is live either way; cases left waiting are tried again
     // at the next publish.
-    match super::awaiting_policy::decide_all(state, council, published_by, now).await {
+    match crate::domain::intake::awaiting_policy::decide_all(state, council, published_by, now)
+        .await
+    {
         Ok(0) => {}
         Ok(decided) => {
             tracing::info!(

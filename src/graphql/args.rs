@@ -6,7 +6,7 @@ use async_graphql::ID;
 use chrono::{DateTime, Datelike, Utc};
 use uuid::Uuid;
 
-use crate::{domain::work::Target, error::AppError};
+use crate::{domain::actions::pipeline::Target, error::AppError};
 
 /// Dates and times outside these years are typing mistakes, and SQLite
 /// compares far-off years wrongly.

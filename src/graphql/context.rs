@@ -7,8 +7,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::{
     auth::{Action, Actor},
+    councils::Council,
     domain::{
-        councils::Council, persistent::Deciding, scope::CaseScope, time::local_date, work::CaseWork,
+        actions::pipeline::CaseWork, cases::scope::CaseScope, people::persistent::Deciding,
+        time::local_date,
     },
     error::{AppError, Result},
     state::AppState,
@@ -22,8 +24,9 @@ pub trait ContextExt {
         CaseScope::for_actor(self.actor()?)
     }
     fn now(&self) -> DateTime<Utc>;
-    /// The caller, checked against the roles an action allows, ready to act.
-    fn case_work(&self, action: Action) -> Result<CaseWork<'_>>;
+    /// The caller, ready to act on their council's cases; each action checks
+    /// its own entry in the permission matrix.
+    fn case_work(&self) -> Result<CaseWork<'_>>;
     /// The caller, checked for `action`, deciding about a customer rather
     /// than acting on one case.
     fn deciding(&self, action: Action) -> Result<Deciding<'_>>;
@@ -56,9 +59,8 @@ impl ContextExt for Context<'_> {
         self.state().clock.now()
     }
 
-    fn case_work(&self, action: Action) -> Result<CaseWork<'_>> {
-        let actor = self.actor()?.require(action)?;
-        Ok(CaseWork::new(self.state(), self.council()?, actor, action))
+    fn case_work(&self) -> Result<CaseWork<'_>> {
+        Ok(CaseWork::new(self.state(), self.council()?, self.actor()?))
     }
 
     fn deciding(&self, action: Action) -> Result<Deciding<'_>> {

@@ -98,7 +98,7 @@ pub enum RemedyKind {
 /// What a step on a case timeline was. Stored as lower snake case
 /// (`responded`); told to callers in this enum's names (`RESPONDED`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[graphql(remote = "crate::domain::events::EventKind")]
+#[graphql(remote = "crate::domain::cases::events::EventKind")]
 pub enum EventKind {
     /// The contact was logged and the case opened.
     ContactLogged,
@@ -172,7 +172,7 @@ impl EventKind {
     /// The kind a stored timeline row names. An unknown name is a fault in
     /// the store, not in the request, so it is internal.
     pub fn from_stored(stored: &str) -> crate::error::Result<Self> {
-        crate::domain::events::EventKind::parse(stored)
+        crate::domain::cases::events::EventKind::parse(stored)
             .map(Into::into)
             .ok_or_else(|| anyhow::anyhow!("unknown stored event kind `{stored}`").into())
     }

@@ -14,7 +14,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    domain::{case_view::CaseView, councils::Council},
+    councils::Council,
+    domain::cases::view::CaseView,
     error::Result,
     policy::{
         DeadlineSpec,

@@ -40,15 +40,14 @@ use uuid::Uuid;
 
 use super::holding;
 use crate::{
+    councils::Council,
     db,
     domain::{
-        councils::Council,
-        deadlines,
-        events::EventKind,
-        feed::{CaseChanged, DeadlineBreach, Told},
+        cases::{deadlines, events::EventKind},
         time::local_date,
     },
     error::Result,
+    live::feed::{CaseChanged, DeadlineBreach, Told},
     state::AppState,
 };
 

@@ -10,9 +10,7 @@
 //! `NaiveDate::MIN` / `NaiveDate::MAX` rather than panicking, because a
 //! deadline calculation must never take the service down.
 
-use std::borrow::Cow;
-use std::collections::BTreeSet;
-use std::sync::OnceLock;
+use std::{borrow::Cow, collections::BTreeSet, sync::OnceLock};
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 

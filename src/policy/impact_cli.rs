@@ -7,11 +7,11 @@ use anyhow::Context;
 
 use crate::{
     config::ImpactArgs,
+    councils::CouncilDirectory,
     db,
     domain::{
-        councils::CouncilDirectory,
-        impact::{self, Impact},
         policies,
+        policies::impact::{self, Impact},
     },
 };
 

@@ -1,6 +1,7 @@
-//! The case-work mutations. Each authorises the caller's role, hands the
-//! case, the moment and the version the caller saw to a domain service and
-//! returns the case as it now stands.
+//! The case-work mutations. Each turns its arguments into the domain's
+//! action, has the action pipeline perform it for the caller (which checks
+//! the caller's role first) on the case, the moment and the version they
+//! saw, and returns the case as it now stands.
 
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
@@ -15,8 +16,25 @@ use super::{
     types::Case,
 };
 use crate::{
-    auth::Action,
-    domain::{assign, escalate, lifecycle, ombudsman, progress, respond},
+    domain::actions::{
+        appoint_reviewer::AppointReviewer,
+        assess_stage2::Assessment,
+        assign_investigator::AssignInvestigator,
+        close::Closing,
+        convert::Conversion,
+        extend_deadline::Extension,
+        holding_response::HoldingResponse,
+        informal_resolution::InformalOutcome,
+        mark_out_of_scope::OutOfScope,
+        ombudsman_enquiry::Enquiry,
+        ombudsman_outcome::OmbudsmanDecision,
+        ombudsman_reply::OmbudsmanReply,
+        pipeline::perform,
+        reopen::Reopening,
+        request_escalation::EscalationRequest,
+        respond::{LearningDraft, RemedyDraft, StageResponse},
+        withdraw::Withdrawal,
+    },
     error::AppError,
     graphql::context::ContextExt,
 };
@@ -36,10 +54,13 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::AssignInvestigator)?;
-        let model =
-            assign::assign_investigator(&work, target(&case_id, at, expected_version)?, &officer)
-                .await?;
+        let work = ctx.case_work()?;
+        let model = perform(
+            &work,
+            target(&case_id, at, expected_version)?,
+            AssignInvestigator { officer },
+        )
+        .await?;
         Ok(Case::new(model))
     }
 
@@ -53,10 +74,13 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::AppointReviewer)?;
-        let model =
-            assign::appoint_reviewer(&work, target(&case_id, at, expected_version)?, &officer)
-                .await?;
+        let work = ctx.case_work()?;
+        let model = perform(
+            &work,
+            target(&case_id, at, expected_version)?,
+            AppointReviewer { officer },
+        )
+        .await?;
         Ok(Case::new(model))
     }
 
@@ -70,17 +94,12 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::ReportProgress)?;
-        let holding = progress::HoldingResponse {
+        let work = ctx.case_work()?;
+        let holding = HoldingResponse {
             reason: input.reason,
             expected_by: input.expected_by.0,
         };
-        let model = progress::record_holding_response(
-            &work,
-            target(&case_id, at, expected_version)?,
-            holding,
-        )
-        .await?;
+        let model = perform(&work, target(&case_id, at, expected_version)?, holding).await?;
         Ok(Case::new(model))
     }
 
@@ -94,16 +113,14 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::ReportProgress)?;
-        let extension = progress::Extension {
+        let work = ctx.case_work()?;
+        let extension = Extension {
             kind: input.kind.into(),
             new_due: input.new_due.0,
             reason: input.reason,
             customer_agreed: input.customer_agreed,
         };
-        let model =
-            progress::extend_deadline(&work, target(&case_id, at, expected_version)?, extension)
-                .await?;
+        let model = perform(&work, target(&case_id, at, expected_version)?, extension).await?;
         Ok(Case::new(model))
     }
 
@@ -117,17 +134,12 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::ResolveInformally)?;
-        let outcome = escalate::InformalOutcome {
+        let work = ctx.case_work()?;
+        let outcome = InformalOutcome {
             resolved: input.resolved,
             summary: input.summary,
         };
-        let model = escalate::record_informal_resolution(
-            &work,
-            target(&case_id, at, expected_version)?,
-            outcome,
-        )
-        .await?;
+        let model = perform(&work, target(&case_id, at, expected_version)?, outcome).await?;
         Ok(Case::new(model))
     }
 
@@ -141,14 +153,14 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::Respond)?;
-        let response = respond::StageResponse {
+        let work = ctx.case_work()?;
+        let response = StageResponse {
             outcome: input.outcome.into(),
             summary: input.summary,
             remedies: input
                 .remedies
                 .into_iter()
-                .map(|r| respond::RemedyDraft {
+                .map(|r| RemedyDraft {
                     kind: r.kind.into(),
                     description: r.description,
                     amount_pence: r.amount_pence,
@@ -158,14 +170,13 @@ impl CaseActions {
             learning_points: input
                 .learning_points
                 .into_iter()
-                .map(|l| respond::LearningDraft {
+                .map(|l| LearningDraft {
                     lesson: l.lesson,
                     service_improvement: l.service_improvement,
                 })
                 .collect(),
         };
-        let model =
-            respond::respond(&work, target(&case_id, at, expected_version)?, response).await?;
+        let model = perform(&work, target(&case_id, at, expected_version)?, response).await?;
         Ok(Case::new(model))
     }
 
@@ -179,16 +190,14 @@ impl CaseActions {
         #[graphql(desc = "When the request was received (default now).")] at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::RequestEscalation)?;
-        let request = escalate::EscalationRequest {
+        let work = ctx.case_work()?;
+        let request = EscalationRequest {
             reasons: input.reasons,
             desired_outcome: input.desired_outcome,
             verbal: input.verbal,
             discretion: input.discretion,
         };
-        let model =
-            escalate::request_escalation(&work, target(&case_id, at, expected_version)?, request)
-                .await?;
+        let model = perform(&work, target(&case_id, at, expected_version)?, request).await?;
         Ok(Case::new(model))
     }
 
@@ -201,27 +210,25 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::AssessStage2)?;
+        let work = ctx.case_work()?;
         let missing = |field: &'static str| {
             AppError::bad_input(field, format!("{field} is required for this decision"))
         };
         let decision = match input.decision {
-            Stage2Decision::ReferBack => escalate::Assessment::ReferBack {
+            Stage2Decision::ReferBack => Assessment::ReferBack {
                 recommendations: input
                     .recommendations
                     .ok_or_else(|| missing("recommendations"))?,
             },
-            Stage2Decision::Decline => escalate::Assessment::Decline {
+            Stage2Decision::Decline => Assessment::Decline {
                 reason: input.reason.ok_or_else(|| missing("reason"))?,
                 signpost: input.signpost.ok_or_else(|| missing("signpost"))?,
             },
-            Stage2Decision::Investigate => escalate::Assessment::Investigate {
+            Stage2Decision::Investigate => Assessment::Investigate {
                 department_notified_at: input.department_notified_at,
             },
         };
-        let model =
-            escalate::assess_stage2(&work, target(&case_id, at, expected_version)?, decision)
-                .await?;
+        let model = perform(&work, target(&case_id, at, expected_version)?, decision).await?;
         Ok(Case::new(model))
     }
 
@@ -235,15 +242,13 @@ impl CaseActions {
         #[graphql(desc = "When the enquiry was received (default now).")] at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::LiaiseWithOmbudsman)?;
-        let enquiry = ombudsman::Enquiry {
+        let work = ctx.case_work()?;
+        let enquiry = Enquiry {
             ombudsman: input.ombudsman.map(Into::into),
             reference: input.reference,
             reply_by: input.reply_by.map(|d| d.0),
         };
-        let model =
-            ombudsman::record_enquiry(&work, target(&case_id, at, expected_version)?, enquiry)
-                .await?;
+        let model = perform(&work, target(&case_id, at, expected_version)?, enquiry).await?;
         Ok(Case::new(model))
     }
 
@@ -256,9 +261,13 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::LiaiseWithOmbudsman)?;
-        let model =
-            ombudsman::reply(&work, target(&case_id, at, expected_version)?, summary).await?;
+        let work = ctx.case_work()?;
+        let model = perform(
+            &work,
+            target(&case_id, at, expected_version)?,
+            OmbudsmanReply { summary },
+        )
+        .await?;
         Ok(Case::new(model))
     }
 
@@ -271,14 +280,12 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::LiaiseWithOmbudsman)?;
-        let decision = ombudsman::Decision {
+        let work = ctx.case_work()?;
+        let decision = OmbudsmanDecision {
             outcome: input.outcome.into(),
             summary: input.summary,
         };
-        let model =
-            ombudsman::record_outcome(&work, target(&case_id, at, expected_version)?, decision)
-                .await?;
+        let model = perform(&work, target(&case_id, at, expected_version)?, decision).await?;
         Ok(Case::new(model))
     }
 
@@ -292,15 +299,13 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::Rescope)?;
-        let decision = lifecycle::OutOfScope {
+        let work = ctx.case_work()?;
+        let decision = OutOfScope {
             exclusion: input.exclusion,
             reason: input.reason,
             signpost: input.signpost,
         };
-        let model =
-            lifecycle::mark_out_of_scope(&work, target(&case_id, at, expected_version)?, decision)
-                .await?;
+        let model = perform(&work, target(&case_id, at, expected_version)?, decision).await?;
         Ok(Case::new(model))
     }
 
@@ -314,14 +319,13 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::Rescope)?;
-        let conversion = lifecycle::Conversion {
+        let work = ctx.case_work()?;
+        let conversion = Conversion {
             to: input.to.into(),
             reason: input.reason,
             customer_agreed: input.customer_agreed,
         };
-        let model =
-            lifecycle::convert(&work, target(&case_id, at, expected_version)?, conversion).await?;
+        let model = perform(&work, target(&case_id, at, expected_version)?, conversion).await?;
         Ok(Case::new(model))
     }
 
@@ -334,9 +338,13 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::Withdraw)?;
-        let model =
-            lifecycle::withdraw(&work, target(&case_id, at, expected_version)?, reason).await?;
+        let work = ctx.case_work()?;
+        let model = perform(
+            &work,
+            target(&case_id, at, expected_version)?,
+            Withdrawal { reason },
+        )
+        .await?;
         Ok(Case::new(model))
     }
 
@@ -353,12 +361,12 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::Close)?;
-        let input = lifecycle::Closing {
+        let work = ctx.case_work()?;
+        let input = Closing {
             note,
             outstanding_reason,
         };
-        let model = lifecycle::close(&work, target(&case_id, at, expected_version)?, input).await?;
+        let model = perform(&work, target(&case_id, at, expected_version)?, input).await?;
         Ok(Case::new(model))
     }
 
@@ -373,9 +381,13 @@ impl CaseActions {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::Reopen)?;
-        let model =
-            lifecycle::reopen(&work, target(&case_id, at, expected_version)?, reason).await?;
+        let work = ctx.case_work()?;
+        let model = perform(
+            &work,
+            target(&case_id, at, expected_version)?,
+            Reopening { reason },
+        )
+        .await?;
         Ok(Case::new(model))
     }
 }

@@ -2,10 +2,10 @@ use async_graphql::{Enum, InputObject};
 use chrono::{DateTime, Utc};
 
 use crate::{
+    councils::Council,
     domain::{
         cases::CaseFilter as DomainFilter,
-        contact::{ContactDraft, ContactFlags, CustomerDetails, ScopeHints},
-        councils::Council,
+        intake::contact::{ContactDraft, ContactFlags, CustomerDetails, ScopeHints},
     },
     error::AppError,
     graphql::{

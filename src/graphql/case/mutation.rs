@@ -9,12 +9,11 @@ use super::{
 use crate::{
     auth::Action,
     domain::{
-        acknowledge::{self, Acknowledgement},
-        contact::NewContact,
+        actions::{acknowledge::Acknowledgement, pipeline::perform},
         intake,
+        intake::contact::NewContact,
     },
-    graphql::context::ContextExt,
-    graphql::enums::Channel,
+    graphql::{context::ContextExt, enums::Channel},
 };
 
 #[derive(Default)]
@@ -62,7 +61,7 @@ impl CaseMutation {
         )]
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::Acknowledge)?;
+        let work = ctx.case_work()?;
         let input = input.unwrap_or_default();
         let ack = Acknowledgement {
             channel: channel.map(Into::into),
@@ -70,8 +69,7 @@ impl CaseMutation {
             contact_details: input.contact,
             expected_by: input.expected_by.map(|d| d.0),
         };
-        let model =
-            acknowledge::acknowledge(&work, target(&case_id, at, expected_version)?, ack).await?;
+        let model = perform(&work, target(&case_id, at, expected_version)?, ack).await?;
         Ok(Case::new(model))
     }
 }

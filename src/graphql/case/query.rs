@@ -13,9 +13,8 @@ use super::{
     types::{Case, DEADLINE_FIELDS},
 };
 use crate::{
-    domain::{
-        cases::{self, CaseFilter as DomainFilter, Cursor, DEFAULT_PAGE, MAX_PAGE},
-        scope::CaseScope,
+    domain::cases::{
+        self, CaseFilter as DomainFilter, Cursor, DEFAULT_PAGE, MAX_PAGE, scope::CaseScope,
     },
     error::AppError,
     graphql::context::ContextExt,

@@ -10,8 +10,11 @@ use sea_orm::EntityTrait;
 use super::loaders::DeadlineLoader;
 use crate::{
     domain::{
-        audience::{Audience, EventView, event_view},
-        cases, deadlines, events,
+        cases,
+        cases::{
+            audience::{Audience, EventView, event_view},
+            deadlines, events,
+        },
     },
     error::AppError,
     graphql::{
@@ -258,9 +261,12 @@ impl Case {
         if !audience(ctx)?.sees_complainant() {
             return Ok(Vec::new());
         }
-        let rows =
-            crate::domain::remedies::of_case(&ctx.state().db, self.model.council_id, self.model.id)
-                .await?;
+        let rows = crate::domain::cases::remedies::of_case(
+            &ctx.state().db,
+            self.model.council_id,
+            self.model.id,
+        )
+        .await?;
         Ok(rows
             .into_iter()
             .map(crate::graphql::people::Remedy)
@@ -275,7 +281,7 @@ impl Case {
         if !is_staff(ctx) {
             return Ok(Vec::new());
         }
-        let rows = crate::domain::remedies::learning_of_case(
+        let rows = crate::domain::cases::remedies::learning_of_case(
             &ctx.state().db,
             self.model.council_id,
             self.model.id,
@@ -433,8 +439,12 @@ impl Customer {
         if !is_staff(ctx) {
             return Ok(None);
         }
-        let row = crate::domain::persistent::active(&ctx.state().db, self.0.council_id, self.0.id)
-            .await?;
+        let row = crate::domain::people::persistent::active(
+            &ctx.state().db,
+            self.0.council_id,
+            self.0.id,
+        )
+        .await?;
         Ok(row.map(crate::graphql::people::PersistentDesignation))
     }
 }

@@ -3,7 +3,7 @@ use chrono::Duration;
 
 use crate::{
     auth::Action,
-    domain::{officers, queue},
+    domain::{cases::queue, people::officers},
     error::AppError,
     graphql::{case::Case, context::ContextExt},
 };

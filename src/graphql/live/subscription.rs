@@ -3,13 +3,13 @@ use futures_util::stream::{BoxStream, StreamExt};
 
 use super::watcher::Watcher;
 use crate::{
-    domain::feed::{CaseChanged, DeadlineBreach},
     error::AppError,
     graphql::{
         context::ContextExt,
         enums::{CaseStatus, DeadlineKind, EventKind, Stage},
         scalars::{Date, parse_id},
     },
+    live::feed::{CaseChanged, DeadlineBreach},
 };
 
 #[derive(Default)]

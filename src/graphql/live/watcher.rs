@@ -16,9 +16,12 @@ use uuid::Uuid;
 use crate::{
     auth::{Action, Actor, Reach, Role},
     domain::{
-        audience::Audience, cases, events::EventKind, feed::CaseChanged, officers, scope::CaseScope,
+        cases,
+        cases::{audience::Audience, events::EventKind, scope::CaseScope},
+        people::officers,
     },
     error::Result,
+    live::feed::CaseChanged,
     state::AppState,
 };
 

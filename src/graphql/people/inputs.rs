@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use super::types::{DesignationLevel, RemedyKind, ReviewOutcome};
 use crate::{
     domain::{
-        persistent::{NewDesignation, NewReview, Restrictions},
-        remedies::{NewLearning, NewRemedy},
+        actions::{record_learning::NewLearning, record_remedy::NewRemedy},
+        people::persistent::{NewDesignation, NewReview, Restrictions},
     },
     graphql::scalars::Date,
 };

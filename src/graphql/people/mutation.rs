@@ -11,8 +11,13 @@ use super::{
 use crate::{
     auth::Action,
     domain::{
-        anonymous, checklist, officers, persistent, portal,
-        remedies::{self, RemedyTarget},
+        actions::{
+            approve_goodwill, complete_remedy, complete_requirement::CompleteRequirement,
+            not_investigated::NotInvestigated, pipeline::perform, record_learning::NewLearning,
+            record_remedy::NewRemedy, remedy_target::RemedyTarget,
+        },
+        intake::portal,
+        people::{officers, persistent},
     },
     graphql::{
         case::types_public::{Case, Customer, Officer},
@@ -100,9 +105,9 @@ impl PeopleMutation {
         )]
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::CompleteRequirement)?;
+        let work = ctx.case_work()?;
         let target = target(&case_id, at, expected_version)?;
-        let model = checklist::complete(&work, target, &key, note).await?;
+        let model = perform(&work, target, CompleteRequirement { key, note }).await?;
         Ok(Case::new(model))
     }
 
@@ -117,9 +122,9 @@ impl PeopleMutation {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::RecordRemedy)?;
+        let work = ctx.case_work()?;
         let target = target(&case_id, at, expected_version)?;
-        let model = remedies::record(&work, target, input.into()).await?;
+        let model = perform(&work, target, NewRemedy::from(input)).await?;
         Ok(Case::new(model))
     }
 
@@ -133,9 +138,9 @@ impl PeopleMutation {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::ApproveGoodwill)?;
+        let work = ctx.case_work()?;
         let target = remedy_target(&remedy_id, at, expected_version)?;
-        let model = remedies::approve(&work, target).await?;
+        let model = approve_goodwill::approve(&work, target).await?;
         Ok(Case::new(model))
     }
 
@@ -147,9 +152,9 @@ impl PeopleMutation {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::RecordRemedy)?;
+        let work = ctx.case_work()?;
         let target = remedy_target(&remedy_id, at, expected_version)?;
-        let model = remedies::complete(&work, target).await?;
+        let model = complete_remedy::complete(&work, target).await?;
         Ok(Case::new(model))
     }
 
@@ -162,9 +167,9 @@ impl PeopleMutation {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::RecordRemedy)?;
+        let work = ctx.case_work()?;
         let target = target(&case_id, at, expected_version)?;
-        let model = remedies::record_learning(&work, target, input.into()).await?;
+        let model = perform(&work, target, NewLearning::from(input)).await?;
         Ok(Case::new(model))
     }
 
@@ -178,9 +183,9 @@ impl PeopleMutation {
         at: Option<DateTime<Utc>>,
         expected_version: Option<i32>,
     ) -> Result<Case> {
-        let work = ctx.case_work(Action::DecideNotToInvestigate)?;
+        let work = ctx.case_work()?;
         let target = target(&case_id, at, expected_version)?;
-        let model = anonymous::decide_not_to_investigate(&work, target, reason).await?;
+        let model = perform(&work, target, NotInvestigated { reason }).await?;
         Ok(Case::new(model))
     }
 

@@ -6,7 +6,7 @@ use super::{
 };
 use crate::{
     auth::Action,
-    domain::{officers, persistent},
+    domain::people::{officers, persistent},
     graphql::{case::types_public::Officer, context::ContextExt, scalars::Date},
 };
 

@@ -7,7 +7,7 @@ use entity::{
 use sea_orm::EntityTrait;
 
 use crate::{
-    domain::{audience::Audience, persistent},
+    domain::{cases::audience::Audience, people::persistent},
     graphql::{
         case::types_public::{Customer, Officer},
         context::ContextExt,
@@ -193,7 +193,7 @@ impl Remedy {
     /// Still to be carried out (a compensation claim is never outstanding:
     /// it leaves the complaints process).
     async fn outstanding(&self) -> bool {
-        crate::domain::remedies::is_outstanding(&self.0)
+        crate::domain::cases::remedies::is_outstanding(&self.0)
     }
     /// Staff only.
     async fn recorded_by(&self, ctx: &Context<'_>) -> Option<&str> {

@@ -3,7 +3,7 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use super::types::PolicyProblem;
 use crate::{
     auth::Action,
-    domain::impact,
+    domain::policies::impact,
     error::AppError,
     graphql::{context::ContextExt, enums::DeadlineKind, scalars::Date},
 };

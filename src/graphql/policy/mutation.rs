@@ -3,7 +3,7 @@ use async_graphql::{Context, Object, Result};
 use super::types::{PolicyPreview, PolicyValidation, PolicyVersion};
 use crate::{
     auth::Action,
-    domain::{contact::NewContact, intake, policies},
+    domain::{intake, intake::contact::NewContact, policies},
     graphql::{case::LogContactInput, context::ContextExt},
 };
 

@@ -3,7 +3,7 @@ use async_graphql::{Context, Object, Result};
 use super::types::{CaseAwaitingPolicy, PolicyVersion};
 use crate::{
     auth::Action,
-    domain::{awaiting_policy, policies},
+    domain::{intake::awaiting_policy, policies},
     graphql::context::ContextExt,
 };
 

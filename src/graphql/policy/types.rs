@@ -25,8 +25,8 @@ pub struct CaseAwaitingPolicy {
     pub problem: Option<String>,
 }
 
-impl From<crate::domain::awaiting_policy::Waiting> for CaseAwaitingPolicy {
-    fn from(w: crate::domain::awaiting_policy::Waiting) -> Self {
+impl From<crate::domain::intake::awaiting_policy::Waiting> for CaseAwaitingPolicy {
+    fn from(w: crate::domain::intake::awaiting_policy::Waiting) -> Self {
         Self {
             id: async_graphql::ID(w.case.id.to_string()),
             reference: w.case.reference,
