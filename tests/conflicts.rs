@@ -91,7 +91,7 @@ async fn subscription_errors(app: &TestApp, token: &str, query: &str, variables:
     let mut ws = app
         .open_socket(json!({ "Authorization": format!("Bearer {token}") }))
         .await;
-    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": variables } });
+    let mut subscribe = Some(subscribe_message("1", query, variables));
     let mut sent = false;
     // One limit for the whole exchange: keep-alive pings must not extend it.
     let limit = tokio::time::Instant::now() + Duration::from_secs(10);
@@ -107,7 +107,7 @@ async fn subscription_errors(app: &TestApp, token: &str, query: &str, variables:
         let message: Value = serde_json::from_str(&text).unwrap();
         match message["type"].as_str().unwrap() {
             "connection_ack" if !sent => {
-                ws.send(Message::text(subscribe.to_string())).await.unwrap();
+                ws.send(subscribe.take().unwrap()).await.unwrap();
                 sent = true;
             }
             "error" => return message["payload"].clone(),

@@ -41,12 +41,9 @@ async fn subscribe(app: &TestApp, token: &str, query: &str, variables: Value) ->
         .open_socket(json!({ "Authorization": format!("Bearer {token}") }))
         .await;
     assert_eq!(next(&mut ws).await.unwrap()["type"], "connection_ack");
-    ws.send(Message::text(
-        json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": variables } })
-            .to_string(),
-    ))
-    .await
-    .unwrap();
+    ws.send(subscribe_message("1", query, variables))
+        .await
+        .unwrap();
     ws
 }
 

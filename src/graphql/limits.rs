@@ -135,6 +135,11 @@ impl Extension for RequestLimits {
         {
             return Err(refused(message));
         }
+        if let Some(refused) =
+            super::input_dates::refused_date(&ctx.schema_env.registry, &document, variables)
+        {
+            return Err(refused);
+        }
         Ok(document)
     }
 
