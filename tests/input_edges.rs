@@ -8,8 +8,8 @@ mod common;
 
 use common::*;
 use redress::domain::text::{
-    ADDRESS_MAX_CHARS, LINE_MAX_CHARS, NARRATIVE_MAX_CHARS, NOTE_MAX_CHARS, PHONE_MAX_CHARS,
-    STATEMENT_MAX_CHARS,
+    ADDRESS_MAX_CHARS, EMAIL_MAX_CHARS, LINE_MAX_CHARS, NARRATIVE_MAX_CHARS, NOTE_MAX_CHARS,
+    PHONE_MAX_CHARS, REFERENCE_MAX_CHARS, STATEMENT_MAX_CHARS,
 };
 use serde_json::{Value, json};
 
@@ -125,6 +125,67 @@ on_both_databases! {
         }
     }
 
+    async fn customer_officer_and_ombudsman_text_limits_hold_at_n_and_refuse_n_plus_one(app: TestApp) {
+        let manager = app.token("leeds", &["dcro", "customer_feedback_manager"], "mo");
+        let closed = app.answered_and_closed(&manager, "Closed").await["id"].as_str().unwrap().to_owned();
+        let customer_of = |case: &Value| case["customer"]["id"].as_str().unwrap().to_owned();
+        const CUSTOMER: &str = "query($id: ID!) { case(id: $id) { customer { id } } }";
+        let customer = customer_of(&app.graphql(Some(&manager), CUSTOMER, json!({ "id": closed })).await.data()["case"]);
+        const DESIGNATE: &str = "mutation($c: ID!, $i: DesignationInput!) { designatePersistentComplainant(customerId: $c, input: $i) { id } }";
+        // Restrictions make it the second level; without, a warning.
+        let designation = |behaviour: &str, restrictions: Value, change: Value| json!({ "c": "CUSTOMER", "i": {
+            "level": if restrictions.is_null() { "WARNING" } else { "RESTRICTED" },
+            "behaviour": behaviour, "requiredChange": change,
+            "changeBy": "2027-07-01", "letterDate": "2027-05-20", "restrictions": restrictions,
+        } });
+        let designated = app.graphql(Some(&manager), DESIGNATE, designation("Daily calls", json!(null), json!("Write once a week"))
+            .to_string().replace("CUSTOMER", &customer).parse::<Value>().unwrap()).await;
+        let designation_id = designated.data()["designatePersistentComplainant"]["id"].as_str().unwrap().to_owned();
+
+        // (document, variables with TEXT where the text goes, field, limit)
+        let table: [(&str, Value, &str, usize); 8] = [
+            (DESIGNATE, designation("TEXT", json!(null), json!("c")), "behaviour", NOTE_MAX_CHARS),
+            (DESIGNATE, designation("b", json!(null), json!("TEXT")), "requiredChange", NOTE_MAX_CHARS),
+            (DESIGNATE, designation("b", json!({ "singlePointOfContact": "TEXT", "writtenContactOnly": true }), json!("c")), "singlePointOfContact", LINE_MAX_CHARS),
+            ("mutation($d: ID!, $i: DesignationReviewInput!) { reviewPersistentDesignation(designationId: $d, input: $i) { id } }",
+                json!({ "d": "DESIGNATION", "i": { "outcome": "CONTINUE", "notes": "TEXT" } }), "notes", NOTE_MAX_CHARS),
+            ("mutation($c: ID!, $s: String!) { linkPortalAccount(customerId: $c, portalSubject: $s) { id } }",
+                json!({ "c": "CUSTOMER", "s": "TEXT" }), "portalSubject", LINE_MAX_CHARS),
+            ("mutation($i: OfficerInput!) { recordOfficer(input: $i) { id } }",
+                json!({ "i": { "subject": "TEXT" } }), "subject", LINE_MAX_CHARS),
+            ("mutation($i: OfficerInput!) { recordOfficer(input: $i) { id } }",
+                json!({ "i": { "subject": "someone", "displayName": "TEXT" } }), "displayName", LINE_MAX_CHARS),
+            ("mutation($id: ID!, $i: OmbudsmanEnquiryInput!) { recordOmbudsmanEnquiry(caseId: $id, input: $i) { version } }",
+                json!({ "id": "CASE", "i": { "reference": "TEXT" } }), "reference", REFERENCE_MAX_CHARS),
+        ];
+        for (document, vars, field, limit) in table {
+            let with = |n: usize| {
+                let text = vars.to_string()
+                    .replace("TEXT", &chars(n))
+                    .replace("CUSTOMER", &customer)
+                    .replace("DESIGNATION", &designation_id)
+                    .replace("CASE", &closed);
+                serde_json::from_str::<Value>(&text).unwrap()
+            };
+            let before = app.case("leeds", &closed).await["version"].clone();
+            refused(&app.graphql(Some(&manager), document, with(limit + 1)).await, field);
+            assert_eq!(app.case("leeds", &closed).await["version"], before, "{field} over its limit wrote nothing");
+            // At the limit the text is accepted; the call may still be
+            // refused for another reason, never for this field.
+            let at = app.graphql(Some(&manager), document, with(limit)).await;
+            if at.body.get("errors").is_some() {
+                assert_ne!(at.field(), Some(field), "{field} at {limit}: {}", at.body);
+            }
+        }
+
+        // An email address of exactly the limit, and one character more.
+        let domain = "@example.org";
+        let email = |n: usize| format!("{}{domain}", "a".repeat(n - domain.len()));
+        let at = log_with(&app, "customer.email", json!(email(EMAIL_MAX_CHARS))).await;
+        assert!(at.body.get("errors").is_none(), "{}", at.body);
+        refused(&log_with(&app, "customer.email", json!(email(EMAIL_MAX_CHARS + 1))).await, "customer.email");
+    }
+
     async fn dates_and_amounts_out_of_range_are_refused(app: TestApp) {
         let dcro = app.token("leeds", &["dcro"], "dee");
         let id = app.log_complaint("leeds", "Dates").await["id"].as_str().unwrap().to_owned();
@@ -212,5 +273,18 @@ on_both_databases! {
         let query = "mutation($id: ID!, $i: RecordRemedyInput!) { recordRemedy(caseId: $id, input: $i) { version } }";
         let right = app.graphql(Some(&dcro), query, json!({ "id": id, "i": input })).await;
         assert_eq!(right.data()["recordRemedy"]["version"], 2);
+    }
+}
+
+#[test]
+fn the_tests_send_only_documents_the_committed_schema_allows() {
+    assert_valid_document("query($id: ID!) { case(id: $id) { reference } }");
+    for invalid in [
+        "{ me { password } }",
+        "query($i: NoSuchInput!) { case(id: $i) { id } }",
+        "mutation($id: ID!, $d: Int) { recordRemedy(caseId: $id, input: { kind: APOLOGY, description: $d }) { version } }",
+    ] {
+        let checked = std::panic::catch_unwind(|| assert_valid_document(invalid));
+        assert!(checked.is_err(), "the validator let through {invalid}");
     }
 }
