@@ -98,7 +98,14 @@ on_both_databases! {
     async fn action_text_limits_hold_at_n_and_refuse_n_plus_one(app: TestApp) {
         let dcro = app.token("leeds", &["dcro"], "dee");
         // (action, arguments with TEXT where the text goes, field, limit)
-        let table: [(&str, Value, &str, usize); 8] = [
+        let table: [(&str, Value, &str, usize); 15] = [
+            ("withdrawCase", json!({ "reason": "TEXT" }), "reason", NOTE_MAX_CHARS),
+            ("closeCase", json!({ "note": "TEXT" }), "note", NOTE_MAX_CHARS),
+            ("closeCase", json!({ "outstandingReason": "TEXT" }), "outstandingReason", NOTE_MAX_CHARS),
+            ("convertCase", json!({ "input": { "to": "SERVICE_REQUEST", "reason": "TEXT", "customerAgreed": true } }), "reason", NOTE_MAX_CHARS),
+            ("requestEscalation", json!({ "input": { "reasons": "r", "desiredOutcome": "TEXT", "discretion": true } }), "desiredOutcome", STATEMENT_MAX_CHARS),
+            ("completeRequirement", json!({ "key": "k", "note": "TEXT" }), "note", NOTE_MAX_CHARS),
+            ("decideNotToInvestigate", json!({ "reason": "TEXT" }), "reason", NOTE_MAX_CHARS),
             ("markOutOfScope", json!({ "input": { "reason": "TEXT", "signpost": "s" } }), "reason", NOTE_MAX_CHARS),
             ("markOutOfScope", json!({ "input": { "reason": "r", "signpost": "TEXT" } }), "signpost", NOTE_MAX_CHARS),
             ("recordHoldingResponse", json!({ "input": { "reason": "TEXT", "expectedBy": "2027-06-30" } }), "reason", NOTE_MAX_CHARS),
