@@ -246,6 +246,9 @@ on_both_databases! {
         }
         let written = "{ cases(filter: { receivedTo: \"2201-01-01T00:00:00Z\" }) { totalCount } }";
         refused(&app.graphql(Some(&dcro), written, json!({})).await, "filter.receivedTo");
+        // And a query's own date argument.
+        let due = "query($on: Date) { designationsDueForReview(on: $on) { id } }";
+        refused(&app.graphql(Some(&dcro), due, json!({ "on": "2201-01-01" })).await, "on");
         let widest = json!({ "f": { "receivedFrom": "1900-01-01T00:00:00Z", "receivedTo": "2200-12-31T23:59:59Z" } });
         let all = app.graphql(Some(&dcro), FILTERED, widest).await;
         assert_eq!(all.data()["cases"]["totalCount"], 1);
