@@ -24,6 +24,17 @@ pub fn refused_date(
     variables: &Variables,
 ) -> Option<ServerError> {
     find_argument(registry, doc, |argument| {
+        // Other scalars and enums hold no date: leave their values, however
+        // large, uncopied.
+        let concrete = MetaTypeName::concrete_typename(argument.ty);
+        let may_hold_one = matches!(concrete, "Date" | "DateTime")
+            || matches!(
+                registry.types.get(concrete),
+                Some(MetaType::InputObject { .. })
+            );
+        if !may_hold_one {
+            return None;
+        }
         let value = argument
             .value
             .node
