@@ -109,4 +109,22 @@ mod tests {
         running.sent(r#"{"type":"complete","id":"3"}"#);
         assert_eq!(running.admit(&subscribe(MAX_SUBSCRIPTIONS), protocol), None);
     }
+
+    #[test]
+    fn the_older_protocol_gets_its_own_error_shape() {
+        let mut running = Running::default();
+        let protocol = WebSocketProtocols::SubscriptionsTransportWS;
+        let start = |id: usize| {
+            json!({ "type": "start", "id": id.to_string(), "payload": { "query": "{ me { subject } }" } })
+                .to_string()
+                .into_bytes()
+        };
+        for id in 0..MAX_SUBSCRIPTIONS {
+            assert_eq!(running.admit(&start(id), protocol), None);
+        }
+        let refusal = running.admit(&start(MAX_SUBSCRIPTIONS), protocol).unwrap();
+        let refusal: serde_json::Value = serde_json::from_str(&refusal).unwrap();
+        assert_eq!(refusal["type"], "error");
+        assert_eq!(refusal["payload"]["extensions"]["limit"], MAX_SUBSCRIPTIONS);
+    }
 }
