@@ -1,6 +1,7 @@
 //! How much one request may ask of the server: bracket nesting of the
 //! query text, selection depth, complexity (shared by every operation of a
-//! batch) and the number of operations in a batch.
+//! batch) and the number of operations in a batch. The parsed document's
+//! variable types and dates are checked here too, before validation.
 
 use std::sync::{
     Arc,
