@@ -125,8 +125,9 @@ async fn subscribe(app: &TestApp, token: &str, id: Option<&str>) -> Ws {
         .open_socket(json!({ "Authorization": format!("Bearer {token}") }))
         .await;
     assert_eq!(next(&mut ws).await["type"], "connection_ack");
-    let start = json!({ "id": "1", "type": "subscribe", "payload": { "query": UPDATES, "variables": { "id": id } } });
-    ws.send(Message::text(start.to_string())).await.unwrap();
+    ws.send(subscribe_message("1", UPDATES, json!({ "id": id })))
+        .await
+        .unwrap();
     ws
 }
 

@@ -20,6 +20,7 @@ const DESIGNATE: &str = "mutation($c: ID!, $i: DesignationInput!) { designatePer
 const REVIEW: &str = "mutation($d: ID!, $i: DesignationReviewInput!) { reviewPersistentDesignation(designationId: $d, input: $i) { id } }";
 const DESIGNATIONS: &str = "query($c: ID!) { persistentDesignations(customerId: $c) { id level active reviewBy reviews { outcome } } }";
 const CUSTOMER: &str = "query($id: ID!) { case(id: $id) { customer { id } remedies { id kind approvedBy completedAt } } }";
+const LINK: &str = "mutation($c: ID!, $s: String!) { linkPortalAccount(customerId: $c, portalSubject: $s) { id } }";
 const POLICY: &str = "{ policy { active { version } history { version active } } }";
 
 /// Every action's smallest arguments, with `extra` added.
@@ -91,7 +92,7 @@ async fn subscription_errors(app: &TestApp, token: &str, query: &str, variables:
     let mut ws = app
         .open_socket(json!({ "Authorization": format!("Bearer {token}") }))
         .await;
-    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": variables } });
+    let mut subscribe = Some(subscribe_message("1", query, variables));
     let mut sent = false;
     // One limit for the whole exchange: keep-alive pings must not extend it.
     let limit = tokio::time::Instant::now() + Duration::from_secs(10);
@@ -107,7 +108,7 @@ async fn subscription_errors(app: &TestApp, token: &str, query: &str, variables:
         let message: Value = serde_json::from_str(&text).unwrap();
         match message["type"].as_str().unwrap() {
             "connection_ack" if !sent => {
-                ws.send(Message::text(subscribe.to_string())).await.unwrap();
+                ws.send(subscribe.take().unwrap()).await.unwrap();
                 sent = true;
             }
             "error" => return message["payload"].clone(),
@@ -200,6 +201,8 @@ on_both_databases! {
                    "changeBy": "2027-02-15", "letterDate": "2027-01-15" },
         })).await;
         assert_eq!(refused.code(), "NOT_FOUND", "{}", refused.body);
+        let refused = app.graphql(Some(&other), LINK, json!({ "c": customer, "s": "their-portal-account" })).await;
+        assert_eq!(refused.code(), "NOT_FOUND", "{}", refused.body);
         // Reading another council's customer finds nothing of theirs.
         let read = app.graphql(Some(&other), DESIGNATIONS, json!({ "c": customer })).await;
         assert_eq!(read.data()["persistentDesignations"], json!([]));
@@ -231,6 +234,7 @@ on_both_databases! {
                 json!({ "s": source, "c": complaint_input("Preview") })),
             ("publishPolicy", "mutation($s: String!) { publishPolicy(source: $s, note: \"n\") { version } }", json!({ "s": source })),
             ("rollbackPolicy", "mutation { rollbackPolicy(version: 1) { version } }", json!({})),
+            ("policyImpact", "query($s: String!) { policyImpact(source: $s) { ok } }", json!({ "s": source })),
         ];
         let roles = ["customer", "frontline", "investigating_officer", "dcro", CFM, "councillor"];
         for role in roles {

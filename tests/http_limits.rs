@@ -56,23 +56,23 @@ async fn malformed_requests_get_typed_errors() {
     assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
 
     let syntax = app
-        .graphql(Some(&token), "{ me { subject ", json!({}))
+        .graphql_unvalidated(Some(&token), "{ me { subject ", json!({}))
         .await;
     assert_eq!(syntax.code(), "BAD_USER_INPUT");
     let unknown_field = app
-        .graphql(Some(&token), "{ me { password } }", json!({}))
+        .graphql_unvalidated(Some(&token), "{ me { password } }", json!({}))
         .await;
     assert_eq!(unknown_field.code(), "BAD_USER_INPUT");
 
-    // Nest `cases` far past the depth limit through the connection shape.
-    let mut deep = String::from("subject");
+    // Introspection nests as deep as asked: far past the depth limit.
+    let mut deep = String::from("name");
     for _ in 0..12 {
-        deep = format!("edges {{ node {{ {deep} }} }}");
+        deep = format!("ofType {{ {deep} }}");
     }
     let too_deep = app
         .graphql(
             Some(&token),
-            &format!("{{ cases {{ {deep} }} }}"),
+            &format!("{{ __schema {{ types {{ fields {{ type {{ {deep} }} }} }} }} }}"),
             json!({}),
         )
         .await;

@@ -8,8 +8,8 @@ mod common;
 
 use common::*;
 use redress::domain::text::{
-    ADDRESS_MAX_CHARS, LINE_MAX_CHARS, NARRATIVE_MAX_CHARS, NOTE_MAX_CHARS, PHONE_MAX_CHARS,
-    STATEMENT_MAX_CHARS,
+    ADDRESS_MAX_CHARS, EMAIL_MAX_CHARS, LINE_MAX_CHARS, NARRATIVE_MAX_CHARS, NOTE_MAX_CHARS,
+    PHONE_MAX_CHARS, REFERENCE_MAX_CHARS, STATEMENT_MAX_CHARS,
 };
 use serde_json::{Value, json};
 
@@ -98,7 +98,14 @@ on_both_databases! {
     async fn action_text_limits_hold_at_n_and_refuse_n_plus_one(app: TestApp) {
         let dcro = app.token("leeds", &["dcro"], "dee");
         // (action, arguments with TEXT where the text goes, field, limit)
-        let table: [(&str, Value, &str, usize); 8] = [
+        let table: [(&str, Value, &str, usize); 15] = [
+            ("withdrawCase", json!({ "reason": "TEXT" }), "reason", NOTE_MAX_CHARS),
+            ("closeCase", json!({ "note": "TEXT" }), "note", NOTE_MAX_CHARS),
+            ("closeCase", json!({ "outstandingReason": "TEXT" }), "outstandingReason", NOTE_MAX_CHARS),
+            ("convertCase", json!({ "input": { "to": "SERVICE_REQUEST", "reason": "TEXT", "customerAgreed": true } }), "reason", NOTE_MAX_CHARS),
+            ("requestEscalation", json!({ "input": { "reasons": "r", "desiredOutcome": "TEXT", "discretion": true } }), "desiredOutcome", STATEMENT_MAX_CHARS),
+            ("completeRequirement", json!({ "key": "k", "note": "TEXT" }), "note", NOTE_MAX_CHARS),
+            ("decideNotToInvestigate", json!({ "reason": "TEXT" }), "reason", NOTE_MAX_CHARS),
             ("markOutOfScope", json!({ "input": { "reason": "TEXT", "signpost": "s" } }), "reason", NOTE_MAX_CHARS),
             ("markOutOfScope", json!({ "input": { "reason": "r", "signpost": "TEXT" } }), "signpost", NOTE_MAX_CHARS),
             ("recordHoldingResponse", json!({ "input": { "reason": "TEXT", "expectedBy": "2027-06-30" } }), "reason", NOTE_MAX_CHARS),
@@ -125,12 +132,73 @@ on_both_databases! {
         }
     }
 
+    async fn customer_officer_and_ombudsman_text_limits_hold_at_n_and_refuse_n_plus_one(app: TestApp) {
+        let manager = app.token("leeds", &["dcro", "customer_feedback_manager"], "mo");
+        let closed = app.answered_and_closed(&manager, "Closed").await["id"].as_str().unwrap().to_owned();
+        let customer_of = |case: &Value| case["customer"]["id"].as_str().unwrap().to_owned();
+        const CUSTOMER: &str = "query($id: ID!) { case(id: $id) { customer { id } } }";
+        let customer = customer_of(&app.graphql(Some(&manager), CUSTOMER, json!({ "id": closed })).await.data()["case"]);
+        const DESIGNATE: &str = "mutation($c: ID!, $i: DesignationInput!) { designatePersistentComplainant(customerId: $c, input: $i) { id } }";
+        // Restrictions make it the second level; without, a warning.
+        let designation = |behaviour: &str, restrictions: Value, change: Value| json!({ "c": "CUSTOMER", "i": {
+            "level": if restrictions.is_null() { "WARNING" } else { "RESTRICTED" },
+            "behaviour": behaviour, "requiredChange": change,
+            "changeBy": "2027-07-01", "letterDate": "2027-05-20", "restrictions": restrictions,
+        } });
+        let designated = app.graphql(Some(&manager), DESIGNATE, designation("Daily calls", json!(null), json!("Write once a week"))
+            .to_string().replace("CUSTOMER", &customer).parse::<Value>().unwrap()).await;
+        let designation_id = designated.data()["designatePersistentComplainant"]["id"].as_str().unwrap().to_owned();
+
+        // (document, variables with TEXT where the text goes, field, limit)
+        let table: [(&str, Value, &str, usize); 8] = [
+            (DESIGNATE, designation("TEXT", json!(null), json!("c")), "behaviour", NOTE_MAX_CHARS),
+            (DESIGNATE, designation("b", json!(null), json!("TEXT")), "requiredChange", NOTE_MAX_CHARS),
+            (DESIGNATE, designation("b", json!({ "singlePointOfContact": "TEXT", "writtenContactOnly": true }), json!("c")), "singlePointOfContact", LINE_MAX_CHARS),
+            ("mutation($d: ID!, $i: DesignationReviewInput!) { reviewPersistentDesignation(designationId: $d, input: $i) { id } }",
+                json!({ "d": "DESIGNATION", "i": { "outcome": "CONTINUE", "notes": "TEXT" } }), "notes", NOTE_MAX_CHARS),
+            ("mutation($c: ID!, $s: String!) { linkPortalAccount(customerId: $c, portalSubject: $s) { id } }",
+                json!({ "c": "CUSTOMER", "s": "TEXT" }), "portalSubject", LINE_MAX_CHARS),
+            ("mutation($i: OfficerInput!) { recordOfficer(input: $i) { id } }",
+                json!({ "i": { "subject": "TEXT" } }), "subject", LINE_MAX_CHARS),
+            ("mutation($i: OfficerInput!) { recordOfficer(input: $i) { id } }",
+                json!({ "i": { "subject": "someone", "displayName": "TEXT" } }), "displayName", LINE_MAX_CHARS),
+            ("mutation($id: ID!, $i: OmbudsmanEnquiryInput!) { recordOmbudsmanEnquiry(caseId: $id, input: $i) { version } }",
+                json!({ "id": "CASE", "i": { "reference": "TEXT" } }), "reference", REFERENCE_MAX_CHARS),
+        ];
+        for (document, vars, field, limit) in table {
+            let with = |n: usize| {
+                let text = vars.to_string()
+                    .replace("TEXT", &chars(n))
+                    .replace("CUSTOMER", &customer)
+                    .replace("DESIGNATION", &designation_id)
+                    .replace("CASE", &closed);
+                serde_json::from_str::<Value>(&text).unwrap()
+            };
+            let before = app.case("leeds", &closed).await["version"].clone();
+            refused(&app.graphql(Some(&manager), document, with(limit + 1)).await, field);
+            assert_eq!(app.case("leeds", &closed).await["version"], before, "{field} over its limit wrote nothing");
+            // At the limit the text is accepted; the call may still be
+            // refused for another reason, never for this field.
+            let at = app.graphql(Some(&manager), document, with(limit)).await;
+            if at.body.get("errors").is_some() {
+                assert_ne!(at.field(), Some(field), "{field} at {limit}: {}", at.body);
+            }
+        }
+
+        // An email address of exactly the limit, and one character more.
+        let domain = "@example.org";
+        let email = |n: usize| format!("{}{domain}", "a".repeat(n - domain.len()));
+        let at = log_with(&app, "customer.email", json!(email(EMAIL_MAX_CHARS))).await;
+        assert!(at.body.get("errors").is_none(), "{}", at.body);
+        refused(&log_with(&app, "customer.email", json!(email(EMAIL_MAX_CHARS + 1))).await, "customer.email");
+    }
+
     async fn dates_and_amounts_out_of_range_are_refused(app: TestApp) {
         let dcro = app.token("leeds", &["dcro"], "dee");
         let id = app.log_complaint("leeds", "Dates").await["id"].as_str().unwrap().to_owned();
         for far in ["2201-01-01", "1899-12-31", "+262142-01-01"] {
             let extended = app.act(&dcro, "extendDeadline", &id, json!({ "input": { "newDue": far, "reason": "r" } })).await;
-            assert_eq!(extended.code(), "BAD_USER_INPUT", "{far}: {}", extended.body);
+            refused(&extended, "newDue");
             assert!(extended.message().contains("Date"), "{far}: {}", extended.body);
         }
         let late = app.act(&dcro, "recordRemedy", &id, json!({ "input": { "kind": "APOLOGY", "description": "d" }, "at": "2201-01-01T00:00:00Z" })).await;
@@ -144,6 +212,46 @@ on_both_databases! {
         assert_eq!(app.case("leeds", &id).await["version"], 1);
         let most = app.acted(&dcro, "recordRemedy", &id, goodwill(json!(100_000_000))).await;
         assert_eq!(most["version"], 2);
+    }
+
+    async fn every_date_and_instant_is_refused_under_its_own_name(app: TestApp) {
+        let dcro = app.token("leeds", &["dcro"], "dee");
+        let id = app.log_complaint("leeds", "Dated").await["id"].as_str().unwrap().to_owned();
+        // A date in an action's input, in a variable and written in the document.
+        let far = app.act(&dcro, "extendDeadline", &id, json!({ "input": { "newDue": "2201-01-01", "reason": "r" } })).await;
+        refused(&far, "newDue");
+        let written = "mutation($id: ID!) { extendDeadline(caseId: $id, input: { newDue: \"1899-12-31\", reason: \"r\" }) { version } }";
+        refused(&app.graphql(Some(&dcro), written, json!({ "id": id })).await, "newDue");
+        let malformed = app.act(&dcro, "recordHoldingResponse", &id, json!({ "input": { "reason": "r", "expectedBy": "30/06/2027" } })).await;
+        refused(&malformed, "expectedBy");
+        // An instant argument, and the dates of a contact.
+        refused(&app.act(&dcro, "acknowledgeCase", &id, json!({ "at": "1899-12-31T23:59:59Z" })).await, "at");
+        refused(&log_with(&app, "receivedAt", json!("1800-01-01T00:00:00Z")).await, "receivedAt");
+        refused(&log_with(&app, "receivedAt", json!("yesterday")).await, "receivedAt");
+        refused(&log_with(&app, "issueDate", json!("2201-01-01")).await, "issueDate");
+        assert_eq!(app.case("leeds", &id).await["version"], 1, "nothing was written");
+        assert_eq!(app.case_count("leeds").await, 1);
+
+        // The list's filter, bounded to the same years.
+        const FILTERED: &str = "query($f: CaseFilter) { cases(filter: $f) { totalCount } }";
+        for (field, value) in [
+            ("receivedFrom", "2201-01-01T00:00:00Z"),
+            ("receivedTo", "1899-12-31T23:59:59Z"),
+            ("receivedFrom", "+100000-01-01T00:00:00Z"),
+            ("receivedTo", "not a time"),
+        ] {
+            let answer = app.graphql(Some(&dcro), FILTERED, json!({ "f": { (field): value } })).await;
+            refused(&answer, &format!("filter.{field}"));
+            assert!(answer.body["data"].is_null(), "{}", answer.body);
+        }
+        let written = "{ cases(filter: { receivedTo: \"2201-01-01T00:00:00Z\" }) { totalCount } }";
+        refused(&app.graphql(Some(&dcro), written, json!({})).await, "filter.receivedTo");
+        // And a query's own date argument.
+        let due = "query($on: Date) { designationsDueForReview(on: $on) { id } }";
+        refused(&app.graphql(Some(&dcro), due, json!({ "on": "2201-01-01" })).await, "on");
+        let widest = json!({ "f": { "receivedFrom": "1900-01-01T00:00:00Z", "receivedTo": "2200-12-31T23:59:59Z" } });
+        let all = app.graphql(Some(&dcro), FILTERED, widest).await;
+        assert_eq!(all.data()["cases"]["totalCount"], 1);
     }
 
     async fn id_arguments_are_reported_under_their_own_name(app: TestApp) {
@@ -164,16 +272,29 @@ on_both_databases! {
         // argument, and the wrong scalar.
         for declared in ["RemedyInput!", "NoSuchInput!", "RecordRemedyInput", "String!"] {
             let query = format!("mutation($id: ID!, $i: {declared}) {{ recordRemedy(caseId: $id, input: $i) {{ version }} }}");
-            let wrong = app.graphql(Some(&dcro), &query, json!({ "id": id, "i": input })).await;
+            let wrong = app.graphql_unvalidated(Some(&dcro), &query, json!({ "id": id, "i": input })).await;
             assert_eq!(wrong.code(), "BAD_USER_INPUT", "{declared}: {}", wrong.body);
         }
         // Inside an input object literal too.
         let nested = "mutation($id: ID!, $d: Int) { recordRemedy(caseId: $id, input: { kind: APOLOGY, description: $d }) { version } }";
-        let wrong = app.graphql(Some(&dcro), nested, json!({ "id": id, "d": 5 })).await;
+        let wrong = app.graphql_unvalidated(Some(&dcro), nested, json!({ "id": id, "d": 5 })).await;
         assert_eq!(wrong.code(), "BAD_USER_INPUT", "{}", wrong.body);
         assert_eq!(app.case("leeds", &id).await["version"], 1);
         let query = "mutation($id: ID!, $i: RecordRemedyInput!) { recordRemedy(caseId: $id, input: $i) { version } }";
         let right = app.graphql(Some(&dcro), query, json!({ "id": id, "i": input })).await;
         assert_eq!(right.data()["recordRemedy"]["version"], 2);
+    }
+}
+
+#[test]
+fn the_tests_send_only_documents_the_committed_schema_allows() {
+    assert_valid_document("query($id: ID!) { case(id: $id) { reference } }");
+    for invalid in [
+        "{ me { password } }",
+        "query($i: NoSuchInput!) { case(id: $i) { id } }",
+        "mutation($id: ID!, $d: Int) { recordRemedy(caseId: $id, input: { kind: APOLOGY, description: $d }) { version } }",
+    ] {
+        let checked = std::panic::catch_unwind(|| assert_valid_document(invalid));
+        assert!(checked.is_err(), "the validator let through {invalid}");
     }
 }

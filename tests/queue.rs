@@ -131,6 +131,44 @@ on_both_databases! {
         assert_eq!((bad.code(), bad.field()), ("BAD_USER_INPUT", Some("dueWithinDays")));
     }
 
+    async fn a_case_leaves_the_stage_one_investigators_queue_when_its_reviewer_is_appointed(app: TestApp) {
+        const WHOLE_YEAR: &str = "{ myQueue(dueWithinDays: 366) { reference stage } }";
+        let cfm = app.token("leeds", &["customer_feedback_manager"], "cfm");
+        app.record_officer("leeds", "ivy").await;
+        app.record_officer("leeds", "rita").await;
+        let queue_of = |subject: &'static str| {
+            let token = app.token("leeds", &["investigating_officer"], subject);
+            let app = &app;
+            async move { references(app.graphql(Some(&token), WHOLE_YEAR, json!({})).await.data()) }
+        };
+        let mut cases = Vec::new();
+        for subject in ["Escalated", "Still at stage 1"] {
+            let case = app.logged("leeds", complaint_input(subject)).await;
+            let id = case["id"].as_str().unwrap().to_owned();
+            app.acted(&cfm, "assignInvestigator", &id, json!({ "officer": "ivy" })).await;
+            app.acted(&cfm, "acknowledgeCase", &id, json!({})).await;
+            cases.push((id, case["reference"].as_str().unwrap().to_owned()));
+        }
+        let [(escalated, escalated_ref), (_, stays_ref)] = &cases[..] else { unreachable!() };
+        app.acted(&cfm, "respondToCase", escalated, json!({ "input": { "outcome": "NOT_UPHELD", "summary": "Collected as scheduled" } })).await;
+        let at_stage_2 = app.acted(&cfm, "requestEscalation", escalated, json!({ "input": { "reasons": "Still missed", "desiredOutcome": "Collection", "discretion": true } })).await;
+        assert_eq!(at_stage_2["stage"], "STAGE_2", "{at_stage_2}");
+
+        // Escalated but with nobody yet to review it, it is still Ivy's.
+        let mut both = queue_of("ivy").await;
+        both.sort();
+        let mut expected = vec![escalated_ref.clone(), stays_ref.clone()];
+        expected.sort();
+        assert_eq!(both, expected);
+
+        app.acted(&cfm, "appointStage2Reviewer", escalated, json!({ "officer": "rita" })).await;
+        assert_eq!(queue_of("ivy").await, [stays_ref.as_str()], "the review is not the investigator's work");
+        assert_eq!(queue_of("rita").await, [escalated_ref.as_str()]);
+        // Still assigned to Ivy, who may still read it.
+        let case = app.case("leeds", escalated).await;
+        assert_eq!(case["assignee"]["subject"], "ivy");
+    }
+
     async fn the_queue_reads_one_range_of_its_index(app: TestApp) {
         let council = app.state.councils.by_slug("leeds").unwrap().id;
         let ivy = app.record_officer("leeds", "ivy").await;

@@ -41,12 +41,9 @@ async fn subscribe(app: &TestApp, token: &str, query: &str, variables: Value) ->
         .open_socket(json!({ "Authorization": format!("Bearer {token}") }))
         .await;
     assert_eq!(next(&mut ws).await.unwrap()["type"], "connection_ack");
-    ws.send(Message::text(
-        json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": variables } })
-            .to_string(),
-    ))
-    .await
-    .unwrap();
+    ws.send(subscribe_message("1", query, variables))
+        .await
+        .unwrap();
     ws
 }
 
@@ -162,6 +159,49 @@ on_both_databases! {
         let logged_next = item(&mut all, "caseUpdates").await;
         assert_eq!(logged_next["reference"], later_ref.as_str());
         assert_eq!((logged_next["eventKind"].as_str(), logged_next["seq"].as_i64()), (Some("CONTACT_LOGGED"), Some(1)));
+    }
+
+    async fn one_connection_runs_at_most_its_limit_of_subscriptions(app: TestApp) {
+        use redress::http::MAX_SUBSCRIPTIONS;
+        let token = app.token("leeds", &["dcro"], "d");
+        let mut ws = app
+            .open_socket(json!({ "Authorization": format!("Bearer {token}") }))
+            .await;
+        assert_eq!(next(&mut ws).await.unwrap()["type"], "connection_ack");
+        for id in 1..=MAX_SUBSCRIPTIONS {
+            ws.send(subscribe_message(&id.to_string(), UPDATES, json!({}))).await.unwrap();
+        }
+        listening(&app, MAX_SUBSCRIPTIONS).await;
+
+        // One more is refused by the protocol's error message for its id.
+        let over = (MAX_SUBSCRIPTIONS + 1).to_string();
+        ws.send(subscribe_message(&over, UPDATES, json!({}))).await.unwrap();
+        let refused = next(&mut ws).await.expect("the connection stays open");
+        assert_eq!((refused["type"].as_str(), refused["id"].as_str()), (Some("error"), Some(over.as_str())), "{refused}");
+        let error = &refused["payload"][0];
+        assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{refused}");
+        assert_eq!(error["extensions"]["limit"], MAX_SUBSCRIPTIONS, "{refused}");
+        assert!(error["message"].as_str().unwrap().contains(&format!("at most {MAX_SUBSCRIPTIONS}")), "{refused}");
+
+        // Completing one makes room for another.
+        ws.send(Message::text(json!({ "id": "1", "type": "complete" }).to_string())).await.unwrap();
+        let completed = next(&mut ws).await.unwrap();
+        assert_eq!((completed["type"].as_str(), completed["id"].as_str()), (Some("complete"), Some("1")), "{completed}");
+        ws.send(subscribe_message(&over, UPDATES, json!({}))).await.unwrap();
+        listening(&app, MAX_SUBSCRIPTIONS).await;
+
+        // Every running subscription, the new one included, hears of a change.
+        let staff = app.token("leeds", &["frontline"], "fo");
+        let (_, reference) = logged(&app, "leeds", &staff, complaint_input("Heard by all")).await;
+        let mut heard: Vec<usize> = Vec::new();
+        for _ in 0..MAX_SUBSCRIPTIONS {
+            let message = next(&mut ws).await.expect("the connection stays open");
+            assert_eq!(message["type"], "next", "{message}");
+            assert_eq!(message["payload"]["data"]["caseUpdates"]["reference"], reference.as_str());
+            heard.push(message["id"].as_str().unwrap().parse().unwrap());
+        }
+        heard.sort();
+        assert_eq!(heard, (2..=MAX_SUBSCRIPTIONS + 1).collect::<Vec<_>>());
     }
 
     async fn a_persistent_complainant_decision_reaches_the_customers_open_cases(app: TestApp) {

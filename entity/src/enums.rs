@@ -81,6 +81,13 @@ pub enum Stage {
     Ombudsman,
 }
 
+impl Stage {
+    /// The stages answered by an impartial reviewer, not the investigator.
+    pub fn review_values() -> [Stage; 2] {
+        [Self::Stage2, Self::Stage3]
+    }
+}
+
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
 )]

@@ -13,6 +13,16 @@ use crate::{domain::actions::pipeline::Target, error::AppError};
 pub const EARLIEST_YEAR: i32 = 1900;
 pub const LATEST_YEAR: i32 = 2200;
 
+/// Whether a date or instant falls in a year the service accepts.
+pub fn year_accepted(year: i32) -> bool {
+    (EARLIEST_YEAR..=LATEST_YEAR).contains(&year)
+}
+
+/// Why `field`, at `at`, is refused for its year.
+pub fn outside_years(field: &str, at: impl std::fmt::Display) -> String {
+    format!("{field} {at} is outside the years {EARLIEST_YEAR} to {LATEST_YEAR}")
+}
+
 /// An id argument, reported under the argument's own name when it is not one.
 pub fn parse_id(id: &ID, field: &'static str) -> Result<Uuid, AppError> {
     Uuid::parse_str(id)
@@ -25,11 +35,8 @@ pub fn instant(
     at: Option<DateTime<Utc>>,
 ) -> Result<Option<DateTime<Utc>>, AppError> {
     match at {
-        Some(at) if !(EARLIEST_YEAR..=LATEST_YEAR).contains(&at.year()) => {
-            Err(AppError::bad_input(
-                field,
-                format!("{field} {at} is outside the years {EARLIEST_YEAR} to {LATEST_YEAR}"),
-            ))
+        Some(at) if !year_accepted(at.year()) => {
+            Err(AppError::bad_input(field, outside_years(field, at)))
         }
         at => Ok(at),
     }

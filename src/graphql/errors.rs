@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use async_graphql::{
-    ErrorExtensionValues, Response, ServerError, Value,
+    ErrorExtensionValues, Pos, Response, ServerError, Value,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest, NextSubscribe},
 };
 use futures_util::stream::{BoxStream, StreamExt};
@@ -40,6 +40,18 @@ impl Extension for ErrorCodes {
             })
             .boxed()
     }
+}
+
+/// The client's input refused before any resolver runs, naming the field
+/// as a resolver's refusal does.
+pub fn bad_input_at(field: String, message: String, pos: Pos) -> ServerError {
+    let mut error = ServerError::new(message, Some(pos));
+    let ext = error
+        .extensions
+        .get_or_insert_with(ErrorExtensionValues::default);
+    ext.set("code", "BAD_USER_INPUT");
+    ext.set("field", field);
+    error
 }
 
 /// Our own errors carry their code. Everything else async-graphql raises

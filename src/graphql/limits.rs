@@ -1,7 +1,8 @@
 //! How much one request may ask of the server: bracket nesting of the
 //! query text, selection depth, complexity (shared by every operation of a
 //! batch), the changes one document makes and the number of operations in
-//! a batch.
+//! a batch. The parsed document's variable types and dates are checked here
+//! too, before validation.
 
 use std::sync::{
     Arc,
@@ -145,6 +146,11 @@ impl Extension for RequestLimits {
             super::variable_types::misplaced_variable(&ctx.schema_env.registry, &document)
         {
             return Err(refused(message));
+        }
+        if let Some(refused) =
+            super::input_dates::refused_date(&ctx.schema_env.registry, &document, variables)
+        {
+            return Err(refused);
         }
         Ok(document)
     }

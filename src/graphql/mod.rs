@@ -3,8 +3,10 @@
 mod args;
 pub mod case;
 pub mod context;
+mod document;
 pub mod enums;
 mod errors;
+mod input_dates;
 pub mod limits;
 pub mod live;
 mod me;

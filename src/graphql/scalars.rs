@@ -1,7 +1,7 @@
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
 use chrono::{Datelike, NaiveDate};
 
-pub use super::args::{EARLIEST_YEAR, LATEST_YEAR, parse_id};
+pub use super::args::{EARLIEST_YEAR, LATEST_YEAR, parse_id, year_accepted};
 
 /// A calendar date in the council's local calendar, `YYYY-MM-DD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -15,7 +15,7 @@ impl ScalarType for Date {
                 let date = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
                     InputValueError::custom(format!("`{s}` is not a date in the form YYYY-MM-DD"))
                 })?;
-                if !(EARLIEST_YEAR..=LATEST_YEAR).contains(&date.year()) {
+                if !year_accepted(date.year()) {
                     return Err(InputValueError::custom(format!(
                         "`{s}` is outside the years {EARLIEST_YEAR} to {LATEST_YEAR}"
                     )));

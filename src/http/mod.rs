@@ -5,8 +5,10 @@ mod graphql;
 
 pub use graphql::BodyLimit;
 mod health;
+mod subscription_cap;
 mod subscriptions;
 
+pub use subscription_cap::MAX_SUBSCRIPTIONS;
 pub use subscriptions::SocketLimits;
 
 use actix_web::{guard, web};

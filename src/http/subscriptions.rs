@@ -9,6 +9,7 @@
 //! A socket that has not signed in within the configured time is closed
 //! with 4408, and a signed-in socket is closed with 4401 when its token
 //! expires. A message larger than the request body limit closes it too.
+//! One connection runs at most `MAX_SUBSCRIPTIONS` operations at once.
 
 use std::{
     str::FromStr,
@@ -29,6 +30,7 @@ use tokio::{
     time::Instant,
 };
 
+use super::subscription_cap::Running;
 use crate::{auth, graphql::AppSchema, state::AppState};
 
 /// A client that answers nothing, not even our pings, for this long is gone.
@@ -95,6 +97,7 @@ async fn serve(
     mut messages: actix_ws::AggregatedMessageStream,
     limits: SocketLimits,
 ) {
+    let mut running = Running::default();
     let (expiry_tx, mut expiry_rx) = oneshot::channel::<u64>();
     let (to_graphql, from_client) = mpsc::unbounded_channel::<Vec<u8>>();
     let incoming = futures_util::stream::unfold(from_client, |mut rx| async move {
@@ -139,19 +142,16 @@ async fn serve(
             }
             message = messages.recv() => {
                 last_heard = Instant::now();
-                match message {
-                    Some(Ok(AggregatedMessage::Text(text))) => {
-                        let _ = to_graphql.send(text.into_bytes().to_vec());
-                    }
-                    Some(Ok(AggregatedMessage::Binary(bytes))) => {
-                        let _ = to_graphql.send(bytes.to_vec());
-                    }
+                let bytes = match message {
+                    Some(Ok(AggregatedMessage::Text(text))) => text.into_bytes().to_vec(),
+                    Some(Ok(AggregatedMessage::Binary(bytes))) => bytes.to_vec(),
                     Some(Ok(AggregatedMessage::Ping(bytes))) => {
                         if session.pong(&bytes).await.is_err() {
                             return;
                         }
+                        continue;
                     }
-                    Some(Ok(AggregatedMessage::Pong(_))) => {}
+                    Some(Ok(AggregatedMessage::Pong(_))) => continue,
                     Some(Ok(AggregatedMessage::Close(reason))) => break reason,
                     Some(Err(err)) => {
                         break Some(CloseReason {
@@ -160,10 +160,21 @@ async fn serve(
                         });
                     }
                     None => return,
+                };
+                match running.admit(&bytes, protocol) {
+                    Some(refusal) => {
+                        if session.text(refusal).await.is_err() {
+                            return;
+                        }
+                    }
+                    None => {
+                        let _ = to_graphql.send(bytes);
+                    }
                 }
             }
             reply = graphql.next() => match reply {
                 Some(WsMessage::Text(text)) => {
+                    running.sent(&text);
                     if session.text(text).await.is_err() {
                         return;
                     }

@@ -6,7 +6,13 @@ mod actions;
 #[allow(unused_imports)]
 pub use actions::*;
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{
+    path::PathBuf,
+    sync::{Arc, LazyLock},
+    time::Duration,
+};
+
+use apollo_compiler::{ExecutableDocument, Schema, validation::Valid};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use redress::{
@@ -20,6 +26,29 @@ use tokio_tungstenite::{
     MaybeTlsStream, WebSocketStream, connect_async,
     tungstenite::{Message, client::IntoClientRequest},
 };
+
+/// The committed schema that front-end teams build against.
+static SCHEMA: LazyLock<Valid<Schema>> = LazyLock::new(|| {
+    Schema::parse_and_validate(include_str!("../../schema.graphql"), "schema.graphql")
+        .unwrap_or_else(|errors| panic!("schema.graphql is not a valid schema:\n{errors}"))
+});
+
+/// Panics unless a standard GraphQL validator accepts `query` against
+/// `schema.graphql`: what a test sends, a real client could send.
+pub fn assert_valid_document(query: &str) {
+    if let Err(errors) = ExecutableDocument::parse_and_validate(&SCHEMA, query, "query.graphql") {
+        panic!("schema.graphql does not allow this document:\n{query}\n{errors}");
+    }
+}
+
+/// A `graphql-transport-ws` `subscribe` message for a valid document.
+pub fn subscribe_message(id: &str, query: &str, variables: Value) -> Message {
+    assert_valid_document(query);
+    Message::text(
+        json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } })
+            .to_string(),
+    )
+}
 
 /// A websocket on `/graphql`.
 pub type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
@@ -216,7 +245,20 @@ impl TestApp {
         }))
     }
 
+    /// Sends a document that must be valid against `schema.graphql`.
     pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Gql {
+        assert_valid_document(query);
+        self.graphql_unvalidated(token, query, variables).await
+    }
+
+    /// Sends a document as it is, for the tests of what the server does
+    /// with one a validator would refuse.
+    pub async fn graphql_unvalidated(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> Gql {
         let mut request = self
             .client
             .post(format!("{}/graphql", self.address))

@@ -1,13 +1,20 @@
-//! An officer's queue: the open cases assigned to them, and those given them
-//! to review, that are overdue or fall due soon, soonest first. Each is one
-//! range read of its index, `ix_cases_council_assignee_due (council_id,
-//! assignee_id, next_due)` and `ix_cases_council_reviewer_due (council_id,
+//! An officer's queue: the open cases they have work on now, that are
+//! overdue or fall due soon, soonest first. That is the cases given them to
+//! review, and those assigned to them unless the case has reached a review
+//! stage and a reviewer has been appointed: the review is the reviewer's
+//! work, not the stage 1 investigator's. Each holding is one range read of
+//! its index, `ix_cases_council_assignee_due (council_id, assignee_id,
+//! next_due)` and `ix_cases_council_reviewer_due (council_id,
 //! stage2_reviewer_id, next_due)`, merged here.
 
 use chrono::NaiveDate;
-use entity::{case, enums::CaseStatus};
+use entity::{
+    case,
+    enums::{CaseStatus, Stage},
+};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select,
 };
 use uuid::Uuid;
 
@@ -31,19 +38,26 @@ pub fn select(
     holding: Holding,
     until: NaiveDate,
 ) -> Select<case::Entity> {
-    let column = match holding {
-        Holding::Assigned => case::Column::AssigneeId,
-        Holding::Reviewing => case::Column::Stage2ReviewerId,
+    let held = match holding {
+        Holding::Assigned => Condition::all()
+            .add(case::Column::AssigneeId.eq(officer_id))
+            .add(
+                Condition::any()
+                    .add(case::Column::Stage2ReviewerId.is_null())
+                    .add(case::Column::Stage.is_null())
+                    .add(case::Column::Stage.is_not_in(Stage::review_values())),
+            ),
+        Holding::Reviewing => Condition::all().add(case::Column::Stage2ReviewerId.eq(officer_id)),
     };
     case::Entity::find()
         .filter(case::Column::CouncilId.eq(council_id))
-        .filter(column.eq(officer_id))
+        .filter(held)
         .filter(case::Column::NextDue.lte(until))
         .filter(case::Column::Status.is_in(CaseStatus::open_values()))
         .order_by_asc(case::Column::NextDue)
 }
 
-/// The first `first` cases the officer is assigned or reviews, soonest first.
+/// The first `first` cases the officer has work on now, soonest first.
 pub async fn assigned(
     db: &impl ConnectionTrait,
     council_id: Uuid,

@@ -13,8 +13,10 @@ pub struct QueueQuery;
 
 #[Object]
 impl QueueQuery {
-    /// The open cases assigned to the caller that are overdue or due within
-    /// `dueWithinDays` (council calendar), soonest first.
+    /// The open cases the caller has work on now (assigned to them, or given
+    /// them to review; a case at a review stage with its reviewer appointed
+    /// is the reviewer's) that are overdue or due within `dueWithinDays`
+    /// (council calendar), soonest first.
     #[graphql(
         complexity = "first.unwrap_or(queue::MAX_QUEUE as i32).clamp(1, queue::MAX_QUEUE as i32) as usize * child_complexity + 1"
     )]
