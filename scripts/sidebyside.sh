@@ -306,7 +306,7 @@ wait_ready() {
       echo "the server exited during start-up" >&2
       exit 1
     fi
-    if eval "$probe" >/dev/null 2>&1; then
+    if (eval "$probe") >/dev/null 2>&1; then
       return 0
     fi
     sleep 0.5
@@ -391,7 +391,7 @@ measure_http() {
   [ -z "$sample" ] || echo "   first error: $sample"
   awk -v line="$line" -v server_ticks="$(ticks_between "$before_server" "$after_server")" \
     -v pg_ticks="$(ticks_between "$before_pg" "$after_pg")" -v hz="$hz" \
-    -v rss="$(peak_rss_mb "$server_pid")" -v load="$load" \
+    -v rss="$(peak_rss_mb "$server_pid")" -v loadavg="$load" \
     -v busy=$((busy_after - busy_before)) -v idle=$((idle_after - idle_before)) \
     -v shape="$shape" -v server="$server" 'BEGIN {
       n = split(line, kv, " ")
@@ -401,7 +401,7 @@ measure_http() {
       printf "%s\t%s\t%.1f\t%.2f\t%.2f\t%d\t%.3f\t%.3f\t%d\t%.0f\t%s\n", shape, server,
         requests / (r["duration_us"] / 1e6), r["p50_us"] / 1000, r["p99_us"] / 1000, errors,
         1000 * server_ticks / hz / requests, 1000 * pg_ticks / hz / requests, rss,
-        100 * busy / (busy + idle), load
+        100 * busy / (busy + idle), loadavg
     }' >>"$results"
 }
 
@@ -473,12 +473,12 @@ measure_floor() {
     END { print latency[int(NR * 0.50) + 1] / 1000, latency[int(NR * 0.99) + 1] / 1000 }')
   awk -v inside="$inside" -v percentiles="$percentiles" -v from="$started" -v until="$last" \
     -v shape="$shape" -v pg_ticks="$(ticks_between "$workdir/pg.before" "$workdir/pg.after")" \
-    -v hz="$hz" -v errors="${failed:-0}" -v load="$load" \
+    -v hz="$hz" -v errors="${failed:-0}" -v loadavg="$load" \
     -v busy=$((busy_after - busy_before)) -v idle=$((idle_after - idle_before)) 'BEGIN {
       split(percentiles, p, " ")
       printf "%s\tfloor\t%.1f\t%.2f\t%.2f\t%d\t%.3f\t%.3f\t-\t%.0f\t%s\n", shape,
         inside / ((until - from) / 1000), p[1], p[2], errors, 0, 1000 * pg_ticks / hz / inside,
-        100 * busy / (busy + idle), load
+        100 * busy / (busy + idle), loadavg
     }' >>"$results"
 }
 
