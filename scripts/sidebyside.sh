@@ -58,6 +58,7 @@
 #
 # Environment: SIDE_CASES (1000000), SIDE_SECONDS (15), SIDE_WARMUP (5),
 # SIDE_CONNECTIONS (50), SIDE_THREADS (wrk and pgbench threads, 2),
+# SIDE_TIMEOUT (wrk's timeout per request, 10s),
 # SIDE_DB_CONNECTIONS (each server's pool, 16; split between cluster
 # workers), SIDE_WORKERS (cluster workers, one per core),
 # SIDE_SERVERS ("redress postgraphile postgraphile-cluster floor"),
@@ -74,6 +75,8 @@ warmup=${SIDE_WARMUP:-5}
 connections=${SIDE_CONNECTIONS:-50}
 threads=${SIDE_THREADS:-2}
 db_connections=${SIDE_DB_CONNECTIONS:-16}
+# An answer slower than this counts as a wrk timeout error (wrk's default is 2 s).
+timeout=${SIDE_TIMEOUT:-10s}
 workers=${SIDE_WORKERS:-$(nproc)}
 servers=${SIDE_SERVERS:-redress postgraphile postgraphile-cluster floor}
 shapes=${SIDE_SHAPES:-due newest case intake}
@@ -365,7 +368,8 @@ measure_http() {
   fi
   echo "   $server $shape: $(grep '^SIDE_CHECK ' <<<"$check" | head -1 | cut -d' ' -f2-)"
 
-  wrk -t"$threads" -c"$connections" -d"${warmup}s" -s "$script" "http://127.0.0.1:$port" >/dev/null
+  wrk -t"$threads" -c"$connections" -d"${warmup}s" --timeout "$timeout" -s "$script" \
+    "http://127.0.0.1:$port" >/dev/null
 
   local before_server after_server before_pg after_pg busy_before idle_before busy_after idle_after
   local load started ended
@@ -377,7 +381,8 @@ measure_http() {
   ticks_of $(backend_pids) >"$before_pg"
   read -r busy_before idle_before < <(machine_ticks)
   started=$(now_ms)
-  out=$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --latency -s "$script" \
+  out=$(wrk -t"$threads" -c"$connections" -d"${seconds}s" --timeout "$timeout" --latency \
+    -s "$script" \
     "http://127.0.0.1:$port")
   ended=$(now_ms)
   read -r busy_after idle_after < <(machine_ticks)
@@ -426,7 +431,7 @@ measure_floor() {
     out=$(sed '/^\\set /d' "$here/$shape.sql" |
       sql -F ' ' -v c=1 -v n=1 -v today="'$today'" | awk '{ print $1 }' | sort -u | grep -c . ||
       true)
-    echo "   floor $shape: $out cases in the first answer (51 rows fetched for a page of 50)"
+    echo "   floor $shape: $out cases in the first answer"
   fi
   pgbench "${args[@]}" -c "$connections" -j "$threads" -T "$warmup" "${pgbench_target[@]}" \
     >/dev/null 2>&1
@@ -436,11 +441,16 @@ measure_floor() {
   (cd "$workdir" && exec pgbench "${args[@]}" -c "$connections" -j "$threads" -T "$seconds" \
     -l --log-prefix="$log" "${pgbench_target[@]}" >"$log.out" 2>&1) &
   pid=$!
-  for _ in $(seq 1 100); do
+  pids=
+  while kill -0 "$pid" 2>/dev/null; do
     pids=$(backend_pids "application_name = 'pgbench'")
     [ "$(wc -w <<<"$pids")" -ge "$connections" ] && break
     sleep 0.1
   done
+  if ! kill -0 "$pid" 2>/dev/null; then
+    echo "pgbench ended before all its connections were seen: raise SIDE_SECONDS" >&2
+    exit 1
+  fi
   load=$(cut -d' ' -f1 /proc/loadavg)
   # shellcheck disable=SC2086
   ticks_of $pids >"$workdir/pg.before"
