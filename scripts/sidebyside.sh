@@ -203,6 +203,7 @@ settle
 # Councils by number and a sample of their cases, for pgbench and wrk; in
 # their own schema, which PostGraphile (schema public) does not serve.
 sql <<SQL
+SET client_min_messages TO warning;
 DROP SCHEMA IF EXISTS sidebyside CASCADE;
 CREATE SCHEMA sidebyside;
 CREATE TABLE sidebyside.councils AS
