@@ -518,7 +518,7 @@ impl Generator {
         let mut batch = Batch {
             customers: Vec::with_capacity(size),
             cases: Vec::with_capacity(size),
-            events: Vec::with_capacity(size),
+            events: Vec::with_capacity(3 * size),
             deadlines: Vec::with_capacity(2 * size),
             highest: BTreeMap::new(),
         };
@@ -740,6 +740,24 @@ impl Generator {
             })),
             ..Default::default()
         });
+        let steps = later_steps(rng, kind, status, logged_at, closed_at, self.now);
+        for (seq, (step, at, role, summary)) in (2..).zip(steps) {
+            batch.events.push(case_event::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                council_id: Set(self.council_id),
+                case_id: Set(id),
+                seq: Set(seq),
+                kind: Set(step.to_owned()),
+                actor_subject: Set(format!("seed-{role}")),
+                actor_role: Set(role.to_owned()),
+                occurred_at: Set(at),
+                recorded_at: Set(at),
+                policy_version: Set(policy_version),
+                summary: Set(summary.to_owned()),
+                data: Set(json!({ "status": status })),
+                ..Default::default()
+            });
+        }
         batch.cases.push(case::ActiveModel {
             id: Set(id),
             council_id: Set(self.council_id),
@@ -777,6 +795,78 @@ impl Generator {
             ..Default::default()
         });
     }
+}
+
+/// The timeline after the logging step, as far as the status says the case
+/// went: (event kind, when, actor role, summary), in order, none in the future.
+fn later_steps(
+    rng: &mut Rng,
+    kind: ContactKind,
+    status: CaseStatus,
+    logged_at: DateTime<Utc>,
+    closed_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Vec<(&'static str, DateTime<Utc>, &'static str, &'static str)> {
+    use CaseStatus::*;
+    let mut steps = Vec::with_capacity(4);
+    let mut at = logged_at;
+    let mut step = |rng: &mut Rng, hours: (i64, i64), what, role, summary| {
+        at = (at + chrono::Duration::hours(rng.range(hours.0, hours.1))).min(now);
+        steps.push((what, at, role, summary));
+    };
+    if kind.is_complaint() && !matches!(status, Received | OutOfScope) {
+        step(
+            rng,
+            (2, 60),
+            "acknowledged",
+            "frontline",
+            "Complaint acknowledged",
+        );
+    }
+    let answered = matches!(status, Responded | EscalationRequested | WithOmbudsman)
+        || (status == Closed && kind.is_complaint());
+    if answered {
+        let role = "investigating_officer";
+        step(
+            rng,
+            (3 * 24, 18 * 24),
+            "responded",
+            role,
+            "Stage response sent",
+        );
+    }
+    if matches!(status, EscalationRequested | WithOmbudsman) {
+        let summary = "The complainant asked to escalate";
+        step(
+            rng,
+            (24, 20 * 24),
+            "escalation_requested",
+            "frontline",
+            summary,
+        );
+    }
+    if status == WithOmbudsman {
+        let summary = "The Ombudsman opened an enquiry";
+        step(
+            rng,
+            (20 * 24, 60 * 24),
+            "ombudsman_enquiry",
+            "dcro",
+            summary,
+        );
+    }
+    let closing = match status {
+        Closed => Some(("closed", "Case closed")),
+        Withdrawn => Some(("withdrawn", "Withdrawn by the customer")),
+        OutOfScope => Some(("out_of_scope", "Out of scope of the complaints procedure")),
+        _ => None,
+    };
+    if let Some((what, summary)) = closing {
+        // The closing step is when the case closed, after whatever came first.
+        let when = closed_at.unwrap_or(now).max(at);
+        steps.push((what, when, "customer_feedback_manager", summary));
+    }
+    steps
 }
 
 /// Seeded deadlines claim the first policy version, the one the server
