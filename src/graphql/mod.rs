@@ -3,6 +3,7 @@
 mod args;
 pub mod case;
 pub mod context;
+mod documents;
 pub mod enums;
 mod errors;
 pub mod limits;
@@ -50,6 +51,7 @@ pub fn schema(state: Option<Arc<AppState>>) -> AppSchema {
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .extension(limits::RequestLimits)
+    .extension(documents::DocumentCache::new())
     .extension(errors::ErrorCodes);
     if let Some(state) = state {
         builder = builder.data(state);
