@@ -14,6 +14,13 @@
 # can take. "list@600" runs open loop at 600 requests/s in all, latency
 # counted from when each request was due: what a client sees at that load.
 #
+# "floor" (PostgreSQL only) is what the list costs the database alone:
+# pgbench, with as many clients for as long, sends the one SQL statement that
+# returns the same page (the council's newest 51 cases, each with its open
+# respond date) over the same connection path as the server. When a run has
+# both "list" and "floor", it ends with the list's throughput as a fraction
+# of the floor's.
+#
 # "noisy" measures intake alone, then the same intake while as many clients
 # again log PHONE contacts with Leicester, whose policy is made to spend its
 # whole time budget on each (rolled back afterwards): the two rows side by
@@ -149,6 +156,47 @@ if [ -z "$ready" ]; then
   exit 1
 fi
 
+# The list's page in one statement, for pgbench: the columns the list shows,
+# newest first, and each case's open respond date.
+floor_sql='SELECT c.id, c.reference, c.kind, c.stage, c.status, c.received_at, c.next_due,
+  (SELECT min(d.due) FROM deadlines d
+    WHERE d.council_id = c.council_id AND d.case_id = c.id AND d.kind = '"'respond'"'
+      AND d.met_at IS NULL AND d.superseded_at IS NULL) AS respond_by
+FROM cases c
+WHERE c.council_id = :council
+ORDER BY c.received_at DESC, c.id DESC
+LIMIT 51;'
+list_rate=
+floor_rate=
+
+run_floor() {
+  if [ "$backend" != postgres ]; then
+    echo "== floor: PostgreSQL only, skipped ($backend)"
+    return
+  fi
+  local council_id pg_args=()
+  council_id=$(psql "$pg_server/$pg_database" -qXAt -v ON_ERROR_STOP=1 \
+    -c "SELECT id FROM councils WHERE slug = '$council'")
+  printf '%s\n' "$floor_sql" >"$workdir/floor.sql"
+  if [ -S "$pg_socket/.s.PGSQL.5432" ]; then
+    pg_args=(-h "$pg_socket")
+  else
+    pg_args=(-h "$(printf '%s' "$pg_server" | sed -E 's#^[^@]*@([^:/]*).*#\1#')")
+  fi
+  echo "== floor: pgbench, $clients clients, $duration s, the list's page in one statement ($backend)"
+  (cd "$workdir" && pgbench "${pg_args[@]}" -U postgres -n -M prepared -c "$clients" \
+    -j "$(nproc)" -T "$duration" -D council="$council_id" -f floor.sql \
+    -l --log-prefix=floorlog "$pg_database") | tee "$workdir/floor.out" | grep -E '^(tps|latency|number of failed)'
+  floor_rate=$(awk '/^tps = / { print $3 }' "$workdir/floor.out")
+  # Per-transaction latencies (microseconds, third column) into percentiles.
+  cat "$workdir"/floorlog.* | awk '$3 ~ /^[0-9]+$/ { print $3 }' | sort -n |
+    awk '{ v[NR] = $1 } END {
+      if (NR) printf "floor: p50 %.1f ms, p99 %.1f ms over %d statements\n",
+        v[int(NR * 0.50) + 1] / 1000, v[int(NR * 0.99) + 1] / 1000, NR
+    }'
+  rm -f "$workdir"/floorlog.*
+}
+
 run_scenario() {
   local scenario=${1%@*} rate= started ended server_before server_after busy_before idle_before busy_after idle_after
   local pacing=()
@@ -160,13 +208,18 @@ run_scenario() {
   started=$(now_ms)
   server_before=$(process_ticks "$server_pid")
   read -r busy_before idle_before < <(machine_ticks)
-  if [ "$scenario" = mixed ]; then
+  if [ "$scenario" = floor ]; then
+    run_floor
+  elif [ "$scenario" = mixed ]; then
     "$release/examples/mixed" --url "http://127.0.0.1:$port" --council "$council" \
       --clients "$clients" --seconds "$duration" --secret "$secret" "${pacing[@]}"
   else
     "$release/examples/load" run --url "http://127.0.0.1:$port" --council "$council" \
       --clients "$clients" --seconds "$duration" --scenario "$scenario" --secret "$secret" \
-      "${pacing[@]}"
+      "${pacing[@]}" | tee "$workdir/$1.out"
+    if [ "$1" = list ]; then
+      list_rate=$(awk '$1 == "list" { print $5 }' "$workdir/list.out")
+    fi
   fi
   ended=$(now_ms)
   server_after=$(process_ticks "$server_pid")
@@ -198,4 +251,10 @@ for scenario in ${BENCH_SCENARIOS:-intake list list@600 mixed mixed@400}; do
 done
 
 stop_server
+if [ -n "$list_rate" ] && [ -n "$floor_rate" ]; then
+  awk -v list="$list_rate" -v floor="$floor_rate" 'BEGIN {
+    printf "== list against the floor: %.1f pages/s served, %.1f pages/s from SQL alone: %.2fx\n",
+      list, floor, list / floor
+  }'
+fi
 echo "== done ($backend)"

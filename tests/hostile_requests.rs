@@ -382,4 +382,32 @@ on_both_databases! {
 
         assert_eq!(app.case_count("leeds").await, 1);
     }
+
+    async fn a_query_asked_again_is_checked_again(app: TestApp) {
+        let token = app.token("leeds", &["customer_feedback_manager"], "cfm");
+        // Refused the same way every time, whatever an earlier request left behind.
+        let wrong = "{ cases(first: \"ten\") { totalCount } }";
+        for _ in 0..2 {
+            assert_eq!(app.graphql(Some(&token), wrong, json!({})).await.code(), "BAD_USER_INPUT");
+        }
+        let named = "query Page { cases(first: \"ten\") { totalCount } }";
+        let (_, other) = post_raw(&app, &token, json!({ "query": named, "operationName": "Other" }).to_string()).await;
+        assert!(other["errors"].is_array(), "{other}");
+        let (_, page) = post_raw(&app, &token, json!({ "query": named, "operationName": "Page" }).to_string()).await;
+        assert_eq!(page["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{page}");
+        assert!(page["data"].is_null(), "{page}");
+
+        // A valid query answers for each caller, from the same document.
+        let count = "{ cases { totalCount } }";
+        app.log_complaint("leeds", "Counted").await;
+        for (council, expected) in [("leeds", 1), ("north-norfolk", 0), ("leeds", 1)] {
+            let reader = app.token(council, &["customer_feedback_manager"], "cfm");
+            let answer = app.graphql(Some(&reader), count, json!({})).await;
+            assert_eq!(answer.data()["cases"]["totalCount"], expected, "{council}");
+        }
+        // The same text with variables is validated with them.
+        let sized = "query($n: Int) { cases(first: $n) { totalCount } }";
+        app.graphql(Some(&token), sized, json!({ "n": 5 })).await.data();
+        assert_eq!(app.graphql(Some(&token), sized, json!({ "n": "five" })).await.code(), "BAD_USER_INPUT");
+    }
 }

@@ -103,4 +103,30 @@ on_both_databases! {
             assert_eq!(response.code(), "BAD_USER_INPUT", "first: {first}");
         }
     }
+
+    async fn a_list_tells_each_cases_open_dates_as_the_case_does(app: TestApp) {
+        let staff = app.token("leeds", &["customer_feedback_manager"], "cfm");
+        let open = app.logged("leeds", complaint_input("Still open")).await;
+        let acknowledged = app.logged("leeds", complaint_input("Acknowledged")).await;
+        app.acted(&staff, "acknowledgeCase", acknowledged["id"].as_str().unwrap(), json!({ "at": "2026-11-23T10:00:00Z" })).await;
+        let closed = app.answered_and_closed(&staff, "Answered and closed").await;
+
+        // No deadline rows selected: the open dates come with the page.
+        const LIST: &str = "{ cases(first: 10) { edges { node { id acknowledgeBy respondBy escalateBy overdue due: respondBy } } } }";
+        let list = app.graphql(Some(&staff), LIST, json!({})).await;
+        let nodes: Vec<_> = list.data()["cases"]["edges"].as_array().unwrap().iter().map(|e| e["node"].clone()).collect();
+        assert_eq!(nodes.len(), 3);
+        for node in &nodes {
+            let case = app.case("leeds", node["id"].as_str().unwrap()).await;
+            for field in ["acknowledgeBy", "respondBy", "escalateBy", "overdue"] {
+                assert_eq!(node[field], case[field], "{field} of {}", case["reference"]);
+            }
+            assert_eq!(node["due"], node["respondBy"]);
+        }
+        let node = |id: &serde_json::Value| nodes.iter().find(|n| n["id"] == *id).unwrap().clone();
+        let (open, acknowledged, closed) = (node(&open["id"]), node(&acknowledged["id"]), node(&closed["id"]));
+        assert!(open["acknowledgeBy"].is_string() && open["respondBy"].is_string() && open["escalateBy"].is_null(), "{open}");
+        assert!(acknowledged["acknowledgeBy"].is_null() && acknowledged["respondBy"].is_string(), "met deadlines are not shown: {acknowledged}");
+        assert!(closed["respondBy"].is_null() && closed["escalateBy"].is_string(), "only the escalation window runs: {closed}");
+    }
 }

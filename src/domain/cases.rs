@@ -15,12 +15,13 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     case, case_requirement, deadline,
-    enums::{CaseStatus, ContactKind, Stage},
+    enums::{CaseStatus, ContactKind, DeadlineKind, Stage},
     officer,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    sea_query::{Expr, ExprTrait, Func, Query, SubQueryStatement},
 };
 use uuid::Uuid;
 
@@ -80,8 +81,60 @@ pub struct Cursor {
 }
 
 pub struct Page {
-    pub cases: Vec<case::Model>,
+    pub cases: Vec<Listed>,
     pub has_next_page: bool,
+}
+
+/// A case of a page, with the open due dates the list asked for.
+pub struct Listed {
+    pub case: case::Model,
+    pub open_due: OpenDue,
+}
+
+/// A case's earliest open (not met, not superseded) due date of each kind a
+/// list asked for, read with the page itself rather than from every
+/// deadline row of it.
+#[derive(Debug, Clone, Default)]
+pub struct OpenDue(Vec<(DeadlineKind, Option<NaiveDate>)>);
+
+impl OpenDue {
+    /// `None` when this kind was not read with the page.
+    pub fn of(&self, kind: DeadlineKind) -> Option<Option<NaiveDate>> {
+        self.0.iter().find(|(k, _)| *k == kind).map(|(_, due)| *due)
+    }
+}
+
+/// Whether a deadline still runs: neither met nor replaced.
+pub fn is_open(d: &deadline::Model) -> bool {
+    d.met_at.is_none() && d.superseded_at.is_none()
+}
+
+/// [`is_open`]'s earliest due date of `kind` for the case of the row around
+/// it, as a scalar subquery.
+fn open_due_sql(kind: DeadlineKind) -> Expr {
+    let dates = Query::select()
+        .expr(Func::min(Expr::col((
+            deadline::Entity,
+            deadline::Column::Due,
+        ))))
+        .from(deadline::Entity)
+        .and_where(
+            Expr::col((deadline::Entity, deadline::Column::CouncilId))
+                .equals((case::Entity, case::Column::CouncilId)),
+        )
+        .and_where(
+            Expr::col((deadline::Entity, deadline::Column::CaseId))
+                .equals((case::Entity, case::Column::Id)),
+        )
+        .and_where(deadline::Column::Kind.eq(kind))
+        .and_where(deadline::Column::MetAt.is_null())
+        .and_where(deadline::Column::SupersededAt.is_null())
+        .to_owned();
+    Expr::from(SubQueryStatement::from(dates))
+}
+
+fn open_due_alias(kind: DeadlineKind) -> String {
+    format!("open_due_{kind:?}")
 }
 
 /// The scoped, filtered query without paging, also used for counts.
@@ -144,6 +197,8 @@ pub async fn filtered(
     Ok(Some(query))
 }
 
+/// A page of the filtered cases after `after`, newest first, each with its
+/// open due date of every kind in `due_kinds`: one statement in all.
 pub async fn list(
     db: &impl ConnectionTrait,
     scope: &CaseScope,
@@ -151,6 +206,7 @@ pub async fn list(
     today: NaiveDate,
     first: u64,
     after: Option<Cursor>,
+    due_kinds: &[DeadlineKind],
 ) -> Result<Page> {
     let Some(mut query) = filtered(db, scope, filter, today).await? else {
         return Ok(Page {
@@ -169,14 +225,33 @@ pub async fn list(
                 ),
         );
     }
-    let mut cases = query
-        .order_by_desc(case::Column::ReceivedAt)
-        .order_by_desc(case::Column::Id)
-        .limit(first + 1)
-        .all(db)
+    for kind in due_kinds {
+        query = query.column_as(open_due_sql(*kind), open_due_alias(*kind));
+    }
+    let rows = db
+        .query_all(
+            &query
+                .order_by_desc(case::Column::ReceivedAt)
+                .order_by_desc(case::Column::Id)
+                .limit(first + 1)
+                .into_query(),
+        )
         .await?;
-    let has_next_page = cases.len() as u64 > first;
-    cases.truncate(first as usize);
+    let has_next_page = rows.len() as u64 > first;
+    let cases = rows
+        .iter()
+        .take(first as usize)
+        .map(|row| {
+            let open_due = due_kinds
+                .iter()
+                .map(|kind| Ok((*kind, row.try_get("", &open_due_alias(*kind))?)))
+                .collect::<std::result::Result<_, sea_orm::DbErr>>()?;
+            Ok(Listed {
+                case: case::Model::from_query_result(row, "")?,
+                open_due: OpenDue(open_due),
+            })
+        })
+        .collect::<std::result::Result<_, sea_orm::DbErr>>()?;
     Ok(Page {
         cases,
         has_next_page,

@@ -4,6 +4,7 @@ mod args;
 pub mod case;
 pub mod context;
 mod document;
+mod document_cache;
 pub mod enums;
 mod errors;
 mod input_dates;
@@ -56,6 +57,7 @@ pub fn schema(state: Option<Arc<AppState>>) -> AppSchema {
     // for a caller who has not signed in.
     .extension(limits::RequestLimits)
     .extension(signed_in::SignedIn)
+    .extension(document_cache::DocumentCache::new())
     .extension(errors::ErrorCodes);
     if let Some(state) = state {
         builder = builder.data(state);

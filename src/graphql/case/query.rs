@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::{
     inputs::CaseFilter,
-    types::{Case, DEADLINE_FIELDS},
+    types::{Case, OPEN_DUE_FIELDS},
 };
 use crate::{
     domain::cases::{
@@ -74,8 +74,25 @@ impl CaseQuery {
         let filter = filter
             .unwrap_or_default()
             .into_domain(&actor.subject, ctx.council()?)?;
+        // The page's open due dates come with it when the selection shows
+        // them; whole deadline rows take one more query for the page.
+        let node = ctx.look_ahead().field("edges").field("node");
+        let due_kinds: Vec<_> = OPEN_DUE_FIELDS
+            .iter()
+            .filter(|(field, _)| node.field(field).exists())
+            .map(|(_, kind)| *kind)
+            .collect();
         let today = ctx.today();
-        let page = cases::list(&ctx.state().db, &scope, &filter, today, first, after).await?;
+        let page = cases::list(
+            &ctx.state().db,
+            &scope,
+            &filter,
+            today,
+            first,
+            after,
+            &due_kinds,
+        )
+        .await?;
         let mut connection = Connection::with_additional_fields(
             after.is_some(),
             page.has_next_page,
@@ -84,30 +101,32 @@ impl CaseQuery {
                 filter,
             },
         );
-        // One query for the whole page's deadlines when the selection uses them.
-        let node = ctx.look_ahead().field("edges").field("node");
-        let mut deadlines = if DEADLINE_FIELDS.iter().any(|f| node.field(f).exists()) {
-            let ids: Vec<_> = page.cases.iter().map(|c| c.id).collect();
+        let mut deadlines = if node.field("deadlines").exists() {
+            let ids: Vec<_> = page.cases.iter().map(|c| c.case.id).collect();
             Some(cases::deadlines_of(&ctx.state().db, scope.council_id, &ids).await?)
         } else {
             None
         };
-        connection.edges.extend(page.cases.into_iter().map(|model| {
-            let preloaded = deadlines
-                .as_mut()
-                .map(|all| Arc::new(all.remove(&model.id).unwrap_or_default()));
-            let cursor = CaseCursor(Cursor {
-                received_at: model.received_at,
-                id: model.id,
-            });
-            Edge::new(
-                cursor,
-                Case {
-                    model,
-                    deadlines: preloaded,
-                },
-            )
-        }));
+        connection
+            .edges
+            .extend(page.cases.into_iter().map(|listed| {
+                let model = listed.case;
+                let preloaded = deadlines
+                    .as_mut()
+                    .map(|all| Arc::new(all.remove(&model.id).unwrap_or_default()));
+                let cursor = CaseCursor(Cursor {
+                    received_at: model.received_at,
+                    id: model.id,
+                });
+                Edge::new(
+                    cursor,
+                    Case {
+                        model,
+                        deadlines: preloaded,
+                        open_due: listed.open_due,
+                    },
+                )
+            }));
         Ok(connection)
     }
 }

@@ -10,8 +10,8 @@ use sea_orm::EntityTrait;
 use super::loaders::DeadlineLoader;
 use crate::{
     domain::{
-        cases,
         cases::{
+            self, OpenDue,
             audience::{Audience, EventView, event_view},
             deadlines, events,
         },
@@ -34,16 +34,24 @@ pub struct Case {
     pub model: case::Model,
     /// Deadlines a list loaded for its whole page in one query.
     pub deadlines: Option<Arc<Vec<deadline::Model>>>,
+    /// Open due dates a list read with the page itself.
+    pub open_due: OpenDue,
 }
 
-/// The fields answered from a case's deadlines.
-pub const DEADLINE_FIELDS: [&str; 4] = ["deadlines", "acknowledgeBy", "respondBy", "escalateBy"];
+/// The fields answered from a case's open due date of one kind, which a
+/// list reads with its page.
+pub const OPEN_DUE_FIELDS: [(&str, db::DeadlineKind); 3] = [
+    ("acknowledgeBy", db::DeadlineKind::Acknowledge),
+    ("respondBy", db::DeadlineKind::Respond),
+    ("escalateBy", db::DeadlineKind::Escalate),
+];
 
 impl Case {
     pub fn new(model: case::Model) -> Self {
         Self {
             model,
             deadlines: None,
+            open_due: OpenDue::default(),
         }
     }
 }
@@ -71,11 +79,14 @@ impl Case {
 
     /// The open deadline of a kind (not met, not superseded), if any.
     async fn open_due(&self, ctx: &Context<'_>, kind: db::DeadlineKind) -> Result<Option<Date>> {
+        if let Some(due) = self.open_due.of(kind) {
+            return Ok(due.map(Date));
+        }
         Ok(self
             .deadline_rows(ctx)
             .await?
             .iter()
-            .filter(|d| d.kind == kind && d.met_at.is_none() && d.superseded_at.is_none())
+            .filter(|d| d.kind == kind && cases::is_open(d))
             .map(|d| d.due)
             .min()
             .map(Date))
