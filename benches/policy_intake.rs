@@ -30,26 +30,30 @@ fn policies_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies")
 }
 
-/// Median time per call over batches, in microseconds of this thread's own
-/// CPU time where the system reports it (Linux), so time spent waiting for
-/// other processes on a busy machine is not counted; wall time otherwise.
+/// Time per call in microseconds: this thread's own CPU time over all
+/// batches where the system reports it (Linux), so time spent waiting for
+/// other processes on a busy machine is not counted (the kernel updates it
+/// per scheduler tick, too coarse for one batch, fine over all of them);
+/// otherwise the median wall time of a batch.
 fn median_micros(mut f: impl FnMut()) -> f64 {
     for _ in 0..BATCH {
         f();
     }
+    let cpu_before = cpu_nanos();
     let mut per_call: Vec<f64> = (0..BATCHES)
         .map(|_| {
-            let (cpu, wall) = (cpu_nanos(), Instant::now());
+            let started = Instant::now();
             for _ in 0..BATCH {
                 f();
             }
-            let spent = match (cpu, cpu_nanos()) {
-                (Some(before), Some(after)) => (after - before) as f64 / 1e3,
-                _ => wall.elapsed().as_secs_f64() * 1e6,
-            };
-            spent / BATCH as f64
+            started.elapsed().as_secs_f64() * 1e6 / BATCH as f64
         })
         .collect();
+    if let (Some(before), Some(after)) = (cpu_before, cpu_nanos())
+        && after > before
+    {
+        return (after - before) as f64 / 1e3 / (BATCH * BATCHES) as f64;
+    }
     per_call.sort_by(f64::total_cmp);
     per_call[BATCHES / 2]
 }
@@ -144,7 +148,7 @@ fn main() {
     let floor_after = one_line();
     let floor = (floor_before + floor_after) / 2.0;
 
-    println!("intake decision, median per call ({BATCHES} batches of {BATCH})");
+    println!("intake decision, CPU time per call ({BATCHES} batches of {BATCH})");
     println!("{:<22} {:>10} {:>16}", "council", "µs", "x one-line");
     for (slug, micros) in &councils {
         println!("{slug:<22} {micros:>10.2} {:>15.1}x", micros / floor);
