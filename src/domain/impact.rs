@@ -625,8 +625,7 @@ async fn open_deadlines(
         .collect();
     // An event's data is read only where it is used: the origin of a
     // reopening or an escalation, and telling apart two actions recorded at
-    // the same instant. Decoding every event's JSON cost more than the rest
-    // of the row.
+    // the same instant; most rows then carry no JSON to send and decode.
     let sql = format!(
         "SELECT c.id, c.kind, c.channel, c.received_at, c.service_id, c.anonymous, \
          c.discrimination, c.about_staff, c.multi_service, c.via_councillor, c.stage, \

@@ -12,8 +12,8 @@ use serde_json::{Number, Value};
 
 use super::prelude::Date;
 
-/// A hook's answer read straight into its typed form, with no JSON in
-/// between (building JSON cost more than the typing). `None` for anything
+/// A hook's answer read straight into its typed form, with no JSON tree
+/// allocated in between, on every hook call. `None` for anything
 /// this path does not take, a custom type, a non-finite number or a wrong
 /// shape: the caller then goes through [`to_json`], which words the error.
 pub fn from_dynamic<T: DeserializeOwned>(value: &Dynamic) -> Option<T> {
