@@ -68,6 +68,7 @@ pub async fn impact(args: ImpactArgs) -> anyhow::Result<()> {
         let started = Instant::now();
         let found = impact::impact(
             &state.db,
+            &state.policy_runner,
             council,
             state.policies.get(council.id),
             &source,

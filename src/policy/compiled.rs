@@ -319,8 +319,11 @@ impl CompiledPolicy {
             return Ok(None);
         }
         let value = self.call_raw(hook, args)?;
+        if let Some(typed) = convert::from_dynamic(&value) {
+            return Ok(Some(typed));
+        }
         let json = convert::to_json(&value, "").map_err(|m| Problem::new(m).in_hook(hook))?;
-        // The plain path is cheap; tracking the path is paid only to word an error.
+        // Tracking the path is paid only to word an error.
         if let Ok(typed) = T::deserialize(&json) {
             return Ok(Some(typed));
         }

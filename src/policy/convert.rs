@@ -1,10 +1,120 @@
 //! The one place where script values and host data meet: Rhai values to JSON
 //! (then typed with serde) and host inputs to Rhai maps.
 
-use rhai::{Array, Dynamic, Map};
+use std::fmt;
+
+use rhai::{Array, Dynamic, ImmutableString, Map};
+use serde::de::{
+    self, DeserializeOwned, Deserializer, IntoDeserializer, Visitor,
+    value::{MapDeserializer, SeqDeserializer},
+};
 use serde_json::{Number, Value};
 
 use super::prelude::Date;
+
+/// A hook's answer read straight into its typed form, with no JSON tree
+/// allocated in between, on every hook call. `None` for anything
+/// this path does not take, a custom type, a non-finite number or a wrong
+/// shape: the caller then goes through [`to_json`], which words the error.
+pub fn from_dynamic<T: DeserializeOwned>(value: &Dynamic) -> Option<T> {
+    T::deserialize(Direct(value)).ok()
+}
+
+/// Why the direct path gave up; never shown, the JSON path words it.
+#[derive(Debug)]
+struct GaveUp;
+
+impl fmt::Display for GaveUp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("not read directly")
+    }
+}
+
+impl std::error::Error for GaveUp {}
+
+impl de::Error for GaveUp {
+    fn custom<T: fmt::Display>(_: T) -> Self {
+        GaveUp
+    }
+}
+
+/// A script value seen as serde data, as [`to_json`] would render it.
+#[derive(Clone, Copy)]
+struct Direct<'a>(&'a Dynamic);
+
+impl<'de> IntoDeserializer<'de, GaveUp> for Direct<'_> {
+    type Deserializer = Self;
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+impl<'de> Deserializer<'de> for Direct<'_> {
+    type Error = GaveUp;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, GaveUp> {
+        let value = self.0;
+        if value.is_unit() {
+            visitor.visit_unit()
+        } else if let Ok(b) = value.as_bool() {
+            visitor.visit_bool(b)
+        } else if let Ok(i) = value.as_int() {
+            visitor.visit_i64(i)
+        } else if let Ok(f) = value.as_float() {
+            if f.is_finite() {
+                visitor.visit_f64(f)
+            } else {
+                Err(GaveUp)
+            }
+        } else if let Some(s) = value.read_lock::<ImmutableString>() {
+            visitor.visit_str(s.as_str())
+        } else if let Ok(c) = value.as_char() {
+            visitor.visit_string(c.to_string())
+        } else if let Some(d) = value.read_lock::<Date>() {
+            visitor.visit_string(d.to_string())
+        } else if let Some(array) = value.read_lock::<Array>() {
+            let mut items = SeqDeserializer::new(array.iter().map(Direct));
+            let out = visitor.visit_seq(&mut items)?;
+            items.end()?;
+            Ok(out)
+        } else if let Some(map) = value.read_lock::<Map>() {
+            let mut entries =
+                MapDeserializer::new(map.iter().map(|(k, v)| (k.as_str(), Direct(v))));
+            let out = visitor.visit_map(&mut entries)?;
+            entries.end()?;
+            Ok(out)
+        } else {
+            Err(GaveUp)
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, GaveUp> {
+        if self.0.is_unit() {
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+
+    /// Enumerations are answered by their stored names.
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, GaveUp> {
+        match self.0.read_lock::<ImmutableString>() {
+            Some(s) => visitor.visit_enum(s.as_str().into_deserializer()),
+            None => Err(GaveUp),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct identifier ignored_any
+    }
+}
 
 /// Script value to JSON. Dates become `YYYY-MM-DD`; anything a hook has no
 /// business returning (functions, custom types) is an error naming the path.

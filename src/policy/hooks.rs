@@ -46,7 +46,7 @@ pub const HOOKS: &[(&str, &[&str])] = &[
 ];
 
 /// What the host tells a script about a contact being logged.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Contact {
     pub kind: ContactKind,
@@ -138,7 +138,7 @@ impl Contact {
 }
 
 /// The case as later hooks see it: the contact plus where the case stands.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CaseFacts {
     pub contact: Contact,
     pub stage: Option<Stage>,

@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 
+use super::{PolicyRunner, runner::RunnerLimits};
 use crate::{
-    config::ImpactArgs,
+    config::{ImpactArgs, PolicyThreadArgs},
     councils::CouncilDirectory,
     db,
     domain::{
@@ -29,8 +30,16 @@ pub async fn run(args: ImpactArgs) -> anyhow::Result<bool> {
         )
     })?;
     let active = policies::active_stored(&db, council).await?;
+    // Offline, the one council compared may use every policy thread.
+    let threads = PolicyThreadArgs::default().limits().threads;
+    let runner = PolicyRunner::start(RunnerLimits::new(
+        threads,
+        Some(threads),
+        Duration::from_secs(args.budget_secs),
+    ))?;
     let found = impact::impact(
         &db,
+        &runner,
         council,
         active,
         &source,

@@ -11,6 +11,7 @@ use std::{
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::enums::{CaseStatus, DeadlineKind, Stage};
+use futures_util::{StreamExt, TryStreamExt};
 use sea_orm::{DatabaseConnection, FromQueryResult, Statement, Value};
 use uuid::Uuid;
 
@@ -19,8 +20,8 @@ use crate::{
     domain::{cases::view::CaseView, policies, time::local_date},
     error::{AppError, Result},
     policy::{
-        CompiledPolicy, Problem,
-        hooks::{self, DeadlineOut},
+        CompiledPolicy, PolicyRunner, Problem,
+        hooks::{self, CaseFacts, DeadlineOut},
     },
 };
 
@@ -29,8 +30,8 @@ pub const DEFAULT_LISTED: usize = 50;
 pub const MAX_LISTED: usize = 500;
 /// How long one impact may run before it reports what it has so far.
 pub const BUDGET: Duration = Duration::from_secs(10);
-/// Open deadlines read per query.
-const PAGE: u64 = 20_000;
+/// Open deadlines read from the stream and compared at a time.
+const BATCH: usize = 20_000;
 
 /// Which hook set an open deadline, and from what.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -228,10 +229,35 @@ impl Ord for DeadlineKindKey {
 /// What a hook answered for one origin: the deadlines, or the problem.
 type Answer = std::result::Result<Vec<DeadlineOut>, Problem>;
 
+/// One question a hook is asked: which hook from what anchor, and the case
+/// as the hook was told of it. Hooks are pure functions of what they are
+/// told, so equal questions get equal answers and each is asked once.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Question {
+    origin: Origin,
+    facts: CaseFacts,
+}
+
+/// Both versions' answers to one question.
+#[derive(Debug)]
+struct Answers {
+    /// `None` without an active version.
+    active: Option<Answer>,
+    candidate: Answer,
+}
+
+/// Distinct questions handed to a policy thread at a time: a few
+/// milliseconds of hook calls, so the council's live calls queue behind
+/// one batch at most, never behind the whole impact.
+const QUESTIONS_PER_TURN: usize = 64;
+
 /// Compares `source` with the council's active version over its open cases.
 /// A candidate that fails validation is not run: its problems are returned.
+/// All script work (the validation, then every question) runs on the policy
+/// threads in the council's turn, spread over the threads it may use.
 pub async fn impact(
     db: &DatabaseConnection,
+    runner: &PolicyRunner,
     council: &Council,
     active: Option<Arc<CompiledPolicy>>,
     source: &str,
@@ -246,11 +272,15 @@ pub async fn impact(
         ));
     }
     let started = Instant::now();
+    let until = started + budget;
     let mut impact = Impact {
         active_version: active.as_ref().map(|p| p.version),
         ..Default::default()
     };
-    let (candidate, report) = CompiledPolicy::validate(&council.slug, source);
+    let (slug, script) = (council.slug.clone(), source.to_owned());
+    let (candidate, report) = runner
+        .execute(council.id, move || CompiledPolicy::validate(&slug, &script))
+        .await?;
     let candidate = match candidate {
         Some(c) if report.problems.is_empty() => Arc::new(c),
         _ => {
@@ -261,73 +291,198 @@ pub async fn impact(
     };
     let mut run = Run {
         council: council.clone(),
-        active,
-        candidate,
         listed,
         answers: HashMap::new(),
         seen: HashSet::new(),
         changed: HashSet::new(),
         impact,
     };
-    let mut after: Option<Uuid> = None;
-    loop {
-        if started.elapsed() > budget {
+    let mut rows = open_deadlines(db, council.id).await?;
+    let mut next = rows.try_next().await?;
+    while next.is_some() {
+        // A batch ends between deadlines: the rows of one deadline (one per
+        // event recorded at its instant) stay together.
+        let mut batch: Vec<OpenDeadline> = Vec::with_capacity(BATCH);
+        while let Some(row) = next.take() {
+            if batch.len() >= BATCH
+                && batch
+                    .last()
+                    .is_some_and(|l| l.deadline_id != row.deadline_id)
+            {
+                next = Some(row);
+                break;
+            }
+            batch.push(row);
+            next = rows.try_next().await?;
+        }
+        if Instant::now() > until {
             return Ok(run.finish(false));
         }
-        let page = with_its_event(read_page(db, council.id, after).await?);
-        let Some(last) = page.last() else { break };
-        after = Some(last.deadline_id);
-        let full = page.len() as u64 == PAGE;
-        let remaining = budget.saturating_sub(started.elapsed());
-        // Hooks are CPU work: keep them off the threads serving requests.
-        let (back, finished) = tokio::task::spawn_blocking(move || {
-            let finished = run.compare(page, Instant::now() + remaining);
+        // Bookkeeping over a batch is CPU work too: off the request threads.
+        let (back, page, asked, new) = blocking(move || {
+            let page = with_its_event(batch);
+            let (asked, new) = run.questions(&page);
+            (run, page, asked, new)
+        })
+        .await?;
+        run = back;
+        let answered = ask_all(
+            runner,
+            council.id,
+            active.clone(),
+            candidate.clone(),
+            new,
+            until,
+        )
+        .await?;
+        let (back, finished) = blocking(move || {
+            run.answers.extend(answered);
+            let finished = run.tally(page, asked);
             (run, finished)
         })
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("impact worker: {e}")))?;
+        .await?;
         run = back;
         if !finished {
             return Ok(run.finish(false));
-        }
-        if !full {
-            break;
         }
     }
     Ok(run.finish(true))
 }
 
-struct Run {
-    council: Council,
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("impact worker: {e}")))
+}
+
+/// Asks each question of both versions on the policy threads, a batch per
+/// turn, as many turns at once as the council may use threads. Questions
+/// left when `until` passes stay unanswered.
+async fn ask_all(
+    runner: &PolicyRunner,
+    council_id: Uuid,
     active: Option<Arc<CompiledPolicy>>,
     candidate: Arc<CompiledPolicy>,
+    questions: Vec<Question>,
+    until: Instant,
+) -> Result<Vec<(Question, Arc<Answers>)>> {
+    let mut batches = Vec::new();
+    let mut questions = questions.into_iter().peekable();
+    while questions.peek().is_some() {
+        batches.push(
+            questions
+                .by_ref()
+                .take(QUESTIONS_PER_TURN)
+                .collect::<Vec<_>>(),
+        );
+    }
+    let turns = batches.into_iter().map(|batch| {
+        let (active, candidate) = (active.clone(), candidate.clone());
+        runner.execute(council_id, move || {
+            batch
+                .into_iter()
+                .take_while(|_| Instant::now() <= until)
+                .map(|q| {
+                    let answers = Answers {
+                        active: active.as_deref().map(|p| ask(p, &q)),
+                        candidate: ask(&candidate, &q),
+                    };
+                    (q, Arc::new(answers))
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    let answered: Vec<Vec<_>> = futures_util::stream::iter(turns)
+        .buffer_unordered(runner.limits().per_council)
+        .try_collect()
+        .await?;
+    Ok(answered.into_iter().flatten().collect())
+}
+
+/// What `policy` answers to `question`: the deadlines the hook sets.
+fn ask(policy: &CompiledPolicy, question: &Question) -> Answer {
+    let facts = &question.facts;
+    Ok(match &question.origin {
+        Origin::Intake => policy.intake(&facts.contact)?.deadlines,
+        Origin::Acknowledged(on) => policy.acknowledged(facts.to_map(), *on)?.deadlines,
+        Origin::Responded(on) => policy.responded(facts.to_map(), *on)?.deadlines,
+        Origin::Reopened { on, was } => {
+            let case = hooks::reopening(facts.to_map(), *on, was);
+            policy.reopened(case, *on)?.deadlines
+        }
+        Origin::Escalation {
+            on,
+            verbal,
+            discretion,
+            ..
+        } => {
+            let request = hooks::escalation_request(*on, *verbal, *discretion);
+            let out = policy.escalation(facts.to_map(), request, *on)?;
+            if out.allowed {
+                out.deadlines
+            } else {
+                Vec::new()
+            }
+        }
+        Origin::HoldingResponse => policy
+            .holding_response(facts.to_map(), facts.contact.received)?
+            .into_iter()
+            .map(|d| DeadlineOut {
+                kind: DeadlineKind::HoldingResponse,
+                due: d.due,
+                explanation: d.explanation,
+            })
+            .collect(),
+    })
+}
+
+struct Run {
+    council: Council,
     listed: usize,
-    /// Hooks are pure functions of what they are told, and many cases are
-    /// told the same: each distinct question is asked once per version.
-    answers: HashMap<(Origin, String), (Option<Answer>, Answer)>,
+    answers: HashMap<Question, Arc<Answers>>,
     seen: HashSet<Uuid>,
     changed: HashSet<Uuid>,
     impact: Impact,
 }
 
+/// The question a row's deadline is asked again with, or why it is not.
+type Asked = std::result::Result<Question, &'static str>;
+
 impl Run {
-    /// Compares a page; false when the budget ran out part way.
-    fn compare(&mut self, page: Vec<OpenDeadline>, deadline: Instant) -> bool {
-        for row in page {
-            if Instant::now() > deadline {
-                return false;
-            }
-            self.seen.insert(row.case.id);
+    /// Each row's question, and those not asked before, once each.
+    fn questions(&self, page: &[OpenDeadline]) -> (Vec<Asked>, Vec<Question>) {
+        let asked: Vec<Asked> = page
+            .iter()
+            .map(|row| row.origin().map(|origin| self.question(row, origin)))
+            .collect();
+        let mut queued = HashSet::new();
+        let new = asked
+            .iter()
+            .flatten()
+            .filter(|q| !self.answers.contains_key(*q) && queued.insert(*q))
+            .cloned()
+            .collect();
+        (asked, new)
+    }
+
+    /// Compares a page; false when a question went unanswered because the
+    /// budget ran out.
+    fn tally(&mut self, page: Vec<OpenDeadline>, asked: Vec<Asked>) -> bool {
+        for (row, question) in page.into_iter().zip(asked) {
             let kind = DeadlineKindKey(row.deadline_kind);
-            let origin = match row.origin() {
-                Ok(origin) => origin,
+            let question = match question {
+                Ok(question) => question,
                 Err(reason) => {
+                    self.seen.insert(row.case.id);
                     self.skip(kind, reason);
                     continue;
                 }
             };
-            let (active, candidate) = self.answers_for(&row, &origin);
-            let old_due = match active {
+            let Some(answers) = self.answers.get(&question).cloned() else {
+                return false;
+            };
+            self.seen.insert(row.case.id);
+            let old_due = match &answers.active {
                 None => row.due,
                 Some(Ok(specs)) => match specs.iter().find(|s| s.kind == row.deadline_kind) {
                     Some(s) => s.due,
@@ -340,11 +495,13 @@ impl Run {
                     continue;
                 }
             };
-            let new = match candidate {
-                Ok(specs) => specs.into_iter().find(|s| s.kind == row.deadline_kind),
+            let new = match &answers.candidate {
+                Ok(specs) => specs.iter().find(|s| s.kind == row.deadline_kind),
                 Err(problem) => {
                     self.impact.candidate_failures += 1;
-                    self.impact.first_failure.get_or_insert(problem);
+                    self.impact
+                        .first_failure
+                        .get_or_insert_with(|| problem.clone());
                     self.skip(kind, "the candidate's hook failed on this case");
                     continue;
                 }
@@ -352,7 +509,7 @@ impl Run {
             let entry = self.impact.by_kind.entry(kind).or_default();
             entry.compared += 1;
             self.impact.deadlines_compared += 1;
-            if new.as_ref().map(|s| s.due) == Some(old_due) {
+            if new.map(|s| s.due) == Some(old_due) {
                 continue;
             }
             entry.changed += 1;
@@ -363,11 +520,11 @@ impl Run {
                     case_id: row.case.id,
                     reference: row.reference.clone(),
                     kind: row.deadline_kind,
-                    hook: origin.hook(),
+                    hook: question.origin.hook(),
                     stored_due: row.due,
                     old_due,
-                    new_due: new.as_ref().map(|s| s.due),
-                    new_explanation: new.map(|s| s.explanation),
+                    new_due: new.map(|s| s.due),
+                    new_explanation: new.map(|s| s.explanation.clone()),
                 });
             }
         }
@@ -383,9 +540,9 @@ impl Run {
         self.impact.by_kind.entry(kind).or_default().not_recomputed += 1;
     }
 
-    fn answers_for(&mut self, row: &OpenDeadline, origin: &Origin) -> (Option<Answer>, Answer) {
-        // The case as the hook saw it: `today` is the day the action was
-        // recorded, and dates the case gained later are left out.
+    /// The case as the hook saw it: `today` is the day the action was
+    /// recorded, and dates the case gained later are left out.
+    fn question(&self, row: &OpenDeadline, origin: Origin) -> Question {
         let today = local_date(row.deadline_created_at);
         let mut facts = row.case.facts(&self.council, row.learning_points, today);
         if let Some(on) = row.event_at.map(local_date) {
@@ -399,8 +556,21 @@ impl Run {
                 }
             }
         }
-        match origin {
-            Origin::Intake => facts.stage_received = Some(facts.contact.received),
+        match &origin {
+            // Intake is told of the contact alone: cases that differ only
+            // in where they stand now ask it the same question.
+            Origin::Intake => {
+                facts = CaseFacts {
+                    contact: facts.contact,
+                    stage: None,
+                    status: CaseStatus::Received,
+                    stage_received: None,
+                    acknowledged: None,
+                    responded: None,
+                    last_update: None,
+                    learning_points: 0,
+                }
+            }
             Origin::Escalation {
                 from,
                 acknowledged,
@@ -422,47 +592,7 @@ impl Run {
             }
             _ => {}
         }
-        let key = (origin.clone(), format!("{facts:?}"));
-        if let Some(known) = self.answers.get(&key) {
-            return known.clone();
-        }
-        let ask = |policy: &CompiledPolicy| -> Answer {
-            Ok(match origin {
-                Origin::Intake => policy.intake(&facts.contact)?.deadlines,
-                Origin::Acknowledged(on) => policy.acknowledged(facts.to_map(), *on)?.deadlines,
-                Origin::Responded(on) => policy.responded(facts.to_map(), *on)?.deadlines,
-                Origin::Reopened { on, was } => {
-                    let case = hooks::reopening(facts.to_map(), *on, was);
-                    policy.reopened(case, *on)?.deadlines
-                }
-                Origin::Escalation {
-                    on,
-                    verbal,
-                    discretion,
-                    ..
-                } => {
-                    let request = hooks::escalation_request(*on, *verbal, *discretion);
-                    let out = policy.escalation(facts.to_map(), request, *on)?;
-                    if out.allowed {
-                        out.deadlines
-                    } else {
-                        Vec::new()
-                    }
-                }
-                Origin::HoldingResponse => policy
-                    .holding_response(facts.to_map(), facts.contact.received)?
-                    .into_iter()
-                    .map(|d| DeadlineOut {
-                        kind: DeadlineKind::HoldingResponse,
-                        due: d.due,
-                        explanation: d.explanation,
-                    })
-                    .collect(),
-            })
-        };
-        let answer = (self.active.as_deref().map(ask), ask(&self.candidate));
-        self.answers.insert(key, answer.clone());
-        answer
+        Question { origin, facts }
     }
 
     fn finish(mut self, complete: bool) -> Impact {
@@ -473,32 +603,30 @@ impl Run {
     }
 }
 
-/// One page of the council's open deadlines on open cases, each with its
-/// case and the event that set it: a single query.
-async fn read_page(
+/// The council's open deadlines on open cases, each with its case and the
+/// events recorded at the instant it was set, in one query read as a stream:
+/// ordered by deadline, so a deadline's rows arrive together.
+async fn open_deadlines(
     db: &DatabaseConnection,
     council_id: Uuid,
-    after: Option<Uuid>,
-) -> Result<Vec<OpenDeadline>> {
+) -> Result<
+    impl futures_util::Stream<Item = std::result::Result<OpenDeadline, sea_orm::DbErr>>
+    + Send
+    + Unpin
+    + '_,
+> {
     let backend = db.get_database_backend();
-    let p = |n: usize| match backend {
-        sea_orm::DatabaseBackend::Postgres => format!("${n}"),
-        _ => "?".to_owned(),
+    let council = match backend {
+        sea_orm::DatabaseBackend::Postgres => "$1",
+        _ => "?",
     };
     let open: Vec<String> = CaseStatus::open_values()
         .iter()
         .map(|s| format!("'{}'", sea_orm::ActiveEnum::to_value(s)))
         .collect();
-    let mut values: Vec<Value> = vec![council_id.into()];
-    let after_clause = match after {
-        Some(id) => {
-            values.push(id.into());
-            format!("AND o.id > {}", p(2))
-        }
-        None => String::new(),
-    };
-    // The page is cut on deadlines first, so every event a deadline joins
-    // arrives on the same page as it.
+    // An event's data is read only where it is used: the origin of a
+    // reopening or an escalation, and telling apart two actions recorded at
+    // the same instant; most rows then carry no JSON to send and decode.
     let sql = format!(
         "SELECT c.id, c.kind, c.channel, c.received_at, c.service_id, c.anonymous, \
          c.discrimination, c.about_staff, c.multi_service, c.via_councillor, c.stage, \
@@ -507,30 +635,33 @@ async fn read_page(
          (SELECT COUNT(*) FROM learning_points l WHERE l.case_id = c.id) AS learning_points, \
          d.id AS deadline_id, d.kind AS deadline_kind, d.due, \
          d.explanation AS deadline_explanation, d.created_at AS deadline_created_at, \
-         e.kind AS event_kind, e.occurred_at AS event_at, e.data AS event_data, \
+         e.kind AS event_kind, e.occurred_at AS event_at, \
+         CASE WHEN e.kind IN ('reopened', 'escalation_requested') \
+           OR COUNT(e.seq) OVER (PARTITION BY d.id) > 1 THEN e.data END AS event_data, \
          CASE WHEN e.kind = 'escalation_requested' THEN (SELECT MAX(a.occurred_at) \
            FROM case_events a WHERE a.case_id = e.case_id AND a.seq < e.seq \
            AND a.kind = 'acknowledged') END AS acknowledged_before, \
          CASE WHEN e.kind = 'escalation_requested' THEN (SELECT MAX(r.occurred_at) \
            FROM case_events r WHERE r.case_id = e.case_id AND r.seq < e.seq \
            AND r.kind = 'responded') END AS responded_before \
-         FROM (SELECT o.* FROM deadlines o JOIN cases oc ON oc.id = o.case_id \
-           WHERE o.council_id = {council} AND oc.council_id = o.council_id \
-           AND o.met_at IS NULL AND o.superseded_at IS NULL AND oc.status IN ({open}) \
-           {after_clause} ORDER BY o.id LIMIT {PAGE}) d \
+         FROM deadlines d \
          JOIN cases c ON c.id = d.case_id \
          LEFT JOIN case_events e ON e.case_id = d.case_id AND e.recorded_at = d.created_at \
            AND e.kind IN ('contact_logged', 'converted', 'acknowledged', 'responded', \
              'reopened', 'escalation_requested', 'ombudsman_enquiry', \
              'deadline_extended', 'holding_response') \
+         WHERE d.council_id = {council} AND c.council_id = d.council_id \
+           AND d.met_at IS NULL AND d.superseded_at IS NULL AND c.status IN ({open}) \
          ORDER BY d.id, e.seq",
-        council = p(1),
         open = open.join(", "),
     );
-    let rows =
-        OpenDeadline::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
-            .all(db)
-            .await?;
+    let rows = OpenDeadline::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [Value::from(council_id)],
+    ))
+    .stream(db)
+    .await?;
     Ok(rows)
 }
 

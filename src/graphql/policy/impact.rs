@@ -33,8 +33,16 @@ impl PolicyImpactQuery {
             .map_err(|_| AppError::bad_input("first", "cannot be negative"))?;
         let state = ctx.state();
         let active = state.policies.get(council.id);
-        let found =
-            impact::impact(&state.db, council, active, &source, listed, impact::BUDGET).await?;
+        let found = impact::impact(
+            &state.db,
+            &state.policy_runner,
+            council,
+            active,
+            &source,
+            listed,
+            impact::BUDGET,
+        )
+        .await?;
         Ok(found.into())
     }
 }
