@@ -201,7 +201,9 @@ on_both_databases! {
             assert_eq!(seen[list], json!([]), "{list}");
         }
         let text = seen.to_string();
-        for secret in ["7.77", "777", "We are sorry", "apology", "Crew 7", "persistent", "Collect the bin", "dee", "Carl"] {
+        // Quoted or after a colon as JSON writes them, so that a random id's
+        // hex digits cannot match by chance.
+        for secret in ["7.77", ":777", "We are sorry", "apology", "Crew 7", "persistent", "Collect the bin", "\"dee\"", " dee", "Carl"] {
             assert!(!text.contains(secret), "a councillor reads `{secret}` in {text}");
         }
 
@@ -248,7 +250,7 @@ on_both_databases! {
         assert_eq!(remedies.len(), 2, "their remedies: the payment and the apology");
         assert!(remedies.iter().all(|r| r["recordedBy"].is_null() && r["approvedBy"].is_null()));
         let text = seen["timeline"].to_string();
-        for secret in ["dee", "Crew 7", "Daily calls", "persistent", "Write once a week"] {
+        for secret in ["\"dee\"", " dee", "Crew 7", "Daily calls", "persistent", "Write once a week"] {
             assert!(!text.contains(secret), "the customer reads `{secret}` in {text}");
         }
 

@@ -151,6 +151,11 @@ const HOSTILE: &[(&str, &str)] = &[
         "fn intake(c) { #{} }\nfn tests() { let t = []; for i in 0..301 { t.push(#{ name: `t${i}`, hook: \"intake\", input: [#{}], expect: #{} }); } t }",
         "a check runs at most 300",
     ),
+    ("", "defines no `intake(contact)` hook"),
+    (
+        "// every rule to follow\nfn calendar() { #{ closures: [] } }",
+        "defines no `intake(contact)` hook",
+    ),
     (
         "fn intake(c) { let d = c.received.add_working_days(\"10\"); #{} }",
         "`add_working_days` cannot take (Date, string); it is defined as: add_working_days(_: Date, _: i64) -> Date (prelude)",

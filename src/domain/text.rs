@@ -18,6 +18,8 @@ pub const NARRATIVE_MAX_CHARS: usize = 20_000;
 /// An ombudsman's own reference.
 pub const REFERENCE_MAX_CHARS: usize = 100;
 pub const EMAIL_MAX_CHARS: usize = 254;
+/// Keys chosen from a list: a service's slug, an exclusion category.
+pub const KEY_MAX_CHARS: usize = 64;
 pub const PHONE_MAX_CHARS: usize = 40;
 pub const ADDRESS_MAX_CHARS: usize = 1_000;
 

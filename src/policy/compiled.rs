@@ -201,6 +201,14 @@ impl CompiledPolicy {
         let ((policy, mut report), output) =
             sandbox::session(VALIDATION_BUDGET, || Self::check(council, source));
         report.output = output.lines;
+        if policy.as_ref().is_some_and(|p| !p.defines(hooks::INTAKE)) {
+            // Without it every contact would be stored in scope with no
+            // stage and no clocks: an empty or truncated file, never a policy.
+            report.problems.push(Problem::new(
+                "the script defines no `intake(contact)` hook, so no contact would get a stage or a \
+                 deadline; every council's policy needs one (see policies/README.md)",
+            ));
+        }
         if output.out_of_time
             && !report
                 .problems

@@ -132,7 +132,7 @@ impl NewContact {
         let desired_outcome =
             optional_text("desiredOutcome", draft.desired_outcome, NOTE_MAX_CHARS)?;
         let via_councillor = optional_text("viaCouncillor", draft.via_councillor, LINE_MAX_CHARS)?;
-        let service = optional_text("service", draft.service, 64)?;
+        let service = optional_text("service", draft.service, crate::domain::text::KEY_MAX_CHARS)?;
         let customer = match draft.customer {
             Some(details) => Some(customer_details(details)?),
             None => None,
@@ -226,7 +226,11 @@ fn scope_hints(hints: ScopeHints, received_at: DateTime<Utc>) -> Result<ScopeHin
             "issueDate cannot be after the contact was received",
         ));
     }
-    let exclusion = optional_text("exclusion", hints.exclusion, 64)?;
+    let exclusion = optional_text(
+        "exclusion",
+        hints.exclusion,
+        crate::domain::text::KEY_MAX_CHARS,
+    )?;
     if let Some(e) = &exclusion
         && !e.chars().all(|c| c.is_ascii_lowercase() || c == '_')
     {

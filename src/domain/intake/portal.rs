@@ -29,7 +29,11 @@ pub async fn link(
     customer_id: Uuid,
     portal_subject: String,
 ) -> Result<customer::Model> {
-    let subject = required_text("portalSubject", portal_subject, 200)?;
+    let subject = required_text(
+        "portalSubject",
+        portal_subject,
+        crate::domain::text::LINE_MAX_CHARS,
+    )?;
     let txn = db::begin_write(&by.state.db).await?;
     let mut record = customer::Entity::find_by_id(customer_id)
         .filter(customer::Column::CouncilId.eq(by.council.id))

@@ -108,11 +108,11 @@ pub async fn record(
     }
     let display_name = details
         .display_name
-        .map(|n| required_text("displayName", n, 200))
+        .map(|n| required_text("displayName", n, crate::domain::text::LINE_MAX_CHARS))
         .transpose()?;
     let email = details
         .email
-        .map(|e| required_text("email", e, 320))
+        .map(|e| required_text("email", e, crate::domain::text::EMAIL_MAX_CHARS))
         .transpose()?;
     let seniority = match details.seniority {
         Some(grade) => Some(check_seniority(state, council, actor, &subject, grade)?),

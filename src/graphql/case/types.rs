@@ -9,12 +9,10 @@ use sea_orm::EntityTrait;
 
 use super::loaders::DeadlineLoader;
 use crate::{
-    domain::{
-        cases::{
-            self, OpenDue,
-            audience::{Audience, EventView, event_view},
-            deadlines, events,
-        },
+    domain::cases::{
+        self, OpenDue,
+        audience::{Audience, EventView, event_view},
+        deadlines, events,
     },
     error::AppError,
     graphql::{
