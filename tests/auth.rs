@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use serde_json::json;
+use serde_json::{Value, json};
 
 const ME: &str = "{ me { subject roles council { slug name } } }";
 
@@ -120,6 +120,21 @@ async fn issuer_and_audience_are_checked_when_configured() {
         let bad = app.graphql(Some(&claims(iss, aud)), ME, json!({})).await;
         assert_eq!(bad.status, 401);
         assert_eq!(bad.code(), "UNAUTHENTICATED");
+    }
+    // RFC 7519 allows a list of audiences: accepted when ours is in it.
+    let listed = |aud: Value| {
+        token_with(json!({
+            "sub": "alice", "council": "leeds", "roles": ["frontline"], "exp": now() + 600,
+            "iss": "https://idp.example.gov.uk", "aud": aud,
+        }))
+    };
+    let among = app
+        .graphql(Some(&listed(json!(["portal", "redress"]))), ME, json!({}))
+        .await;
+    assert_eq!(among.data()["me"]["subject"], "alice");
+    for aud in [json!(["portal", "other-app"]), json!([])] {
+        let bad = app.graphql(Some(&listed(aud.clone())), ME, json!({})).await;
+        assert_eq!(bad.code(), "UNAUTHENTICATED", "{aud}");
     }
     let missing = token_with(
         json!({ "sub": "a", "council": "leeds", "roles": ["frontline"], "exp": now() + 600 }),

@@ -36,7 +36,16 @@ pub struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aud: Option<String>,
+    pub aud: Option<Audience>,
+}
+
+/// RFC 7519 lets `aud` be one audience or a list, and identity providers
+/// send either; which one is accepted is checked before this is read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -232,7 +241,7 @@ impl TokenMinter {
             iat: Some(now),
             name,
             iss: self.issuer.clone(),
-            aud: self.audience.clone(),
+            aud: self.audience.clone().map(Audience::One),
         };
         Ok(encode(&Header::new(Algorithm::HS256), &claims, &self.key)?)
     }
