@@ -413,18 +413,7 @@ impl Server {
             .spawn()
             .expect("start redress serve");
         let address = format!("http://127.0.0.1:{port}");
-        let started = Instant::now();
-        while reqwest::get(format!("{address}/readyz"))
-            .await
-            .map(|r| r.status() != 200)
-            .unwrap_or(true)
-        {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "the server did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_until_ready(&address, Duration::from_secs(60), "the server").await;
         Self { child, address }
     }
 

@@ -432,3 +432,16 @@ impl Gql {
             .unwrap_or_default()
     }
 }
+
+/// Waits for a server process started by a test to answer `/readyz`.
+pub async fn wait_until_ready(address: &str, within: std::time::Duration, what: &str) {
+    let started = std::time::Instant::now();
+    while reqwest::get(format!("{address}/readyz"))
+        .await
+        .map(|r| r.status() != 200)
+        .unwrap_or(true)
+    {
+        assert!(started.elapsed() < within, "{what} did not start");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
