@@ -8,6 +8,7 @@ pub mod council;
 pub mod customer;
 pub mod deadline;
 pub mod enums;
+pub mod intake_key;
 pub mod learning_point;
 pub mod officer;
 pub mod officer_change;

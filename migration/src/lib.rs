@@ -10,6 +10,7 @@ mod m20261201_000006_deadline_case_index;
 mod m20261205_000007_deadline_extended_to;
 mod m20261205_000008_officers_and_reviews;
 mod m20261205_000009_awaiting_policy;
+mod m20261206_000010_intake_keys;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000007_deadline_extended_to::Migration),
             Box::new(m20261205_000008_officers_and_reviews::Migration),
             Box::new(m20261205_000009_awaiting_policy::Migration),
+            Box::new(m20261206_000010_intake_keys::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@ pub mod awaiting_policy;
 pub mod contact;
 pub mod portal;
 pub mod reference;
+pub mod retry;
 pub mod writer;
 
 use chrono::{DateTime, Datelike, Utc};
@@ -23,7 +24,8 @@ use crate::{
         },
         intake::{
             contact::{CustomerDetails, NewContact},
-            writer::NewCase,
+            retry::IntakeKey,
+            writer::{NewCase, Stored},
         },
         people::persistent,
         time::local_date,
@@ -34,15 +36,39 @@ use crate::{
     state::AppState,
 };
 
+/// A logged contact's case: new, or the one an earlier request with the
+/// same idempotency key created.
+#[derive(Debug)]
+pub enum Logged {
+    New(case::Model),
+    Replayed(case::Model),
+}
+
+impl Logged {
+    pub fn into_case(self) -> case::Model {
+        match self {
+            Self::New(case) | Self::Replayed(case) => case,
+        }
+    }
+}
+
 #[instrument(skip_all, fields(council = %council.slug))]
 pub async fn log_contact(
     state: &AppState,
     council: &Council,
     actor: &Actor,
     contact: NewContact,
+    key: Option<IntakeKey>,
     now: DateTime<Utc>,
-) -> Result<case::Model> {
+) -> Result<Logged> {
     let db = &state.db;
+    // A retry is answered before the policy runs: the case it gets is the
+    // one first decided, whatever version is active now.
+    if let Some(key) = &key
+        && let Some(case) = retry::replay(db, council.id, &actor.subject, key, now).await?
+    {
+        return Ok(Logged::Replayed(case));
+    }
     let service_id = match &contact.service {
         Some(slug) => Some(council.service_id(slug).ok_or_else(|| {
             AppError::bad_input("service", format!("this council has no service `{slug}`"))
@@ -205,7 +231,10 @@ pub async fn log_contact(
         .flatten()
         .chain(restriction.as_ref().and_then(|r| r.check_row(&model, now)))
         .collect();
-    let model = state
+    let claim = key
+        .as_ref()
+        .map(|k| k.row(council.id, &actor.subject, model.id, now));
+    let stored = state
         .intake
         .store(
             &council.reference_prefix,
@@ -220,12 +249,31 @@ pub async fn log_contact(
                 event: logged.clone(),
                 later_events,
                 checklist,
+                key: claim,
             },
         )
         .await?;
-
-    state.feed.publish(CaseChanged::new(&model, &logged));
-    Ok(model)
+    match (stored, &key) {
+        (Stored::Case(model), _) => {
+            state.feed.publish(CaseChanged::new(&model, &logged));
+            Ok(Logged::New(model))
+        }
+        // The same request arrived twice at once, and the other one stored it.
+        (Stored::KeyTaken, Some(key)) => {
+            retry::replay(db, council.id, &actor.subject, key, now)
+                .await?
+                .map(Logged::Replayed)
+                .ok_or_else(|| {
+                    AppError::Conflict(
+                        "another request with this idempotencyKey is being logged; try again"
+                            .into(),
+                    )
+                })
+        }
+        (Stored::KeyTaken, None) => Err(AppError::Internal(anyhow::anyhow!(
+            "a contact without a key was refused for its key"
+        ))),
+    }
 }
 
 /// What the council's policy made of a contact.

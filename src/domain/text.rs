@@ -22,6 +22,8 @@ pub const EMAIL_MAX_CHARS: usize = 254;
 pub const KEY_MAX_CHARS: usize = 64;
 pub const PHONE_MAX_CHARS: usize = 40;
 pub const ADDRESS_MAX_CHARS: usize = 1_000;
+/// An idempotency key a client sends with a request it may retry.
+pub const IDEMPOTENCY_KEY_MAX_CHARS: usize = 128;
 
 pub fn required_text(field: &'static str, value: String, max_chars: usize) -> Result<String> {
     let trimmed = value.trim();
@@ -52,6 +54,20 @@ pub fn plain(field: &'static str, text: &str) -> Result<()> {
         Some(c) => Err(control_character(field, c)),
         None => Ok(()),
     }
+}
+
+/// A token the caller chose, such as an idempotency key: compared exactly
+/// as sent, so it is never trimmed; it must not be blank and carries no
+/// control characters.
+pub fn token(field: &'static str, value: String, max_chars: usize) -> Result<String> {
+    if value.trim().is_empty() {
+        return Err(AppError::bad_input(
+            field,
+            format!("{field} must not be empty"),
+        ));
+    }
+    plain(field, &value)?;
+    bounded(field, &value, max_chars)
 }
 
 fn bounded(field: &'static str, text: &str, max_chars: usize) -> Result<String> {
@@ -103,6 +119,14 @@ mod tests {
         }
         assert!(optional_text("f", Some("x\0".into()), 10).is_err());
         assert!(plain("f", "a\tb").is_err());
+    }
+
+    #[test]
+    fn tokens_are_kept_exactly_as_sent() {
+        assert_eq!(token("k", " a b ".into(), 5).unwrap(), " a b ");
+        assert!(token("k", "   ".into(), 5).is_err());
+        assert!(token("k", "a\tb".into(), 5).is_err());
+        assert!(token("k", "é".repeat(6), 5).is_err());
     }
 
     #[test]

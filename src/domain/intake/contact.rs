@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::enums::{Channel, ContactKind};
+use serde::Serialize;
 
 pub use crate::domain::text::{optional_text, required_text};
 use crate::{
@@ -22,7 +23,7 @@ use crate::{
 const FUTURE_SKEW: Duration = Duration::seconds(120);
 const EARLIEST_RECEIPT: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct CustomerDetails {
     pub name: Option<String>,
     pub email: Option<String>,
@@ -32,7 +33,7 @@ pub struct CustomerDetails {
     pub reasonable_adjustments: Option<String>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ContactFlags {
     pub discrimination: bool,
     pub about_staff: bool,
@@ -58,7 +59,7 @@ pub struct NewContact {
 
 /// What staff tell the council's policy when logging: the policy decides
 /// scope and stage from these.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ScopeHints {
     /// When the customer first knew of the matter (for 12-month rules).
     pub issue_date: Option<NaiveDate>,
@@ -81,8 +82,9 @@ pub struct ScopeHints {
     pub exclusion: Option<String>,
 }
 
-/// What the caller sent, before any check.
-#[derive(Debug, Clone)]
+/// What the caller sent, before any check. Serialised, it is what an
+/// idempotency key's input hash is taken over.
+#[derive(Debug, Clone, Serialize)]
 pub struct ContactDraft {
     pub kind: ContactKind,
     /// Staff say how it came in; customers and councillors leave it out.

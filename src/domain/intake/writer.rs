@@ -13,13 +13,20 @@
 //!
 //! Should a group's transaction fail, each of its cases is written again on
 //! its own, so one contact's failure is never another's.
+//!
+//! A contact sent with an idempotency key claims the key first, in the same
+//! transaction. One whose key another intake holds (in an earlier group, on
+//! another server, or earlier in this group) is left out of the group: it
+//! takes no number, writes nothing, and is answered `KeyTaken`, so the
+//! caller reads the case that holds the key. The rest of the group is
+//! stored as if it had not been sent.
 
 use crate::{
     db,
-    domain::intake::reference,
+    domain::intake::{reference, retry},
     error::{AppError, Result},
 };
-use entity::{case, case_event, case_requirement, customer, deadline};
+use entity::{case, case_event, case_requirement, customer, deadline, intake_key};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
 };
@@ -42,13 +49,25 @@ pub struct NewCase {
     /// Steps after the logging one (numbered from 2), such as a policy failure.
     pub later_events: Vec<case_event::Model>,
     pub checklist: Vec<case_requirement::Model>,
+    /// The caller's idempotency key, claimed for this case.
+    pub key: Option<intake_key::Model>,
+}
+
+/// What became of a new case sent to the writer.
+#[derive(Debug, Clone)]
+pub enum Stored {
+    /// Stored and numbered.
+    Case(case::Model),
+    /// Not stored: its idempotency key is held by another intake, whose
+    /// case is the caller's.
+    KeyTaken,
 }
 
 struct Job {
     prefix: String,
     year: i32,
     rows: NewCase,
-    reply: oneshot::Sender<std::result::Result<case::Model, DbErr>>,
+    reply: oneshot::Sender<std::result::Result<Stored, DbErr>>,
 }
 
 /// The handle intake sends new cases to; cheap to clone.
@@ -67,8 +86,9 @@ impl IntakeWriter {
     }
 
     /// Stores the case under the council's next number for `year` and
-    /// returns it, numbered, once it is committed.
-    pub async fn store(&self, prefix: &str, year: i32, rows: NewCase) -> Result<case::Model> {
+    /// returns it, numbered, once it is committed; or says that its key is
+    /// another intake's.
+    pub async fn store(&self, prefix: &str, year: i32, rows: NewCase) -> Result<Stored> {
         let (reply, answer) = oneshot::channel();
         let job = Job {
             prefix: prefix.to_owned(),
@@ -109,10 +129,10 @@ async fn write(db: &DatabaseConnection, group: Vec<Job>) {
         store_group(db, &group[0].prefix, group[0].year, &rows).await
     };
     match stored {
-        Ok(cases) => {
-            for (case, job) in cases.into_iter().zip(group) {
+        Ok(stored) => {
+            for (stored, job) in stored.into_iter().zip(group) {
                 // The caller may have gone; its case is stored all the same.
-                let _ = job.reply.send(Ok(case));
+                let _ = job.reply.send(Ok(stored));
             }
         }
         Err(err) if group.len() == 1 => {
@@ -129,21 +149,31 @@ async fn write(db: &DatabaseConnection, group: Vec<Job>) {
     }
 }
 
-/// One transaction: the group's customers, its numbers, its cases and their
-/// rows. Returns the cases as stored, numbered, in the group's order.
+/// One transaction: the group's keys, customers, numbers, cases and their
+/// rows. Returns what became of each, in the group's order.
 async fn store_group(
     db: &DatabaseConnection,
     prefix: &str,
     year: i32,
     rows: &[&NewCase],
-) -> std::result::Result<Vec<case::Model>, DbErr> {
+) -> std::result::Result<Vec<Stored>, DbErr> {
     let council_id = rows[0].case.council_id;
     let txn = db::begin_write(db).await?;
+    let kept = claim_keys(&txn, rows).await?;
+    let rows: Vec<&NewCase> = rows
+        .iter()
+        .zip(&kept)
+        .filter_map(|(r, kept)| kept.then_some(*r))
+        .collect();
+    if rows.is_empty() {
+        txn.commit().await?;
+        return Ok(kept.into_iter().map(|_| Stored::KeyTaken).collect());
+    }
     // Before the counter: nothing of theirs depends on the numbers.
     insert_all(&txn, rows.iter().filter_map(|r| r.customer.clone())).await?;
     let first = reference::take(&txn, council_id, year, rows.len() as i64).await?;
     let cases: Vec<case::Model> = (first..)
-        .zip(rows)
+        .zip(&rows)
         .map(|(number, r)| case::Model {
             reference: reference::format(prefix, year, number),
             reference_year: Some(year),
@@ -161,7 +191,44 @@ async fn store_group(
     .await?;
     insert_all(&txn, rows.iter().flat_map(|r| r.checklist.clone())).await?;
     txn.commit().await?;
-    Ok(cases)
+    let mut cases = cases.into_iter();
+    Ok(kept
+        .into_iter()
+        .map(|kept| match kept {
+            true => Stored::Case(cases.next().expect("a case for each kept row")),
+            false => Stored::KeyTaken,
+        })
+        .collect())
+}
+
+/// Claims the group's idempotency keys; whether each row goes ahead. A row
+/// without a key always does; a key repeated later in the group is taken by
+/// its first row.
+async fn claim_keys(
+    txn: &impl ConnectionTrait,
+    rows: &[&NewCase],
+) -> std::result::Result<Vec<bool>, DbErr> {
+    let mut first_use: Vec<&intake_key::Model> = Vec::new();
+    let mut kept: Vec<Option<bool>> = Vec::with_capacity(rows.len());
+    for key in rows.iter().map(|r| r.key.as_ref()) {
+        kept.push(match key {
+            None => Some(true),
+            Some(key) if first_use.iter().any(|k| same_key(k, key)) => Some(false),
+            Some(key) => {
+                first_use.push(key);
+                None
+            }
+        });
+    }
+    let mut claimed = retry::claim(txn, &first_use).await?.into_iter();
+    Ok(kept
+        .into_iter()
+        .map(|k| k.unwrap_or_else(|| claimed.next().expect("one answer per claim")))
+        .collect())
+}
+
+fn same_key(a: &intake_key::Model, b: &intake_key::Model) -> bool {
+    (a.council_id, &a.caller, &a.idempotency_key) == (b.council_id, &b.caller, &b.idempotency_key)
 }
 
 /// One multi-row insert; nothing when there are no rows.

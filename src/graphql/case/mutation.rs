@@ -11,7 +11,7 @@ use crate::{
     domain::{
         actions::{acknowledge::Acknowledgement, pipeline::perform},
         intake,
-        intake::contact::NewContact,
+        intake::{Logged, contact::NewContact, retry::IntakeKey},
     },
     graphql::{context::ContextExt, enums::Channel},
 };
@@ -23,19 +23,31 @@ pub struct CaseMutation;
 impl CaseMutation {
     /// Log a complaint, compliment, comment or suggestion. The council's
     /// policy decides its stage and deadlines.
-    async fn log_contact(&self, ctx: &Context<'_>, input: LogContactInput) -> Result<Case> {
+    async fn log_contact(
+        &self,
+        ctx: &Context<'_>,
+        input: LogContactInput,
+        #[graphql(
+            desc = "A key the client makes up for this contact (1 to 128 characters, e.g. a UUID) so it can safely send the request again when the answer is lost. Sent again by the same caller with the same input within 24 hours, it returns the case already created, with no second case or reference; with a different input it is refused (BAD_USER_INPUT on `idempotencyKey`). Each caller's keys are their own."
+        )]
+        idempotency_key: Option<String>,
+    ) -> Result<Case> {
         let actor = ctx.actor()?.require(Action::LogContact)?;
         let council = ctx.council()?;
         let now = ctx.now();
-        let contact = NewContact::from_caller(input.into(), actor, now)?;
+        let draft = input.into();
+        let key = IntakeKey::new(idempotency_key, &draft)?;
+        let contact = NewContact::from_caller(draft, actor, now)?;
         let state = ctx.state();
-        let model = intake::log_contact(state, council, actor, contact, now).await?;
-        state
-            .metrics
-            .contacts_logged
-            .with_label_values(&[&council.slug])
-            .inc();
-        Ok(Case::new(model))
+        let logged = intake::log_contact(state, council, actor, contact, key, now).await?;
+        if let Logged::New(_) = logged {
+            state
+                .metrics
+                .contacts_logged
+                .with_label_values(&[&council.slug])
+                .inc();
+        }
+        Ok(Case::new(logged.into_case()))
     }
 
     /// Record that the customer was told their contact was received, at its
