@@ -166,10 +166,47 @@ on_both_databases! {
                 .send()
                 .await
                 .unwrap();
+            assert_eq!(response.status(), 415, "{content_type}");
             let answer: Value = response.json().await.unwrap();
-            assert_eq!(answer["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{content_type}: {answer}");
+            assert_eq!(answer["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{content_type}: {answer}");
         }
         assert_eq!(app.case_count("leeds").await, 0);
+    }
+
+    // Only a JSON body is executed, with a token or without: a body of any
+    // other type, or of none declared, is refused with HTTP 415 and an error
+    // that says what to send, and nothing is written.
+    async fn a_body_that_is_not_declared_json_is_refused(app: TestApp) {
+        let token = app.token("leeds", &["frontline"], "fo");
+        let body = json!({ "query": "mutation($i: LogContactInput!) { logContact(input: $i) { id } }", "variables": { "i": complaint_input("Not JSON") } }).to_string();
+        let post = |content_type: Option<&str>, token: Option<&str>| {
+            let mut request = app.client.post(format!("{}/graphql", app.address)).body(body.clone());
+            if let Some(content_type) = content_type {
+                request = request.header("content-type", content_type);
+            }
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            request.send()
+        };
+        for token in [None, Some(token.as_str())] {
+            for content_type in [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("multipart/form-data; boundary=x"), Some("application/graphql"), Some("application/jsonx"), Some("not a type")] {
+                let response = post(content_type, token).await.unwrap();
+                assert_eq!(response.status(), 415, "{content_type:?}");
+                let answer: Value = response.json().await.unwrap();
+                assert!(answer["data"].is_null(), "{answer}");
+                assert_eq!(answer["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{content_type:?}: {answer}");
+                assert!(answer["errors"][0]["message"].as_str().unwrap().contains("application/json"), "{answer}");
+            }
+        }
+        assert_eq!(app.case_count("leeds").await, 0);
+        for content_type in ["application/json", "application/json; charset=utf-8", "Application/JSON"] {
+            let response = post(Some(content_type), Some(&token)).await.unwrap();
+            assert_eq!(response.status(), 200, "{content_type}");
+            let answer: Value = response.json().await.unwrap();
+            assert!(answer["data"]["logContact"]["id"].is_string(), "{content_type}: {answer}");
+        }
+        assert_eq!(app.case_count("leeds").await, 3);
     }
 }
 

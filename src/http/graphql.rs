@@ -49,6 +49,9 @@ pub async fn execute(
     limit: web::Data<BodyLimit>,
 ) -> HttpResponse {
     let started = Instant::now();
+    if let Some(refused) = super::json_only::refusal(&req) {
+        return refused;
+    }
     let actor = match bearer_actor(&req, &state) {
         Ok(actor) => actor,
         Err(err) => return error_response(&err),

@@ -5,6 +5,7 @@ mod graphql;
 
 pub use graphql::BodyLimit;
 mod health;
+mod json_only;
 mod subscription_cap;
 mod subscriptions;
 
