@@ -5,6 +5,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::*;
+use redress::domain::intake::writer::Stored;
 use serde_json::json;
 
 on_both_databases! {
@@ -50,6 +51,7 @@ fn copy_of(
         },
         later_events: Vec::new(),
         checklist: Vec::new(),
+        key: None,
     }
 }
 
@@ -79,7 +81,8 @@ on_both_databases! {
         let year = stored.reference_year.unwrap();
         let (bad, good) = tokio::join!(writer.store("LEE", year, bad), writer.store("LEE", year, good));
         assert!(bad.is_err(), "{bad:?}");
-        assert_eq!(good.unwrap().reference_seq, Some(2), "the good contact takes the next number");
+        let Ok(Stored::Case(good)) = good else { panic!("the good contact is stored: {good:?}") };
+        assert_eq!(good.reference_seq, Some(2), "the good contact takes the next number");
         assert!(case::Entity::find_by_id(bad_id).one(&app.state.db).await.unwrap().is_none(), "nothing of the failed contact is stored");
 
         let third = app.log_complaint("leeds", "Third").await;
