@@ -256,20 +256,17 @@ pub async fn log_contact(
     match (stored, &key) {
         (Stored::Case(model), _) => {
             state.feed.publish(CaseChanged::new(&model, &logged));
-            Ok(Logged::New(model))
+            Ok(Logged::New(*model))
         }
         // The same request arrived twice at once, and the other one stored it.
-        (Stored::KeyTaken, Some(key)) => {
-            retry::replay(db, council.id, &actor.subject, key, now)
-                .await?
-                .map(Logged::Replayed)
-                .ok_or_else(|| {
-                    AppError::Conflict(
-                        "another request with this idempotencyKey is being logged; try again"
-                            .into(),
-                    )
-                })
-        }
+        (Stored::KeyTaken, Some(key)) => retry::replay(db, council.id, &actor.subject, key, now)
+            .await?
+            .map(Logged::Replayed)
+            .ok_or_else(|| {
+                AppError::Conflict(
+                    "another request with this idempotencyKey is being logged; try again".into(),
+                )
+            }),
         (Stored::KeyTaken, None) => Err(AppError::Internal(anyhow::anyhow!(
             "a contact without a key was refused for its key"
         ))),

@@ -203,9 +203,15 @@ mod tests {
     #[test]
     fn the_same_input_has_the_same_hash_and_another_input_another() {
         let key = || Some("k-1".to_owned());
-        let first = IntakeKey::new(key(), &draft("Missed bin")).unwrap().unwrap();
-        let again = IntakeKey::new(key(), &draft("Missed bin")).unwrap().unwrap();
-        let other = IntakeKey::new(key(), &draft("Missed bins")).unwrap().unwrap();
+        let first = IntakeKey::new(key(), &draft("Missed bin"))
+            .unwrap()
+            .unwrap();
+        let again = IntakeKey::new(key(), &draft("Missed bin"))
+            .unwrap()
+            .unwrap();
+        let other = IntakeKey::new(key(), &draft("Missed bins"))
+            .unwrap()
+            .unwrap();
         assert_eq!(first, again);
         assert_ne!(first.input_hash, other.input_hash);
         assert_eq!(first.input_hash.len(), 64);

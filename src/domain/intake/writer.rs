@@ -57,7 +57,7 @@ pub struct NewCase {
 #[derive(Debug, Clone)]
 pub enum Stored {
     /// Stored and numbered.
-    Case(case::Model),
+    Case(Box<case::Model>),
     /// Not stored: its idempotency key is held by another intake, whose
     /// case is the caller's.
     KeyTaken,
@@ -195,7 +195,7 @@ async fn store_group(
     Ok(kept
         .into_iter()
         .map(|kept| match kept {
-            true => Stored::Case(cases.next().expect("a case for each kept row")),
+            true => Stored::Case(Box::new(cases.next().expect("a case for each kept row"))),
             false => Stored::KeyTaken,
         })
         .collect())
