@@ -35,8 +35,7 @@ const CLIENTS: usize = 6;
 /// The officer every case is given to.
 const OFFICER: &str = "io-1";
 
-const LOG: &str =
-    "mutation($input: LogContactInput!) { logContact(input: $input) { id reference version } }";
+const LOG: &str = "mutation($input: LogContactInput!, $key: String) { logContact(input: $input, idempotencyKey: $key) { id reference version } }";
 const ACKNOWLEDGE: &str = "mutation($id: ID!, $v: Int) { acknowledgeCase(caseId: $id, expectedVersion: $v) { id version } }";
 const ASSIGN: &str = "mutation($id: ID!, $o: String!, $v: Int) { assignInvestigator(caseId: $id, officer: $o, expectedVersion: $v) { id version } }";
 const RESPOND: &str = "mutation($id: ID!, $v: Int) { respondToCase(caseId: $id, expectedVersion: $v, input: { outcome: NOT_UPHELD, summary: \"The crew came twice\" }) { id version } }";
@@ -105,6 +104,11 @@ struct Ledger {
     /// Why the last unreachable request was.
     cut_off: Option<String>,
     wrong: Vec<String>,
+    /// Per client, the contact it sent without an answer, with its
+    /// idempotency key: it is sent again, as a real client would.
+    unanswered: HashMap<usize, (String, Value)>,
+    /// Contacts acknowledged only when sent again.
+    retried: usize,
 }
 
 impl Ledger {
@@ -126,12 +130,23 @@ async fn client(base: String, n: usize, stop: Arc<AtomicBool>, ledger: Arc<Mutex
     let dcro = token_for(council, "dcro", n);
     let mut round = 0usize;
     while !stop.load(Ordering::Acquire) {
-        round += 1;
-        let input = complaint_on("2027-05-28", &format!("Missed bin {n}/{round}"));
-        let outcome = send(&http, &base, &frontline, LOG, json!({ "input": input })).await;
+        // A contact whose answer was lost, to the kill or an outage, is sent
+        // again with its key until it is answered: it may already be stored.
+        let unanswered = ledger.lock().unwrap().unanswered.remove(&n);
+        let retry = unanswered.is_some();
+        let (key, input) = unanswered.unwrap_or_else(|| {
+            round += 1;
+            let key = Uuid::new_v4().to_string();
+            let subject = format!("Missed bin {n}/{round} {key}");
+            (key, complaint_on("2027-05-28", &subject))
+        });
+        let vars = json!({ "input": input, "key": key });
+        let outcome = send(&http, &base, &frontline, LOG, vars).await;
         let Some(case) = settle(&ledger, outcome).await else {
+            ledger.lock().unwrap().unanswered.insert(n, (key, input));
             continue;
         };
+        ledger.lock().unwrap().retried += usize::from(retry);
         let case = &case["logContact"];
         let id: Uuid = case["id"].as_str().unwrap().parse().unwrap();
         let mut version = case["version"].as_i64().unwrap();
@@ -317,6 +332,17 @@ async fn assert_nothing_lost(db: &DatabaseConnection, ledger: &Ledger) {
         steps.is_empty(),
         "timeline steps of cases that do not exist"
     );
+    // Each contact is sent with its own subject; one sent again after a
+    // lost answer is still stored once.
+    let mut contacts: HashMap<(Uuid, &str), usize> = HashMap::new();
+    for case in &cases {
+        *contacts
+            .entry((case.council_id, case.subject.as_str()))
+            .or_default() += 1;
+    }
+    for ((_, subject), stored) in contacts {
+        assert_eq!(stored, 1, "contact `{subject}` stored {stored} times");
+    }
 
     for (id, reference) in &ledger.logged {
         let case = by_id
@@ -617,9 +643,10 @@ async fn killed_mid_load_and_restarted_the_server_has_lost_nothing_it_acknowledg
     let ledger = ledger.lock().unwrap().clone();
     assert!(ledger.wrong.is_empty(), "{:?}", ledger.wrong);
     eprintln!(
-        "killed mid-load three times: {} acknowledged, {} cut off",
+        "killed mid-load three times: {} acknowledged, {} cut off, {} contacts acknowledged when sent again",
         ledger.successes(),
-        ledger.unreachable
+        ledger.unreachable,
+        ledger.retried
     );
     assert!(
         ledger.unreachable > 0,
