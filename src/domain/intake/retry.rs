@@ -139,7 +139,17 @@ pub async fn claim(
         Column::CreatedAt,
         Column::ExpiresAt,
     ]);
-    for row in rows {
+    // In one order everywhere: two servers claiming the same keys at once
+    // then wait on each other in turn, never in a cycle.
+    let mut ordered = rows.to_vec();
+    ordered.sort_by(|a, b| {
+        (a.council_id, &a.caller, &a.idempotency_key).cmp(&(
+            b.council_id,
+            &b.caller,
+            &b.idempotency_key,
+        ))
+    });
+    for row in ordered {
         insert.values_panic([
             row.council_id.into(),
             row.caller.clone().into(),
