@@ -64,6 +64,8 @@ on_both_databases! {
         }
         assert_eq!(app.case_count("leeds").await, 1);
         assert_eq!(written(&app).await, rows);
+        let metrics = app.get("/metrics").await.text().await.unwrap();
+        assert!(metrics.contains("redress_contacts_logged_total{council=\"leeds\"} 1"), "a retry is not counted as a contact: {metrics}");
 
         let next = logged(&app, &token, &complaint_input("Another bin"), None).await;
         assert_eq!(reference_number(&next), reference_number(&first) + 1, "no number was taken by the retries");
