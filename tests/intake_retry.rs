@@ -7,6 +7,7 @@ mod common;
 use common::*;
 use entity::{case_event, deadline, intake_key};
 use futures::future::join_all;
+use redress::jobs::sweeper;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
 
@@ -220,5 +221,33 @@ on_both_databases! {
         let refused = log(&app, &token, &complaint_input("Monday's bin"), Some("daily")).await;
         assert_eq!(refused.field(), Some("idempotencyKey"), "{}", refused.body);
         assert_eq!(app.case_count("leeds").await, 2);
+    }
+
+    // The sweeper deletes keys past their window and keeps the others, so
+    // the table holds about a day of keyed contacts.
+    async fn the_sweeper_forgets_expired_keys(app: TestApp) {
+        let token = app.token("leeds", &["frontline"], "alice");
+        logged(&app, &token, &complaint_input("Monday's bin"), Some("old")).await;
+        logged(&app, &token, &complaint_input("Tuesday's bin"), Some("new")).await;
+        let now: chrono::DateTime<chrono::Utc> = NOW.parse().unwrap();
+        intake_key::Entity::update_many()
+            .col_expr(intake_key::Column::ExpiresAt, Expr::value(now - chrono::Duration::seconds(1)))
+            .filter(intake_key::Column::IdempotencyKey.eq("old"))
+            .exec(&app.state.db)
+            .await
+            .unwrap();
+        let sweep = sweeper::pass(&app.state).await.unwrap();
+        assert_eq!(sweep.keys_forgotten, 1);
+        let left: Vec<String> = intake_key::Entity::find()
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|row| row.idempotency_key)
+            .collect();
+        assert_eq!(left, vec!["new".to_owned()]);
+        // The kept key still answers with its case.
+        let again = logged(&app, &token, &complaint_input("Tuesday's bin"), Some("new")).await;
+        assert_eq!(app.case_count("leeds").await, 2, "{again}");
     }
 }

@@ -44,6 +44,7 @@ use crate::{
     db,
     domain::{
         cases::{deadlines, events::EventKind},
+        intake::retry,
         time::local_date,
     },
     error::Result,
@@ -74,6 +75,8 @@ pub struct Sweep {
     /// Councils whose sweep failed this pass (logged; their batch was rolled
     /// back and is swept again next pass).
     pub failed_councils: u64,
+    /// Intake idempotency keys past their window, deleted.
+    pub keys_forgotten: u64,
 }
 
 impl Sweep {
@@ -111,6 +114,12 @@ pub async fn pass(state: &AppState) -> Result<Sweep> {
         total.holding_scheduled += sweep.holding_scheduled;
         // Parts another process holds are its to sweep; the rest are still ours.
         total.stood_back |= sweep.stood_back;
+    }
+    // Not the councils' business, and never a reason to fail the pass: a
+    // key left for the next pass matches nothing meanwhile.
+    match retry::forget_expired(&state.db, now).await {
+        Ok(forgotten) => total.keys_forgotten = forgotten,
+        Err(err) => tracing::warn!(error = %err, "expired intake keys were not deleted; next pass"),
     }
     match last_error {
         Some(err) if total.failed_councils as usize == councils => Err(err),

@@ -116,6 +116,17 @@ pub async fn replay(
     Ok(Some(case))
 }
 
+/// Deletes keys past their window, which no replay or claim can match any
+/// more. Run by the deadline sweeper, so the table holds about a day of
+/// keyed contacts rather than every one ever sent.
+pub async fn forget_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64> {
+    let deleted = intake_key::Entity::delete_many()
+        .filter(intake_key::Column::ExpiresAt.lte(now))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
+}
+
 /// Claims keys inside the intake transaction, before any number is taken.
 /// A key that is free, or whose holder has expired, is claimed; one that
 /// another intake holds (committed, or committing: PostgreSQL waits for it)
