@@ -302,37 +302,11 @@ pub async fn impact(
         listing: BinaryHeap::new(),
         impact,
     };
-    let mut rows = open_deadlines(db, council.id).await?;
-    // Rows arrive in no order (sorting 150,000 wide rows cost the query
-    // most of its time): a deadline set at an instant with several events
-    // waits here until all its rows are in.
-    let mut waiting: HashMap<Uuid, Vec<OpenDeadline>> = HashMap::new();
-    let mut more = true;
-    while more {
-        let mut batch: Vec<OpenDeadline> = Vec::with_capacity(BATCH);
-        while batch.len() < BATCH {
-            let Some(row) = rows.try_next().await? else {
-                more = false;
-                // Only if events were recorded while the query ran.
-                batch.extend(waiting.drain().map(|(_, group)| its_event(group)));
-                break;
-            };
-            if row.events_at <= 1 {
-                batch.push(row);
-                continue;
-            }
-            let id = row.deadline_id;
-            let group = waiting.entry(id).or_default();
-            group.push(row);
-            if group.len() as i64 >= group[0].events_at
-                && let Some(group) = waiting.remove(&id)
-            {
-                batch.push(its_event(group));
-            }
-        }
-        if batch.is_empty() {
-            break;
-        }
+    // The next batch is read while this one is compared.
+    let (tx, mut batches) = tokio::sync::mpsc::channel(1);
+    let _reader = Reader(tokio::spawn(read_batches(db.clone(), council.id, tx)));
+    while let Some(batch) = batches.recv().await {
+        let batch = batch?;
         if Instant::now() > until {
             return Ok(run.finish(false));
         }
@@ -365,6 +339,69 @@ pub async fn impact(
         }
     }
     Ok(run.finish(true))
+}
+
+/// Stops reading when the impact ends early.
+struct Reader(tokio::task::JoinHandle<()>);
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Sends the open deadlines in batches of about [`BATCH`], each deadline
+/// with the event that set it, until the stream ends or no one listens.
+async fn read_batches(
+    db: DatabaseConnection,
+    council_id: Uuid,
+    tx: tokio::sync::mpsc::Sender<Result<Vec<OpenDeadline>>>,
+) {
+    let mut rows = match open_deadlines(&db, council_id).await {
+        Ok(rows) => rows,
+        Err(e) => {
+            let _ = tx.send(Err(e)).await;
+            return;
+        }
+    };
+    // Rows arrive in no order (sorting 150,000 wide rows cost the query
+    // most of its time): a deadline set at an instant with several events
+    // waits here until all its rows are in.
+    let mut waiting: HashMap<Uuid, Vec<OpenDeadline>> = HashMap::new();
+    let mut more = true;
+    while more {
+        let mut batch: Vec<OpenDeadline> = Vec::with_capacity(BATCH);
+        while batch.len() < BATCH {
+            let row = match rows.try_next().await {
+                Ok(Some(row)) => row,
+                Ok(None) => {
+                    more = false;
+                    // Only if events were recorded while the query ran.
+                    batch.extend(waiting.drain().map(|(_, group)| its_event(group)));
+                    break;
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e.into())).await;
+                    return;
+                }
+            };
+            if row.events_at <= 1 {
+                batch.push(row);
+                continue;
+            }
+            let id = row.deadline_id;
+            let group = waiting.entry(id).or_default();
+            group.push(row);
+            if group.len() as i64 >= group[0].events_at
+                && let Some(group) = waiting.remove(&id)
+            {
+                batch.push(its_event(group));
+            }
+        }
+        if !batch.is_empty() && tx.send(Ok(batch)).await.is_err() {
+            return;
+        }
+    }
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
