@@ -732,16 +732,13 @@ async fn open_deadlines(
     const SETTING: &str = "('contact_logged', 'converted', 'acknowledged', 'responded', \
         'reopened', 'escalation_requested', 'ombudsman_enquiry', 'deadline_extended', \
         'holding_response')";
-    // The events of the instant a deadline was set: as many rows as these.
-    let events_at = format!(
-        "(SELECT COUNT(*) FROM case_events n WHERE n.case_id = d.case_id \
-         AND n.recorded_at = d.created_at AND n.kind IN {SETTING})"
-    );
     // An event's data is read only where it is used: the origin of a
     // reopening or an escalation, and telling apart two actions recorded at
     // the same instant; most rows then carry no JSON to send and decode.
     // No ORDER BY: a sort of every row spilled to disk; rows are grouped by
-    // deadline as they arrive instead.
+    // deadline as they arrive instead, each knowing from `k` how many rows
+    // its deadline comes in (counted once per instant by a hash aggregate,
+    // where a count per row cost as much as the sort).
     let sql = format!(
         "SELECT c.id, c.kind, c.channel, c.received_at, c.service_id, c.anonymous, \
          c.discrimination, c.about_staff, c.multi_service, c.via_councillor, c.stage, \
@@ -750,10 +747,10 @@ async fn open_deadlines(
          (SELECT COUNT(*) FROM learning_points l WHERE l.case_id = c.id) AS learning_points, \
          d.id AS deadline_id, d.kind AS deadline_kind, d.due, \
          d.explanation AS deadline_explanation, d.created_at AS deadline_created_at, \
-         {events_at} AS events_at, e.seq AS event_seq, \
+         COALESCE(k.n, 0) AS events_at, e.seq AS event_seq, \
          e.kind AS event_kind, e.occurred_at AS event_at, \
          CASE WHEN e.kind IN ('reopened', 'escalation_requested') \
-           OR {events_at} > 1 THEN e.data END AS event_data, \
+           OR k.n > 1 THEN e.data END AS event_data, \
          CASE WHEN e.kind = 'escalation_requested' THEN (SELECT MAX(a.occurred_at) \
            FROM case_events a WHERE a.case_id = e.case_id AND a.seq < e.seq \
            AND a.kind = 'acknowledged') END AS acknowledged_before, \
@@ -764,6 +761,9 @@ async fn open_deadlines(
          JOIN cases c ON c.id = d.case_id \
          LEFT JOIN case_events e ON e.case_id = d.case_id AND e.recorded_at = d.created_at \
            AND e.kind IN {SETTING} \
+         LEFT JOIN (SELECT case_id, recorded_at, COUNT(*) AS n FROM case_events \
+           WHERE kind IN {SETTING} GROUP BY case_id, recorded_at) k \
+           ON k.case_id = d.case_id AND k.recorded_at = d.created_at \
          WHERE d.council_id = {council} AND c.council_id = d.council_id \
            AND d.met_at IS NULL AND d.superseded_at IS NULL AND c.status IN ({open})",
         open = open.join(", "),
