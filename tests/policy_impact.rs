@@ -292,6 +292,23 @@ on_both_databases! {
         let two = &two.data()["policyImpact"];
         assert_eq!(two["deadlinesChanged"], 4, "counted in full");
         assert_eq!(two["changes"].as_array().unwrap().len(), 2, "listed up to `first`");
+        let references = |impact: &Value| -> Vec<String> {
+            impact["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["reference"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let all = impact(&app, &leeds_with_response_days(20)).await;
+        let mut first_two = references(&all);
+        first_two.sort();
+        first_two.truncate(2);
+        assert_eq!(
+            references(two),
+            first_two,
+            "the first changes by case reference, whatever order the rows came in"
+        );
 
         let too_many = app
             .graphql(

@@ -551,9 +551,9 @@ impl CompiledPolicy {
         Ok(out)
     }
 
-    /// Runs every defined hook over every kind of contact and channel (case
-    /// hooks also at every stage) and checks the answers. A fault is
-    /// reported once, with the first inputs that showed it.
+    /// Runs every defined hook over every kind of contact and channel, case
+    /// hooks also at every stage they can be called at, and checks the
+    /// answers. A fault is reported once, with the first inputs that showed it.
     fn dry_run(&self) -> Vec<Problem> {
         let today = chrono::Utc::now().date_naive();
         let mut problems = Vec::new();
@@ -566,11 +566,9 @@ impl CompiledPolicy {
                 problems.push(problem);
             }
         };
+        let case_hooks = CaseHooks::defined_in(self);
         'matrix: for kind in ContactKind::iter() {
             for channel in Channel::iter() {
-                if sandbox::session_out_of_time() {
-                    break 'matrix;
-                }
                 let contact = Contact {
                     kind,
                     channel,
@@ -578,13 +576,16 @@ impl CompiledPolicy {
                     today,
                     ..Contact::default()
                 };
-                let named = |stage: Option<Stage>| {
-                    let stage = stage.map(|s| format!(", stage {}", s.to_value()));
+                let named = |stage: Option<Option<Stage>>| {
+                    let stage = match stage {
+                        None => String::new(),
+                        Some(None) => ", no stage".to_owned(),
+                        Some(Some(s)) => format!(", stage {}", s.to_value()),
+                    };
                     format!(
-                        "kind {}, channel {}{}",
+                        "kind {}, channel {}{stage}",
                         kind.to_value(),
                         channel.to_value(),
-                        stage.unwrap_or_default()
                     )
                 };
                 note(self.intake(&contact).map(drop), &|| named(None));
@@ -597,15 +598,16 @@ impl CompiledPolicy {
                         format!("{}, discrimination", named(None))
                     });
                 }
-                // Case hooks: every stage of an emailed complaint, and stage 1
-                // for every other kind and channel. Each hook sees every kind,
-                // channel and stage while the check stays well within budget.
-                if kind != ContactKind::Complaint && channel != Channel::Email {
+                if case_hooks.is_empty() {
                     continue;
                 }
-                let every_stage = kind == ContactKind::Complaint && channel == Channel::Email;
-                for stage in Stage::iter().filter(|s| every_stage || *s == Stage::Stage1) {
-                    for result in self.case_hooks(&contact, stage, today) {
+                // A case may have no stage (a contact that is not a
+                // complaint, unless the intake gave it one) or be at any.
+                for stage in std::iter::once(None).chain(Stage::iter().map(Some)) {
+                    if sandbox::session_out_of_time() {
+                        break 'matrix;
+                    }
+                    for result in self.case_hooks(&case_hooks, &contact, stage, today) {
                         note(result, &|| named(Some(stage)));
                     }
                 }
@@ -631,53 +633,85 @@ impl CompiledPolicy {
         problems
     }
 
-    /// Every case hook on `contact` as a case at `stage`, each seeing the
-    /// case as it stands when the host calls it.
+    /// Every defined case hook on `contact` as a case at `stage`, each
+    /// seeing the case as it stands when the host calls it. A stage is
+    /// answered only at a complaints stage, never at the ombudsman's.
     fn case_hooks(
         &self,
+        defined: &CaseHooks,
         contact: &Contact,
-        stage: Stage,
+        stage: Option<Stage>,
         today: NaiveDate,
     ) -> Vec<Result<(), Problem>> {
-        let case_at = |status: &str, dates: &[&str]| {
+        let plain = {
             let mut case = hooks::plain_case(contact);
-            case.insert("stage".into(), Dynamic::from(stage.to_value()));
+            if let Some(stage) = stage {
+                case.insert("stage".into(), Dynamic::from(stage.to_value()));
+            }
+            case
+        };
+        let case_at = |status: &str, dates: &[&str]| {
+            let mut case = plain.clone();
             case.insert("status".into(), Dynamic::from(status.to_string()));
             for key in dates {
                 case.insert((*key).into(), Dynamic::from(super::prelude::Date(today)));
             }
             case
         };
-        let acknowledged = case_at("acknowledged", &["acknowledged"]);
-        let in_progress = case_at("in_progress", &["acknowledged", "last_update"]);
+        let answerable = stage.is_some_and(|s| s != Stage::Ombudsman);
+        let mut results = Vec::with_capacity(8);
+        if defined.acknowledged {
+            let acknowledged = case_at("acknowledged", &["acknowledged"]);
+            results.push(self.acknowledged(acknowledged, today).map(drop));
+        }
         let responded = case_at("responded", &["acknowledged", "responded", "last_update"]);
-        let request = hooks::escalation_request(today, false, false);
-        let ext = MapBuilder::default()
-            .str("kind", "respond")
-            .date("current_due", super::calendar::add_calendar_days(today, 10))
-            .date(
-                "requested_due",
-                super::calendar::add_calendar_days(today, 20),
+        if defined.responded && answerable {
+            results.push(self.responded(responded.clone(), today).map(drop));
+        }
+        if defined.escalation {
+            let request = hooks::escalation_request(today, false, false);
+            results.push(self.escalation(responded.clone(), request, today).map(drop));
+        }
+        let in_progress = case_at("in_progress", &["acknowledged", "last_update"]);
+        if defined.extension {
+            let ext = MapBuilder::default()
+                .str("kind", "respond")
+                .date("current_due", super::calendar::add_calendar_days(today, 10))
+                .date(
+                    "requested_due",
+                    super::calendar::add_calendar_days(today, 20),
+                );
+            results.push(
+                self.extension(in_progress.clone(), ext.into_map())
+                    .map(drop),
             );
-        let enquiry = MapBuilder::default()
-            .str("ombudsman", "lgsco")
-            .date("received", today);
-        let reopened = case_at("in_progress", &["acknowledged", "responded"]);
-        vec![
-            self.acknowledged(acknowledged, today).map(drop),
-            self.responded(responded.clone(), today).map(drop),
-            self.escalation(responded.clone(), request.clone(), today)
-                .map(drop),
-            self.extension(in_progress.clone(), ext.into_map())
-                .map(drop),
-            self.holding_response(in_progress, today).map(drop),
-            self.ombudsman(responded.clone(), enquiry.into_map(), today)
-                .map(drop),
-            self.can_close(hooks::closing(responded, "closed"))
-                .map(drop),
-            self.reopened(hooks::reopening(reopened, today, "closed"), today)
-                .map(drop),
-        ]
+        }
+        if defined.holding_response {
+            results.push(self.holding_response(in_progress, today).map(drop));
+        }
+        if defined.ombudsman {
+            let enquiry = MapBuilder::default()
+                .str("ombudsman", "lgsco")
+                .date("received", today);
+            results.push(
+                self.ombudsman(responded.clone(), enquiry.into_map(), today)
+                    .map(drop),
+            );
+        }
+        if defined.can_close {
+            results.push(
+                self.can_close(hooks::closing(responded, "closed"))
+                    .map(drop),
+            );
+        }
+        if defined.reopened {
+            let reopened = case_at("in_progress", &["acknowledged", "responded"]);
+            results.push(
+                self.reopened(hooks::reopening(reopened, today, "closed"), today)
+                    .map(drop),
+            );
+        }
+        results
     }
 
     /// Runs `tests()`; returns how many ran and the failures.
@@ -798,6 +832,45 @@ impl CompiledPolicy {
         };
         matches(&expected, &actual, "")
             .map_err(|m| Problem::new(format!("{m}; the hook returned {actual}")))
+    }
+}
+
+/// Which case hooks the script defines: the dry run builds a hook's inputs
+/// only when it will call it.
+struct CaseHooks {
+    acknowledged: bool,
+    responded: bool,
+    escalation: bool,
+    extension: bool,
+    holding_response: bool,
+    ombudsman: bool,
+    can_close: bool,
+    reopened: bool,
+}
+
+impl CaseHooks {
+    fn defined_in(policy: &CompiledPolicy) -> Self {
+        Self {
+            acknowledged: policy.defines(hooks::ACKNOWLEDGED),
+            responded: policy.defines(hooks::RESPONDED),
+            escalation: policy.defines(hooks::ESCALATION),
+            extension: policy.defines(hooks::EXTENSION),
+            holding_response: policy.defines(hooks::HOLDING_RESPONSE),
+            ombudsman: policy.defines(hooks::OMBUDSMAN),
+            can_close: policy.defines(hooks::CAN_CLOSE),
+            reopened: policy.defines(hooks::REOPENED),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        !(self.acknowledged
+            || self.responded
+            || self.escalation
+            || self.extension
+            || self.holding_response
+            || self.ombudsman
+            || self.can_close
+            || self.reopened)
     }
 }
 

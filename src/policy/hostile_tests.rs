@@ -197,6 +197,79 @@ fn the_dry_run_reaches_every_stage_of_a_case() {
     );
 }
 
+/// The problem the check reports for `source`, which must carry `line` and
+/// name the inputs that reached it.
+fn refused_at(source: &str, line: usize, inputs: &str) {
+    let found = problems(source);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.starts_with(&format!("{line}:"))
+                && p.ends_with(&format!("(dry run: {inputs})"))),
+        "expected a problem at line {line} from {inputs:?}, got {found:?}"
+    );
+}
+
+#[test]
+fn a_throw_reached_only_by_a_phone_contact_at_stage_2_is_refused() {
+    refused_at(
+        r#"fn intake(c) { #{} }
+fn acknowledged(k) {
+    if k.channel == "phone" && k.stage == "stage_2" {
+        throw "no acknowledgement clock for a phoned stage 2 request";
+    }
+    #{ deadlines: [] }
+}"#,
+        4,
+        "kind complaint, channel phone, stage stage_2",
+    );
+}
+
+#[test]
+fn a_missing_function_reached_only_by_one_kind_channel_and_stage_is_refused() {
+    // The function exists, but not for a string: only running the branch shows it.
+    refused_at(
+        r#"fn intake(c) { #{} }
+fn escalation(k, request) {
+    if k.kind == "eir_complaint" && k.channel == "councillor" && k.stage == "stage_3" {
+        let due = k.received.add_working_days("twenty");
+    }
+    #{ allowed: false, reason: "no further stage" }
+}"#,
+        4,
+        "kind eir_complaint, channel councillor, stage stage_3",
+    );
+}
+
+#[test]
+fn a_fault_reached_only_by_a_case_without_a_stage_is_refused() {
+    refused_at(
+        r#"fn intake(c) { #{} }
+fn reopened(k) {
+    if k.kind == "compliment" && k.stage == () {
+        throw "a compliment has no clock to restart";
+    }
+    #{ deadlines: [] }
+}"#,
+        4,
+        "kind compliment, channel phone, no stage",
+    );
+}
+
+#[test]
+fn a_stage_is_not_answered_at_the_ombudsman() {
+    // An ombudsman's enquiry is replied to, never answered as a stage, so
+    // `responded` is not asked about a case there.
+    let found = problems(
+        r#"fn intake(c) { #{} }
+fn responded(k) {
+    if k.stage == "ombudsman" { throw "not a stage to answer"; }
+    #{ deadlines: [] }
+}"#,
+    );
+    assert!(found.is_empty(), "{found:?}");
+}
+
 #[test]
 fn too_many_tests_are_refused_before_any_runs() {
     let source = r#"

@@ -4,7 +4,7 @@
 //! the dates are compared. Nothing is written.
 
 use std::{
-    collections::{BTreeMap, HashMap, HashSet},
+    collections::{BTreeMap, BinaryHeap, HashMap, HashSet},
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -84,6 +84,10 @@ struct OpenDeadline {
     due: NaiveDate,
     deadline_explanation: String,
     deadline_created_at: DateTime<Utc>,
+    /// How many events were recorded at the instant it was set: the rows
+    /// this deadline arrives in (at least one).
+    events_at: i64,
+    event_seq: Option<i32>,
     event_kind: Option<String>,
     event_at: Option<DateTime<Utc>>,
     event_data: Option<serde_json::Value>,
@@ -295,32 +299,20 @@ pub async fn impact(
         answers: HashMap::new(),
         seen: HashSet::new(),
         changed: HashSet::new(),
+        listing: BinaryHeap::new(),
         impact,
     };
-    let mut rows = open_deadlines(db, council.id).await?;
-    let mut next = rows.try_next().await?;
-    while next.is_some() {
-        // A batch ends between deadlines: the rows of one deadline (one per
-        // event recorded at its instant) stay together.
-        let mut batch: Vec<OpenDeadline> = Vec::with_capacity(BATCH);
-        while let Some(row) = next.take() {
-            if batch.len() >= BATCH
-                && batch
-                    .last()
-                    .is_some_and(|l| l.deadline_id != row.deadline_id)
-            {
-                next = Some(row);
-                break;
-            }
-            batch.push(row);
-            next = rows.try_next().await?;
-        }
+    // The next batch is read while this one is compared.
+    let (tx, mut batches) = tokio::sync::mpsc::channel(1);
+    let _reader = Reader(tokio::spawn(read_batches(db.clone(), council.id, tx)));
+    while let Some(batch) = batches.recv().await {
+        let batch = batch?;
         if Instant::now() > until {
             return Ok(run.finish(false));
         }
         // Bookkeeping over a batch is CPU work too: off the request threads.
         let (back, page, asked, new) = blocking(move || {
-            let page = with_its_event(batch);
+            let page = batch;
             let (asked, new) = run.questions(&page);
             (run, page, asked, new)
         })
@@ -347,6 +339,69 @@ pub async fn impact(
         }
     }
     Ok(run.finish(true))
+}
+
+/// Stops reading when the impact ends early.
+struct Reader(tokio::task::JoinHandle<()>);
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Sends the open deadlines in batches of about [`BATCH`], each deadline
+/// with the event that set it, until the stream ends or no one listens.
+async fn read_batches(
+    db: DatabaseConnection,
+    council_id: Uuid,
+    tx: tokio::sync::mpsc::Sender<Result<Vec<OpenDeadline>>>,
+) {
+    let mut rows = match open_deadlines(&db, council_id).await {
+        Ok(rows) => rows,
+        Err(e) => {
+            let _ = tx.send(Err(e)).await;
+            return;
+        }
+    };
+    // Rows arrive in no order (sorting 150,000 wide rows cost the query
+    // most of its time): a deadline set at an instant with several events
+    // waits here until all its rows are in.
+    let mut waiting: HashMap<Uuid, Vec<OpenDeadline>> = HashMap::new();
+    let mut more = true;
+    while more {
+        let mut batch: Vec<OpenDeadline> = Vec::with_capacity(BATCH);
+        while batch.len() < BATCH {
+            let row = match rows.try_next().await {
+                Ok(Some(row)) => row,
+                Ok(None) => {
+                    more = false;
+                    // Only if events were recorded while the query ran.
+                    batch.extend(waiting.drain().map(|(_, group)| its_event(group)));
+                    break;
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e.into())).await;
+                    return;
+                }
+            };
+            if row.events_at <= 1 {
+                batch.push(row);
+                continue;
+            }
+            let id = row.deadline_id;
+            let group = waiting.entry(id).or_default();
+            group.push(row);
+            if group.len() as i64 >= group[0].events_at
+                && let Some(group) = waiting.remove(&id)
+            {
+                batch.push(its_event(group));
+            }
+        }
+        if !batch.is_empty() && tx.send(Ok(batch)).await.is_err() {
+            return;
+        }
+    }
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
@@ -442,7 +497,42 @@ struct Run {
     answers: HashMap<Question, Arc<Answers>>,
     seen: HashSet<Uuid>,
     changed: HashSet<Uuid>,
+    /// The first changes by case reference, the last of them on top.
+    listing: BinaryHeap<Listed>,
     impact: Impact,
+}
+
+/// A listed change, ordered by case reference, then deadline: the list is
+/// the same whatever order the rows arrive in.
+struct Listed {
+    deadline_id: Uuid,
+    change: DeadlineChange,
+}
+
+impl Listed {
+    fn key(&self) -> (&str, Uuid) {
+        (&self.change.reference, self.deadline_id)
+    }
+}
+
+impl PartialEq for Listed {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Listed {}
+
+impl PartialOrd for Listed {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Listed {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
 }
 
 /// The question a row's deadline is asked again with, or why it is not.
@@ -515,17 +605,26 @@ impl Run {
             entry.changed += 1;
             self.impact.deadlines_changed += 1;
             self.changed.insert(row.case.id);
-            if self.impact.changes.len() < self.listed {
-                self.impact.changes.push(DeadlineChange {
-                    case_id: row.case.id,
-                    reference: row.reference.clone(),
-                    kind: row.deadline_kind,
-                    hook: question.origin.hook(),
-                    stored_due: row.due,
-                    old_due,
-                    new_due: new.map(|s| s.due),
-                    new_explanation: new.map(|s| s.explanation.clone()),
+            let key = (row.reference.as_str(), row.deadline_id);
+            if self.listing.len() < self.listed
+                || self.listing.peek().is_some_and(|last| key < last.key())
+            {
+                self.listing.push(Listed {
+                    deadline_id: row.deadline_id,
+                    change: DeadlineChange {
+                        case_id: row.case.id,
+                        reference: row.reference.clone(),
+                        kind: row.deadline_kind,
+                        hook: question.origin.hook(),
+                        stored_due: row.due,
+                        old_due,
+                        new_due: new.map(|s| s.due),
+                        new_explanation: new.map(|s| s.explanation.clone()),
+                    },
                 });
+                if self.listing.len() > self.listed {
+                    self.listing.pop();
+                }
             }
         }
         true
@@ -599,13 +698,19 @@ impl Run {
         self.impact.complete = complete;
         self.impact.cases_examined = self.seen.len() as u64;
         self.impact.cases_changed = self.changed.len() as u64;
+        self.impact.changes = self
+            .listing
+            .into_sorted_vec()
+            .into_iter()
+            .map(|l| l.change)
+            .collect();
         self.impact
     }
 }
 
 /// The council's open deadlines on open cases, each with its case and the
-/// events recorded at the instant it was set, in one query read as a stream:
-/// ordered by deadline, so a deadline's rows arrive together.
+/// events recorded at the instant it was set (a row for each), in one query
+/// read as a stream, in no particular order.
 async fn open_deadlines(
     db: &DatabaseConnection,
     council_id: Uuid,
@@ -624,9 +729,16 @@ async fn open_deadlines(
         .iter()
         .map(|s| format!("'{}'", sea_orm::ActiveEnum::to_value(s)))
         .collect();
+    const SETTING: &str = "('contact_logged', 'converted', 'acknowledged', 'responded', \
+        'reopened', 'escalation_requested', 'ombudsman_enquiry', 'deadline_extended', \
+        'holding_response')";
     // An event's data is read only where it is used: the origin of a
     // reopening or an escalation, and telling apart two actions recorded at
     // the same instant; most rows then carry no JSON to send and decode.
+    // No ORDER BY: a sort of every row spilled to disk; rows are grouped by
+    // deadline as they arrive instead, each knowing from `k` how many rows
+    // its deadline comes in (counted once per instant by a hash aggregate,
+    // where a count per row cost as much as the sort).
     let sql = format!(
         "SELECT c.id, c.kind, c.channel, c.received_at, c.service_id, c.anonymous, \
          c.discrimination, c.about_staff, c.multi_service, c.via_councillor, c.stage, \
@@ -635,9 +747,10 @@ async fn open_deadlines(
          (SELECT COUNT(*) FROM learning_points l WHERE l.case_id = c.id) AS learning_points, \
          d.id AS deadline_id, d.kind AS deadline_kind, d.due, \
          d.explanation AS deadline_explanation, d.created_at AS deadline_created_at, \
+         COALESCE(k.n, 0) AS events_at, e.seq AS event_seq, \
          e.kind AS event_kind, e.occurred_at AS event_at, \
          CASE WHEN e.kind IN ('reopened', 'escalation_requested') \
-           OR COUNT(e.seq) OVER (PARTITION BY d.id) > 1 THEN e.data END AS event_data, \
+           OR k.n > 1 THEN e.data END AS event_data, \
          CASE WHEN e.kind = 'escalation_requested' THEN (SELECT MAX(a.occurred_at) \
            FROM case_events a WHERE a.case_id = e.case_id AND a.seq < e.seq \
            AND a.kind = 'acknowledged') END AS acknowledged_before, \
@@ -647,12 +760,12 @@ async fn open_deadlines(
          FROM deadlines d \
          JOIN cases c ON c.id = d.case_id \
          LEFT JOIN case_events e ON e.case_id = d.case_id AND e.recorded_at = d.created_at \
-           AND e.kind IN ('contact_logged', 'converted', 'acknowledged', 'responded', \
-             'reopened', 'escalation_requested', 'ombudsman_enquiry', \
-             'deadline_extended', 'holding_response') \
+           AND e.kind IN {SETTING} \
+         LEFT JOIN (SELECT case_id, recorded_at, COUNT(*) AS n FROM case_events \
+           WHERE kind IN {SETTING} GROUP BY case_id, recorded_at) k \
+           ON k.case_id = d.case_id AND k.recorded_at = d.created_at \
          WHERE d.council_id = {council} AND c.council_id = d.council_id \
-           AND d.met_at IS NULL AND d.superseded_at IS NULL AND c.status IN ({open}) \
-         ORDER BY d.id, e.seq",
+           AND d.met_at IS NULL AND d.superseded_at IS NULL AND c.status IN ({open})",
         open = open.join(", "),
     );
     let rows = OpenDeadline::find_by_statement(Statement::from_sql_and_values(
@@ -669,25 +782,8 @@ async fn open_deadlines(
 /// set) reduced to that deadline with the event that set it: the one that
 /// lists it among its deadlines (two actions recorded at the same instant are
 /// told apart so), or else the only event of that instant.
-fn with_its_event(rows: Vec<OpenDeadline>) -> Vec<OpenDeadline> {
-    let mut out: Vec<OpenDeadline> = Vec::new();
-    let mut group: Vec<OpenDeadline> = Vec::new();
-    for row in rows {
-        if group
-            .first()
-            .is_some_and(|g| g.deadline_id != row.deadline_id)
-        {
-            out.push(its_event(std::mem::take(&mut group)));
-        }
-        group.push(row);
-    }
-    if !group.is_empty() {
-        out.push(its_event(group));
-    }
-    out
-}
-
 fn its_event(mut group: Vec<OpenDeadline>) -> OpenDeadline {
+    group.sort_by_key(|r| r.event_seq);
     let events = group.iter().filter(|r| r.event_kind.is_some()).count();
     let listing = group.iter().position(OpenDeadline::lists_itself);
     let mut chosen = group.swap_remove(listing.unwrap_or(0));
