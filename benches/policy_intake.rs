@@ -154,7 +154,11 @@ fn main() {
             black_box(IntakeDecision::from_policy(&trivial, black_box(&contact)).unwrap());
         })
     };
-    let floor_before = if wanted("one-line") { one_line() } else { f64::NAN };
+    let floor_before = if wanted("one-line") {
+        one_line()
+    } else {
+        f64::NAN
+    };
     let mut councils = Vec::new();
     for slug in [
         "leeds",
@@ -173,7 +177,11 @@ fn main() {
         });
         councils.push((slug, micros));
     }
-    let floor_after = if wanted("one-line") { one_line() } else { f64::NAN };
+    let floor_after = if wanted("one-line") {
+        one_line()
+    } else {
+        f64::NAN
+    };
     let floor = (floor_before + floor_after) / 2.0;
 
     let batches = batches();

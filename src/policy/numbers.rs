@@ -115,11 +115,14 @@ fn replace(lines: &mut [Vec<char>], pos: Position, name: &str, value: &str) -> b
     };
     let start = column - 1;
     let name_end = start + name.chars().count();
-    if chars.get(start..name_end).is_none_or(|s| !s.iter().copied().eq(name.chars())) {
+    if chars
+        .get(start..name_end)
+        .is_none_or(|s| !s.iter().copied().eq(name.chars()))
+    {
         return false;
     }
     let mut at = name_end;
-    let mut skip_spaces = |at: &mut usize| {
+    let skip_spaces = |at: &mut usize| {
         while chars.get(*at).is_some_and(|c| *c == ' ') {
             *at += 1;
         }
@@ -199,8 +202,16 @@ mod tests {
         assert_eq!(calls_of(&run, "negative"), 0);
         assert_eq!(calls_of(&run, "enabled"), 0);
         assert_eq!(calls_of(&run, "cite"), 2, "only integers and booleans");
-        assert_eq!(calls_of(&run, "twice"), 1, "a function with parameters stays a call");
-        assert_eq!(calls_of(&run, "computed"), 1, "only literal bodies are numbers");
+        assert_eq!(
+            calls_of(&run, "twice"),
+            1,
+            "a function with parameters stays a call"
+        );
+        assert_eq!(
+            calls_of(&run, "computed"),
+            1,
+            "only literal bodies are numbers"
+        );
         for hook in ["uses", "computed", "ack_days", "method", "fails"] {
             assert_eq!(call(&run, hook), call(&ast, hook), "{hook}");
         }
