@@ -43,8 +43,10 @@ pub fn register(engine: &mut Engine) {
 
 /// An answer of a fixed shape: a copy of the shape's keys, made once, with
 /// the values set in place. Collecting a new map sorts and rebuilds it,
-/// several times the cost, and these are built on every decision.
-fn map<const N: usize>(shape: &'static OnceLock<Map>, entries: [(&str, Dynamic); N]) -> Map {
+/// several times the cost, and these are built on every decision. It is
+/// handed back as a `Dynamic` because Rhai rebuilds a `Map` a native
+/// function returns, entry by entry.
+fn map<const N: usize>(shape: &'static OnceLock<Map>, entries: [(&str, Dynamic); N]) -> Dynamic {
     let mut map = shape
         .get_or_init(|| {
             entries
@@ -61,7 +63,7 @@ fn map<const N: usize>(shape: &'static OnceLock<Map>, entries: [(&str, Dynamic);
             }
         }
     }
-    map
+    Dynamic::from_map(map)
 }
 
 fn empty() -> Dynamic {
@@ -75,7 +77,7 @@ fn working_days_after(
     n: i64,
     event: ImmutableString,
     cite: ImmutableString,
-) -> Fallible<Map> {
+) -> Fallible<Dynamic> {
     let due = prelude::add_working_days(from, n)?;
     let unit = if n == 1 {
         "working day"
@@ -109,7 +111,7 @@ fn working_days_after(
 }
 
 /// `intake`'s answer for a contact the policy handles.
-fn in_scope(stage: Dynamic, deadlines: Array, requirements: Array) -> Map {
+fn in_scope(stage: Dynamic, deadlines: Array, requirements: Array) -> Dynamic {
     static SHAPE: OnceLock<Map> = OnceLock::new();
     map(
         &SHAPE,
@@ -125,7 +127,7 @@ fn in_scope(stage: Dynamic, deadlines: Array, requirements: Array) -> Map {
 }
 
 /// `intake`'s answer for a contact the policy does not handle.
-fn out_of_scope(reason: Dynamic, signpost: Dynamic) -> Map {
+fn out_of_scope(reason: Dynamic, signpost: Dynamic) -> Dynamic {
     static SHAPE: OnceLock<Map> = OnceLock::new();
     map(
         &SHAPE,
@@ -141,7 +143,7 @@ fn out_of_scope(reason: Dynamic, signpost: Dynamic) -> Map {
 }
 
 /// `escalation`'s answer when the next stage is granted.
-fn allowed(stage: Dynamic, deadlines: Array, requirements: Array) -> Map {
+fn allowed(stage: Dynamic, deadlines: Array, requirements: Array) -> Dynamic {
     static SHAPE: OnceLock<Map> = OnceLock::new();
     map(
         &SHAPE,
@@ -156,7 +158,7 @@ fn allowed(stage: Dynamic, deadlines: Array, requirements: Array) -> Map {
 }
 
 /// `escalation`'s answer when it is not.
-fn refused(reason: Dynamic) -> Map {
+fn refused(reason: Dynamic) -> Dynamic {
     static SHAPE: OnceLock<Map> = OnceLock::new();
     map(
         &SHAPE,
@@ -220,7 +222,7 @@ fn limit_for(limits: &mut Map, seniority: Dynamic) -> Dynamic {
 /// `ombudsman`'s answer where the council's document sets no time for its
 /// reply: due on the date the ombudsman set, when staff recorded one; no
 /// clock without it.
-fn reply_by_ombudsman_date(enquiry: &mut Map) -> Fallible<Map> {
+fn reply_by_ombudsman_date(enquiry: &mut Map) -> Fallible<Dynamic> {
     static DEADLINES: OnceLock<Map> = OnceLock::new();
     let reply_by = enquiry.get("reply_by").cloned().unwrap_or(Dynamic::UNIT);
     if reply_by.is_unit() {
@@ -249,10 +251,7 @@ fn reply_by_ombudsman_date(enquiry: &mut Map) -> Fallible<Map> {
     );
     Ok(map(
         &DEADLINES,
-        [(
-            "deadlines",
-            Dynamic::from_array(vec![Dynamic::from_map(reply)]),
-        )],
+        [("deadlines", Dynamic::from_array(vec![reply]))],
     ))
 }
 
