@@ -8,6 +8,16 @@
 //! Times are CPU time of the measuring thread (see `median_micros`), and
 //! each council is also shown as a multiple of a one-line script measured in
 //! the same run, which is what to compare between runs.
+//!
+//! `REDRESS_BENCH_ONLY=leeds` (a comma-separated list of slugs, `one-line`
+//! for the floor) measures only those and skips the Rust baseline and the
+//! file save, so a profiler sees one council's decisions:
+//!
+//! valgrind --tool=callgrind --toggle-collect='*IntakeDecision*from_policy*' \
+//!     target/release/deps/policy_intake-<hash> --bench
+//!
+//! then the instructions per decision are the total over the calls per
+//! measurement it prints (`REDRESS_BENCH_BATCHES=10` makes them fewer).
 
 use std::{
     hint::black_box,
@@ -24,7 +34,16 @@ use redress::{
 };
 
 const BATCH: usize = 200;
-const BATCHES: usize = 200;
+
+/// Batches per measurement: 200, or `REDRESS_BENCH_BATCHES` (fewer keep a
+/// run under a profiler short).
+fn batches() -> usize {
+    std::env::var("REDRESS_BENCH_BATCHES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(200)
+}
 
 fn policies_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies")
@@ -36,11 +55,12 @@ fn policies_dir() -> PathBuf {
 /// per scheduler tick, too coarse for one batch, fine over all of them);
 /// otherwise the median wall time of a batch.
 fn median_micros(mut f: impl FnMut()) -> f64 {
+    let batches = batches();
     for _ in 0..BATCH {
         f();
     }
     let cpu_before = cpu_nanos();
-    let mut per_call: Vec<f64> = (0..BATCHES)
+    let mut per_call: Vec<f64> = (0..batches)
         .map(|_| {
             let started = Instant::now();
             for _ in 0..BATCH {
@@ -52,10 +72,10 @@ fn median_micros(mut f: impl FnMut()) -> f64 {
     if let (Some(before), Some(after)) = (cpu_before, cpu_nanos())
         && after > before
     {
-        return (after - before) as f64 / 1e3 / (BATCH * BATCHES) as f64;
+        return (after - before) as f64 / 1e3 / (BATCH * batches) as f64;
     }
     per_call.sort_by(f64::total_cmp);
-    per_call[BATCHES / 2]
+    per_call[batches / 2]
 }
 
 /// Nanoseconds this thread has run on a CPU (first field of Linux's
@@ -108,6 +128,11 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
+    let only = std::env::var("REDRESS_BENCH_ONLY").ok();
+    let wanted = |name: &str| {
+        only.as_deref()
+            .is_none_or(|list| list.split(',').any(|n| n.trim() == name))
+    };
     let received = NaiveDate::from_ymd_opt(2026, 12, 21).unwrap();
     let contact = Contact {
         received,
@@ -129,7 +154,11 @@ fn main() {
             black_box(IntakeDecision::from_policy(&trivial, black_box(&contact)).unwrap());
         })
     };
-    let floor_before = one_line();
+    let floor_before = if wanted("one-line") {
+        one_line()
+    } else {
+        f64::NAN
+    };
     let mut councils = Vec::new();
     for slug in [
         "leeds",
@@ -137,7 +166,10 @@ fn main() {
         "leicester",
         "north-norfolk",
         "east-cambridgeshire",
-    ] {
+    ]
+    .into_iter()
+    .filter(|slug| wanted(slug))
+    {
         let source = std::fs::read_to_string(policies_dir().join(format!("{slug}.rhai"))).unwrap();
         let policy = CompiledPolicy::compile(slug, 1, &source).unwrap();
         let micros = median_micros(|| {
@@ -145,10 +177,19 @@ fn main() {
         });
         councils.push((slug, micros));
     }
-    let floor_after = one_line();
+    let floor_after = if wanted("one-line") {
+        one_line()
+    } else {
+        f64::NAN
+    };
     let floor = (floor_before + floor_after) / 2.0;
 
-    println!("intake decision, CPU time per call ({BATCHES} batches of {BATCH})");
+    let batches = batches();
+    println!(
+        "intake decision, CPU time per call ({batches} batches of {BATCH}; \
+         {} calls per measurement with the warm-up)",
+        BATCH * (batches + 1)
+    );
     println!("{:<22} {:>10} {:>16}", "council", "µs", "x one-line");
     for (slug, micros) in &councils {
         println!("{slug:<22} {micros:>10.2} {:>15.1}x", micros / floor);
@@ -157,6 +198,9 @@ fn main() {
         "{:<22} {floor:>10.2} {:>15.1}x   (before {floor_before:.2}, after {floor_after:.2})",
         "one-line script", 1.0
     );
+    if only.is_some() {
+        return;
+    }
     let leeds_engine = councils[0].1;
     let calendar = Calendar::england_and_wales();
     let rust = median_micros(|| {

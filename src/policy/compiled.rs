@@ -21,7 +21,7 @@ use super::{
     convert::{self, MapBuilder},
     exclusions::{self, ExclusionTable},
     hooks::{self, *},
-    sandbox, static_check,
+    numbers, sandbox, static_check,
 };
 
 /// One check of a script, dry runs and tests together, gets this long.
@@ -101,7 +101,10 @@ pub struct CompiledPolicy {
     pub version: i32,
     pub sha256: String,
     pub source: Arc<str>,
+    /// The script as written: what the checks read and errors point into.
     ast: AST,
+    /// What hooks run: the same script with its numbers read as constants.
+    run: AST,
     calendar: Arc<Calendar>,
     hooks: BTreeSet<String>,
     exclusions: ExclusionTable,
@@ -158,6 +161,8 @@ impl CompiledPolicy {
             version,
             sha256: sha256(source),
             source: Arc::from(source),
+            run: sandbox::contained(|| numbers::inlined(sandbox::engine(), &ast, source))
+                .unwrap_or_else(|_| ast.clone()),
             ast,
             calendar: Arc::new(Calendar::england_and_wales()),
             hooks: defined,
@@ -296,12 +301,13 @@ impl CompiledPolicy {
         hook: &str,
         args: Vec<Dynamic>,
     ) -> Result<Dynamic, Problem> {
-        let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+        // A fresh scope per call: nothing to rewind.
+        let options = CallFnOptions::new().eval_ast(false).rewind_scope(false);
         let result = sandbox::guarded_for(budget, &self.council, &self.calendar, || {
             sandbox::engine().call_fn_with_options::<Dynamic>(
                 options,
                 &mut Scope::new(),
-                &self.ast,
+                &self.run,
                 hook,
                 args,
             )

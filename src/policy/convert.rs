@@ -71,7 +71,10 @@ impl<'de> Deserializer<'de> for Direct<'_> {
         } else if let Ok(c) = value.as_char() {
             visitor.visit_string(c.to_string())
         } else if let Some(d) = value.read_lock::<Date>() {
-            visitor.visit_string(d.to_string())
+            match d.iso() {
+                Some(iso) => visitor.visit_str(iso.as_str()),
+                None => visitor.visit_string(d.to_string()),
+            }
         } else if let Some(array) = value.read_lock::<Array>() {
             let mut items = SeqDeserializer::new(array.iter().map(Direct));
             let out = visitor.visit_seq(&mut items)?;

@@ -12,6 +12,8 @@
 //! function of the same name and arity; Rhai calls the script's, so what a
 //! council really does differently stays in its script.
 
+use std::{fmt::Write, sync::OnceLock};
+
 use entity::enums::ContactKind;
 use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map};
 use sea_orm::ActiveEnum;
@@ -39,8 +41,29 @@ pub fn register(engine: &mut Engine) {
         .register_fn("reply_by_ombudsman_date", reply_by_ombudsman_date);
 }
 
-fn map<const N: usize>(entries: [(&str, Dynamic); N]) -> Map {
-    entries.into_iter().map(|(k, v)| (k.into(), v)).collect()
+/// An answer of a fixed shape: a copy of the shape's keys, made once, with
+/// the values set in place. Collecting a new map sorts and rebuilds it,
+/// several times the cost, and these are built on every decision. It is
+/// handed back as a `Dynamic` because Rhai rebuilds a `Map` a native
+/// function returns, entry by entry.
+fn map<const N: usize>(shape: &'static OnceLock<Map>, entries: [(&str, Dynamic); N]) -> Dynamic {
+    let mut map = shape
+        .get_or_init(|| {
+            entries
+                .iter()
+                .map(|(k, _)| ((*k).into(), Dynamic::UNIT))
+                .collect()
+        })
+        .clone();
+    for (k, v) in entries {
+        match map.get_mut(k) {
+            Some(slot) => *slot = v,
+            None => {
+                map.insert(k.into(), v);
+            }
+        }
+    }
+    Dynamic::from_map(map)
 }
 
 fn empty() -> Dynamic {
@@ -54,67 +77,99 @@ fn working_days_after(
     n: i64,
     event: ImmutableString,
     cite: ImmutableString,
-) -> Fallible<Map> {
+) -> Fallible<Dynamic> {
     let due = prelude::add_working_days(from, n)?;
     let unit = if n == 1 {
         "working day"
     } else {
         "working days"
     };
-    Ok(map([
-        ("kind", kind.into()),
-        ("due", Dynamic::from(due)),
-        (
-            "explanation",
-            format!("{n} {unit} after {event} on {from} ({cite})").into(),
-        ),
-    ]))
+    let mut explanation = String::with_capacity(48 + event.len() + cite.len());
+    // Pieces pushed in turn: `format!` here was a large part of a decision.
+    let _ = write!(explanation, "{n}");
+    for piece in [" ", unit, " after ", &event, " on "] {
+        explanation.push_str(piece);
+    }
+    match from.iso() {
+        Some(iso) => explanation.push_str(iso.as_str()),
+        None => {
+            let _ = write!(explanation, "{from}");
+        }
+    }
+    for piece in [" (", &cite, ")"] {
+        explanation.push_str(piece);
+    }
+    static SHAPE: OnceLock<Map> = OnceLock::new();
+    Ok(map(
+        &SHAPE,
+        [
+            ("kind", kind.into()),
+            ("due", Dynamic::from(due)),
+            ("explanation", explanation.into()),
+        ],
+    ))
 }
 
 /// `intake`'s answer for a contact the policy handles.
-fn in_scope(stage: Dynamic, deadlines: Array, requirements: Array) -> Map {
-    map([
-        ("stage", stage),
-        ("in_scope", true.into()),
-        ("reason", Dynamic::UNIT),
-        ("signpost", Dynamic::UNIT),
-        ("deadlines", Dynamic::from_array(deadlines)),
-        ("requirements", Dynamic::from_array(requirements)),
-    ])
+fn in_scope(stage: Dynamic, deadlines: Array, requirements: Array) -> Dynamic {
+    static SHAPE: OnceLock<Map> = OnceLock::new();
+    map(
+        &SHAPE,
+        [
+            ("stage", stage),
+            ("in_scope", true.into()),
+            ("reason", Dynamic::UNIT),
+            ("signpost", Dynamic::UNIT),
+            ("deadlines", Dynamic::from_array(deadlines)),
+            ("requirements", Dynamic::from_array(requirements)),
+        ],
+    )
 }
 
 /// `intake`'s answer for a contact the policy does not handle.
-fn out_of_scope(reason: Dynamic, signpost: Dynamic) -> Map {
-    map([
-        ("stage", Dynamic::UNIT),
-        ("in_scope", false.into()),
-        ("reason", reason),
-        ("signpost", signpost),
-        ("deadlines", empty()),
-        ("requirements", empty()),
-    ])
+fn out_of_scope(reason: Dynamic, signpost: Dynamic) -> Dynamic {
+    static SHAPE: OnceLock<Map> = OnceLock::new();
+    map(
+        &SHAPE,
+        [
+            ("stage", Dynamic::UNIT),
+            ("in_scope", false.into()),
+            ("reason", reason),
+            ("signpost", signpost),
+            ("deadlines", empty()),
+            ("requirements", empty()),
+        ],
+    )
 }
 
 /// `escalation`'s answer when the next stage is granted.
-fn allowed(stage: Dynamic, deadlines: Array, requirements: Array) -> Map {
-    map([
-        ("allowed", true.into()),
-        ("reason", Dynamic::UNIT),
-        ("stage", stage),
-        ("deadlines", Dynamic::from_array(deadlines)),
-        ("requirements", Dynamic::from_array(requirements)),
-    ])
+fn allowed(stage: Dynamic, deadlines: Array, requirements: Array) -> Dynamic {
+    static SHAPE: OnceLock<Map> = OnceLock::new();
+    map(
+        &SHAPE,
+        [
+            ("allowed", true.into()),
+            ("reason", Dynamic::UNIT),
+            ("stage", stage),
+            ("deadlines", Dynamic::from_array(deadlines)),
+            ("requirements", Dynamic::from_array(requirements)),
+        ],
+    )
 }
 
 /// `escalation`'s answer when it is not.
-fn refused(reason: Dynamic) -> Map {
-    map([
-        ("allowed", false.into()),
-        ("reason", reason),
-        ("stage", Dynamic::UNIT),
-        ("deadlines", empty()),
-        ("requirements", empty()),
-    ])
+fn refused(reason: Dynamic) -> Dynamic {
+    static SHAPE: OnceLock<Map> = OnceLock::new();
+    map(
+        &SHAPE,
+        [
+            ("allowed", false.into()),
+            ("reason", reason),
+            ("stage", Dynamic::UNIT),
+            ("deadlines", empty()),
+            ("requirements", empty()),
+        ],
+    )
 }
 
 /// Whether the contact's kind moves through stages (complaints, and FOI and
@@ -167,10 +222,11 @@ fn limit_for(limits: &mut Map, seniority: Dynamic) -> Dynamic {
 /// `ombudsman`'s answer where the council's document sets no time for its
 /// reply: due on the date the ombudsman set, when staff recorded one; no
 /// clock without it.
-fn reply_by_ombudsman_date(enquiry: &mut Map) -> Fallible<Map> {
+fn reply_by_ombudsman_date(enquiry: &mut Map) -> Fallible<Dynamic> {
+    static DEADLINES: OnceLock<Map> = OnceLock::new();
     let reply_by = enquiry.get("reply_by").cloned().unwrap_or(Dynamic::UNIT);
     if reply_by.is_unit() {
-        return Ok(map([("deadlines", empty())]));
+        return Ok(map(&DEADLINES, [("deadlines", empty())]));
     }
     let received = enquiry
         .get("received")
@@ -181,18 +237,22 @@ fn reply_by_ombudsman_date(enquiry: &mut Map) -> Fallible<Map> {
         Some("ico") => "the Information Commissioner",
         _ => "the Local Government and Social Care Ombudsman",
     };
-    let reply = map([
-        ("kind", "ombudsman_response".into()),
-        ("due", reply_by),
-        (
-            "explanation",
-            format!("the date {name} set for the reply to its enquiry of {received}").into(),
-        ),
-    ]);
-    Ok(map([(
-        "deadlines",
-        Dynamic::from_array(vec![Dynamic::from_map(reply)]),
-    )]))
+    static REPLY: OnceLock<Map> = OnceLock::new();
+    let reply = map(
+        &REPLY,
+        [
+            ("kind", "ombudsman_response".into()),
+            ("due", reply_by),
+            (
+                "explanation",
+                format!("the date {name} set for the reply to its enquiry of {received}").into(),
+            ),
+        ],
+    );
+    Ok(map(
+        &DEADLINES,
+        [("deadlines", Dynamic::from_array(vec![reply]))],
+    ))
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod exclusions;
 pub mod hooks;
 pub mod impact_cli;
 pub mod mechanics;
+mod numbers;
 pub mod prelude;
 pub mod registry;
 pub mod runner;

@@ -26,7 +26,41 @@ pub struct Date(pub NaiveDate);
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&calendar::format_date(self.0))
+        match self.iso() {
+            Some(iso) => f.write_str(iso.as_str()),
+            None => f.write_str(&calendar::format_date(self.0)),
+        }
+    }
+}
+
+/// A date as `YYYY-MM-DD` on the stack.
+pub struct Iso([u8; 10]);
+
+impl Iso {
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits and dashes are ever written.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl Date {
+    /// The date as `YYYY-MM-DD`, written digit by digit: every explanation
+    /// and answer of every decision shows dates, and the formatting
+    /// machinery costs more than the arithmetic. `None` for a year outside
+    /// 0 to 9999, which chrono writes differently.
+    pub fn iso(&self) -> Option<Iso> {
+        let year = u32::try_from(self.0.year()).ok().filter(|y| *y <= 9999)?;
+        let mut out = *b"0000-00-00";
+        let mut put = |at: usize, width: usize, mut n: u32| {
+            for i in (at..at + width).rev() {
+                out[i] = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+        };
+        put(0, 4, year);
+        put(5, 2, self.0.month());
+        put(8, 2, self.0.day());
+        Some(Iso(out))
     }
 }
 
@@ -110,4 +144,28 @@ pub fn register(engine: &mut Engine) {
         .register_fn(">", |a: Date, b: Date| a > b)
         .register_fn(">=", |a: Date, b: Date| a >= b);
     mechanics::register(engine);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_date_is_written_as_chrono_writes_it() {
+        let mut d = NaiveDate::from_ymd_opt(1899, 12, 25).unwrap();
+        while d < NaiveDate::from_ymd_opt(2201, 1, 10).unwrap() {
+            assert_eq!(Date(d).to_string(), d.to_string());
+            d += chrono::TimeDelta::days(13);
+        }
+        for (y, m, day) in [
+            (7, 1, 2),
+            (999, 10, 31),
+            (9999, 12, 31),
+            (10_000, 1, 1),
+            (-5, 3, 4),
+        ] {
+            let d = NaiveDate::from_ymd_opt(y, m, day).unwrap();
+            assert_eq!(Date(d).to_string(), d.to_string(), "{y}");
+        }
+    }
 }
