@@ -44,27 +44,13 @@ struct Prepared {
 }
 
 impl Executor {
-    /// `schema` must carry [`KeepEnv`] with `kept`; `strict` and `checked`
-    /// must be the same types without extensions.
-    pub(super) fn new(
-        schema: &AppSchema,
-        strict: AppSchema,
-        checked: AppSchema,
-        kept: &Arc<OnceLock<SchemaEnv>>,
-    ) -> Self {
-        // async-graphql lends its registry only to extensions: one request
-        // that needs no database hands it over. It is refused for want of
-        // an actor, after the extensions have prepared it.
-        let answered = schema.execute("{ __typename }").now_or_never();
-        debug_assert!(answered.is_some(), "the probe needs no I/O");
-        let env = kept
-            .get()
-            .cloned()
-            .expect("the schema's extensions prepared the probe");
+    /// `strict` and `checked` are the schema without extensions, in the
+    /// two validation modes.
+    pub(super) fn new(strict: AppSchema, checked: AppSchema) -> Self {
         Self {
+            env: schema_env(),
             strict,
             checked,
-            env,
             documents: Documents::new(),
         }
     }
@@ -130,8 +116,22 @@ fn ran(response: &Response) -> bool {
     response.errors.iter().all(|error| !error.path.is_empty())
 }
 
-/// Keeps the schema's environment, registry included, for [`Executor`].
-pub(super) struct KeepEnv(pub Arc<OnceLock<SchemaEnv>>);
+/// The registry of the schema's types. async-graphql lends it only to
+/// extensions, so a throwaway schema with one that keeps it answers one
+/// request that needs no database.
+fn schema_env() -> SchemaEnv {
+    let kept = Arc::new(OnceLock::new());
+    let probe = super::builder(None)
+        .extension(KeepEnv(kept.clone()))
+        .finish();
+    let answered = probe.execute("{ __typename }").now_or_never();
+    debug_assert!(answered.is_some(), "the probe needs no I/O");
+    kept.get()
+        .cloned()
+        .expect("the probe's extension was prepared")
+}
+
+struct KeepEnv(Arc<OnceLock<SchemaEnv>>);
 
 impl ExtensionFactory for KeepEnv {
     fn create(&self) -> Arc<dyn Extension> {

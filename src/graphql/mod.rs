@@ -18,7 +18,7 @@ pub mod scalars;
 mod signed_in;
 mod variable_types;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use async_graphql::{MergedObject, Schema, SchemaBuilder, ValidationMode};
 
@@ -55,7 +55,6 @@ pub struct Api {
 }
 
 pub fn schema(state: Option<Arc<AppState>>) -> Api {
-    let kept = Arc::new(OnceLock::new());
     let schema = builder(state.clone())
         // The nesting check runs on the raw text first; then nothing is parsed
         // for a caller who has not signed in.
@@ -63,14 +62,15 @@ pub fn schema(state: Option<Arc<AppState>>) -> Api {
         .extension(signed_in::SignedIn)
         .extension(document_cache::DocumentCache::new())
         .extension(errors::ErrorCodes)
-        .extension(executor::KeepEnv(kept.clone()))
         .finish();
     let strict = builder(state.clone()).finish();
     let checked = builder(state)
         .validation_mode(ValidationMode::Fast)
         .finish();
-    let single = Executor::new(&schema, strict, checked, &kept);
-    Api { schema, single }
+    Api {
+        schema,
+        single: Executor::new(strict, checked),
+    }
 }
 
 fn builder(
