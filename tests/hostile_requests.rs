@@ -383,6 +383,33 @@ on_both_databases! {
         assert_eq!(app.case_count("leeds").await, 1);
     }
 
+    async fn refusals_of_the_whole_request_name_no_place_in_it(app: TestApp) {
+        let token = app.token("leeds", &["frontline"], "fo");
+        let too_many_fields = format!("{{ me {{ {} }} }}", "subject ".repeat(1_001));
+        let refusals = [
+            ("not signed in", None, "{ me { subject } }".to_owned()),
+            ("nested too deeply", Some(token.as_str()), nested_queries(65)[0].1.clone()),
+            ("too many fields", Some(token.as_str()), too_many_fields),
+        ];
+        for (what, token, query) in refusals {
+            let single = app.graphql_unvalidated(token, &query, json!({})).await;
+            let error = &single.body["errors"][0];
+            assert!(error["extensions"]["code"].is_string(), "{what}: {}", single.body);
+            assert!(error.get("locations").is_none(), "{what}: {}", single.body);
+            if let Some(token) = token {
+                let (_, batch) = post_raw(&app, token, json!([{ "query": query }]).to_string()).await;
+                let error = &batch[0]["errors"][0];
+                assert!(error["extensions"]["code"].is_string(), "{what}, batched: {batch}");
+                assert!(error.get("locations").is_none(), "{what}, batched: {batch}");
+            }
+        }
+        // A date refused where it is written still points at it.
+        let dated = "{ cases(filter: { receivedFrom: \"yesterday\" }) { totalCount } }";
+        let refused = app.graphql_unvalidated(Some(&token), dated, json!({})).await;
+        assert_eq!(refused.code(), "BAD_USER_INPUT", "{}", refused.body);
+        assert!(refused.body["errors"][0]["locations"][0]["line"].as_u64() >= Some(1), "{}", refused.body);
+    }
+
     async fn a_query_asked_again_is_checked_again(app: TestApp) {
         let token = app.token("leeds", &["customer_feedback_manager"], "cfm");
         // Refused the same way every time, whatever an earlier request left behind.

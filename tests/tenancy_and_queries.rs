@@ -124,6 +124,18 @@ on_both_databases! {
             assert_eq!(node["due"], node["respondBy"]);
         }
         let node = |id: &serde_json::Value| nodes.iter().find(|n| n["id"] == *id).unwrap().clone();
+        // The same page with its cases under `nodes`, deadline rows too.
+        const NODES: &str = "{ cases(first: 10) { nodes { id acknowledgeBy respondBy escalateBy overdue deadlines { kind due metAt } } } }";
+        let by_nodes = app.graphql(Some(&staff), NODES, json!({})).await;
+        let by_nodes = by_nodes.data()["cases"]["nodes"].as_array().unwrap().clone();
+        assert_eq!(by_nodes.len(), 3);
+        for listed in &by_nodes {
+            let edge = node(&listed["id"]);
+            for field in ["acknowledgeBy", "respondBy", "escalateBy", "overdue"] {
+                assert_eq!(listed[field], edge[field], "{field} under nodes: {listed}");
+            }
+            assert!(!listed["deadlines"].as_array().unwrap().is_empty(), "{listed}");
+        }
         let (open, acknowledged, closed) = (node(&open["id"]), node(&acknowledged["id"]), node(&closed["id"]));
         assert!(open["acknowledgeBy"].is_string() && open["respondBy"].is_string() && open["escalateBy"].is_null(), "{open}");
         assert!(acknowledged["acknowledgeBy"].is_null() && acknowledged["respondBy"].is_string(), "met deadlines are not shown: {acknowledged}");

@@ -28,26 +28,61 @@ const CAPACITY: usize = 256;
 /// with large entries.
 const MAX_QUERY_BYTES: usize = 8 * 1024;
 
-struct Entry {
-    document: ExecutableDocument,
+pub(super) struct Entry {
+    pub(super) document: ExecutableDocument,
     /// The validation of the document without variables, for one
     /// operation name: the rules' answer depends on nothing else.
     validated: OnceLock<(Option<String>, ValidationResult)>,
+    /// The operation name for which the document, without variables,
+    /// passed every validation rule when it last ran.
+    pub(super) passed_rules: OnceLock<Option<String>>,
 }
 
-type Entries = Arc<Mutex<LruCache<String, Arc<Entry>>>>;
+/// Documents by query text, least recently used dropped first.
+#[derive(Clone)]
+pub(super) struct Documents(Arc<Mutex<LruCache<String, Arc<Entry>>>>);
+
+impl Documents {
+    pub(super) fn new() -> Self {
+        let capacity = NonZeroUsize::new(CAPACITY).expect("a positive capacity");
+        Self(Arc::new(Mutex::new(LruCache::new(capacity))))
+    }
+
+    fn entries(&self) -> std::sync::MutexGuard<'_, LruCache<String, Arc<Entry>>> {
+        // A panic while holding the lock leaves a usable cache behind.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(super) fn get(&self, query: &str) -> Option<Arc<Entry>> {
+        if query.len() > MAX_QUERY_BYTES {
+            return None;
+        }
+        self.entries().get(query).cloned()
+    }
+
+    pub(super) fn put(&self, query: &str, document: &ExecutableDocument) -> Arc<Entry> {
+        let entry = Arc::new(Entry {
+            document: document.clone(),
+            validated: OnceLock::new(),
+            passed_rules: OnceLock::new(),
+        });
+        if query.len() <= MAX_QUERY_BYTES {
+            self.entries().put(query.to_owned(), entry.clone());
+        }
+        entry
+    }
+}
 
 /// Registered on the schema after the request limits, so that they see
 /// every document, cached or parsed.
 pub struct DocumentCache {
-    entries: Entries,
+    documents: Documents,
 }
 
 impl DocumentCache {
     pub fn new() -> Self {
-        let capacity = NonZeroUsize::new(CAPACITY).expect("a positive capacity");
         Self {
-            entries: Arc::new(Mutex::new(LruCache::new(capacity))),
+            documents: Documents::new(),
         }
     }
 }
@@ -61,7 +96,7 @@ impl Default for DocumentCache {
 impl ExtensionFactory for DocumentCache {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(CachedDocuments {
-            entries: self.entries.clone(),
+            documents: self.documents.clone(),
             request: Mutex::new(None),
         })
     }
@@ -76,16 +111,11 @@ struct Lookup {
 }
 
 struct CachedDocuments {
-    entries: Entries,
+    documents: Documents,
     request: Mutex<Option<Lookup>>,
 }
 
 impl CachedDocuments {
-    fn entries(&self) -> std::sync::MutexGuard<'_, LruCache<String, Arc<Entry>>> {
-        // A panic while holding the lock leaves a usable cache behind.
-        self.entries.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     fn lookup(&self) -> std::sync::MutexGuard<'_, Option<Lookup>> {
         self.request.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -101,7 +131,7 @@ impl Extension for CachedDocuments {
     ) -> ServerResult<Request> {
         let mut request = next.run(ctx, request).await?;
         if request.query.len() <= MAX_QUERY_BYTES {
-            let found = self.entries().get(request.query.as_str()).cloned();
+            let found = self.documents.get(&request.query);
             if let Some(entry) = &found {
                 request.set_parsed_query(entry.document.clone());
             }
@@ -125,12 +155,7 @@ impl Extension for CachedDocuments {
         let document = next.run(ctx, query, variables).await?;
         let mut lookup = self.lookup();
         if let Some(lookup) = lookup.as_mut().filter(|l| l.found.is_none()) {
-            let entry = Arc::new(Entry {
-                document: document.clone(),
-                validated: OnceLock::new(),
-            });
-            self.entries().put(lookup.query.clone(), entry.clone());
-            lookup.found = Some(entry);
+            lookup.found = Some(self.documents.put(&lookup.query, &document));
         }
         Ok(document)
     }

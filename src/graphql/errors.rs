@@ -54,10 +54,18 @@ pub fn bad_input_at(field: String, message: String, pos: Pos) -> ServerError {
     error
 }
 
+/// A refusal of the request as a whole, not of a place in its text: it
+/// carries no `locations`.
+pub fn before_parsing(error: AppError) -> ServerError {
+    let mut error = async_graphql::Error::new_with_source(error).into_server_error(Pos::default());
+    error.locations.clear();
+    error
+}
+
 /// Our own errors carry their code. Everything else async-graphql raises
 /// itself (syntax, validation, unknown enum values, wrong argument types,
 /// depth and complexity limits) and is the client's input: BAD_USER_INPUT.
-fn classify(error: &mut ServerError) {
+pub fn classify(error: &mut ServerError) {
     let source = error.source.clone();
     let app = source.as_deref().and_then(|s| s.downcast_ref::<AppError>());
     let ext = error

@@ -10,9 +10,10 @@ use std::sync::{
 };
 
 use async_graphql::{
-    Pos, ServerError, ServerResult, ValidationResult, Variables,
+    ServerError, ServerResult, ValidationResult, Variables,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation},
     parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet},
+    registry::Registry,
 };
 
 use crate::error::AppError;
@@ -107,6 +108,38 @@ impl ComplexityBudget {
     }
 }
 
+/// Refuses a query text whose brackets nest too deeply, before anything
+/// parses it.
+pub fn check_nesting(query: &str) -> ServerResult<()> {
+    if nesting_exceeds(query, MAX_NESTING) {
+        return Err(refused(format!(
+            "the query is nested too deeply: at most {MAX_NESTING} brackets may be open at once"
+        )));
+    }
+    Ok(())
+}
+
+/// The limits that depend on the parsed document alone, so a document that
+/// passed them once passes them again.
+pub fn check_document(registry: &Registry, document: &ExecutableDocument) -> ServerResult<()> {
+    let fields = field_count(document);
+    if fields > MAX_FIELDS {
+        return Err(refused(format!(
+            "the query selects {fields} fields; at most {MAX_FIELDS} (aliases included) are allowed"
+        )));
+    }
+    let mutations = mutation_count(document, registry.mutation_type.as_deref());
+    if mutations > MAX_MUTATIONS {
+        return Err(refused(format!(
+            "the query makes {mutations} changes; at most {MAX_MUTATIONS} mutation fields (aliases included) are allowed"
+        )));
+    }
+    if let Some(message) = super::variable_types::misplaced_variable(registry, document) {
+        return Err(refused(message));
+    }
+    Ok(())
+}
+
 pub struct RequestLimits;
 
 impl ExtensionFactory for RequestLimits {
@@ -124,29 +157,9 @@ impl Extension for RequestLimits {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        if nesting_exceeds(query, MAX_NESTING) {
-            return Err(refused(format!(
-                "the query is nested too deeply: at most {MAX_NESTING} brackets may be open at once"
-            )));
-        }
+        check_nesting(query)?;
         let document = next.run(ctx, query, variables).await?;
-        let fields = field_count(&document);
-        if fields > MAX_FIELDS {
-            return Err(refused(format!(
-                "the query selects {fields} fields; at most {MAX_FIELDS} (aliases included) are allowed"
-            )));
-        }
-        let mutations = mutation_count(&document, ctx.schema_env.registry.mutation_type.as_deref());
-        if mutations > MAX_MUTATIONS {
-            return Err(refused(format!(
-                "the query makes {mutations} changes; at most {MAX_MUTATIONS} mutation fields (aliases included) are allowed"
-            )));
-        }
-        if let Some(message) =
-            super::variable_types::misplaced_variable(&ctx.schema_env.registry, &document)
-        {
-            return Err(refused(message));
-        }
+        check_document(&ctx.schema_env.registry, &document)?;
         if let Some(refused) =
             super::input_dates::refused_date(&ctx.schema_env.registry, &document, variables)
         {
@@ -230,11 +243,10 @@ fn mutation_count(document: &ExecutableDocument, mutation_type: Option<&str>) ->
 }
 
 fn refused(message: String) -> ServerError {
-    async_graphql::Error::new_with_source(AppError::BadUserInput {
+    super::errors::before_parsing(AppError::BadUserInput {
         field: None,
         message,
     })
-    .into_server_error(Pos::default())
 }
 
 #[cfg(test)]

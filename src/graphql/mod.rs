@@ -7,6 +7,7 @@ mod document;
 mod document_cache;
 pub mod enums;
 mod errors;
+mod executor;
 mod input_dates;
 pub mod limits;
 pub mod live;
@@ -19,10 +20,11 @@ mod variable_types;
 
 use std::sync::Arc;
 
-use async_graphql::{MergedObject, Schema};
+use async_graphql::{MergedObject, Schema, SchemaBuilder, ValidationMode};
 
 use crate::state::AppState;
 
+pub use executor::Executor;
 pub use limits::{MAX_COMPLEXITY, MAX_DEPTH};
 
 #[derive(MergedObject, Default)]
@@ -45,27 +47,49 @@ pub struct MutationRoot(
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, live::LiveSubscription>;
 
-pub fn schema(state: Option<Arc<AppState>>) -> AppSchema {
+/// The API as the HTTP routes serve it: `schema`, with the extensions, runs
+/// batches and subscriptions; `single` runs a body of one operation.
+pub struct Api {
+    pub schema: AppSchema,
+    pub single: Executor,
+}
+
+pub fn schema(state: Option<Arc<AppState>>) -> Api {
+    let schema = builder(state.clone())
+        // The nesting check runs on the raw text first; then nothing is parsed
+        // for a caller who has not signed in.
+        .extension(limits::RequestLimits)
+        .extension(signed_in::SignedIn)
+        .extension(document_cache::DocumentCache::new())
+        .extension(errors::ErrorCodes)
+        .finish();
+    let strict = builder(state.clone()).finish();
+    let checked = builder(state)
+        .validation_mode(ValidationMode::Fast)
+        .finish();
+    Api {
+        schema,
+        single: Executor::new(strict, checked),
+    }
+}
+
+fn builder(
+    state: Option<Arc<AppState>>,
+) -> SchemaBuilder<QueryRoot, MutationRoot, live::LiveSubscription> {
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         live::LiveSubscription,
     )
     .limit_depth(MAX_DEPTH)
-    .limit_complexity(MAX_COMPLEXITY)
-    // The nesting check runs on the raw text first; then nothing is parsed
-    // for a caller who has not signed in.
-    .extension(limits::RequestLimits)
-    .extension(signed_in::SignedIn)
-    .extension(document_cache::DocumentCache::new())
-    .extension(errors::ErrorCodes);
+    .limit_complexity(MAX_COMPLEXITY);
     if let Some(state) = state {
         builder = builder.data(state);
     }
-    builder.finish()
+    builder
 }
 
 /// The SDL that `schema.graphql` must equal.
 pub fn sdl() -> String {
-    schema(None).sdl()
+    schema(None).schema.sdl()
 }

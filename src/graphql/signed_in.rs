@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use async_graphql::{
-    Pos, ServerResult, Variables,
+    ServerError, ServerResult, Variables,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
     parser::types::ExecutableDocument,
 };
@@ -15,6 +15,12 @@ use async_graphql::{
 use crate::{auth::Actor, error::AppError};
 
 pub struct SignedIn;
+
+pub fn not_signed_in() -> ServerError {
+    super::errors::before_parsing(AppError::Unauthenticated(
+        "sign in: send `Authorization: Bearer <token>`".into(),
+    ))
+}
 
 impl ExtensionFactory for SignedIn {
     fn create(&self) -> Arc<dyn Extension> {
@@ -32,12 +38,7 @@ impl Extension for SignedIn {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         if ctx.data_opt::<Actor>().is_none() {
-            return Err(
-                async_graphql::Error::new_with_source(AppError::Unauthenticated(
-                    "sign in: send `Authorization: Bearer <token>`".into(),
-                ))
-                .into_server_error(Pos::default()),
-            );
+            return Err(not_signed_in());
         }
         next.run(ctx, query, variables).await
     }

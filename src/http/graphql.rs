@@ -15,7 +15,7 @@ use crate::{
     auth::{self, Actor},
     error::{AppError, UNAVAILABLE},
     graphql::{
-        AppSchema,
+        Api,
         case::DeadlineLoader,
         limits::{ComplexityBudget, MAX_BATCH},
     },
@@ -45,7 +45,7 @@ pub async fn execute(
     req: HttpRequest,
     mut payload: web::Payload,
     state: web::Data<Arc<AppState>>,
-    schema: web::Data<AppSchema>,
+    api: web::Data<Api>,
     limit: web::Data<BodyLimit>,
 ) -> HttpResponse {
     let started = Instant::now();
@@ -99,7 +99,7 @@ pub async fn execute(
         });
     }
 
-    let request = request.data(ComplexityBudget::new());
+    let signed_in = actor.is_some();
     let request = match actor {
         Some(actor) => {
             let loader = DeadlineLoader {
@@ -111,7 +111,15 @@ pub async fn execute(
         }
         None => request,
     };
-    let response = schema.execute_batch(request).await;
+    let response = match request {
+        BatchRequest::Single(request) => {
+            BatchResponse::Single(api.single.execute(request, signed_in).await)
+        }
+        batch => {
+            let batch = batch.data(ComplexityBudget::new());
+            api.schema.execute_batch(batch).await
+        }
+    };
     let retry = retryable(&response);
     // An outage is counted apart, so it can be told from faults of requests.
     let outcome = if retry {

@@ -31,7 +31,11 @@ use tokio::{
 };
 
 use super::subscription_cap::Running;
-use crate::{auth, graphql::AppSchema, state::AppState};
+use crate::{
+    auth,
+    graphql::{Api, AppSchema},
+    state::AppState,
+};
 
 /// A client that answers nothing, not even our pings, for this long is gone.
 const HEARTBEAT: Duration = Duration::from_secs(5);
@@ -53,7 +57,7 @@ pub async fn subscribe(
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<Arc<AppState>>,
-    schema: web::Data<AppSchema>,
+    api: web::Data<Api>,
     limits: web::Data<SocketLimits>,
 ) -> actix_web::Result<HttpResponse> {
     let protocol = req
@@ -77,7 +81,7 @@ pub async fn subscribe(
         .aggregate_continuations()
         .max_continuation_size(limits.max_message_bytes);
     actix_web::rt::spawn(serve(
-        schema.get_ref().clone(),
+        api.schema.clone(),
         state.get_ref().clone(),
         protocol,
         session,

@@ -75,11 +75,20 @@ impl CaseQuery {
             .unwrap_or_default()
             .into_domain(&actor.subject, ctx.council()?)?;
         // The page's open due dates come with it when the selection shows
-        // them; whole deadline rows take one more query for the page.
-        let node = ctx.look_ahead().field("edges").field("node");
+        // them; whole deadline rows take one more query for the page. A
+        // case is selected under `edges { node }` or under `nodes`.
+        let page_selection = ctx.look_ahead();
+        let shown = |field: &str| {
+            page_selection
+                .field("edges")
+                .field("node")
+                .field(field)
+                .exists()
+                || page_selection.field("nodes").field(field).exists()
+        };
         let due_kinds: Vec<_> = OPEN_DUE_FIELDS
             .iter()
-            .filter(|(field, _)| node.field(field).exists())
+            .filter(|(field, _)| shown(field))
             .map(|(_, kind)| *kind)
             .collect();
         let today = ctx.today();
@@ -101,7 +110,7 @@ impl CaseQuery {
                 filter,
             },
         );
-        let mut deadlines = if node.field("deadlines").exists() {
+        let mut deadlines = if shown("deadlines") {
             let ids: Vec<_> = page.cases.iter().map(|c| c.case.id).collect();
             Some(cases::deadlines_of(&ctx.state().db, scope.council_id, &ids).await?)
         } else {
