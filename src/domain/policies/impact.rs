@@ -723,7 +723,8 @@ async fn open_deadlines(
     let backend = db.get_database_backend();
     let council = match backend {
         sea_orm::DatabaseBackend::Postgres => "$1",
-        _ => "?",
+        // Numbered, so the one value serves both places it is used.
+        _ => "?1",
     };
     let open: Vec<String> = CaseStatus::open_values()
         .iter()
@@ -762,7 +763,7 @@ async fn open_deadlines(
          LEFT JOIN case_events e ON e.case_id = d.case_id AND e.recorded_at = d.created_at \
            AND e.kind IN {SETTING} \
          LEFT JOIN (SELECT case_id, recorded_at, COUNT(*) AS n FROM case_events \
-           WHERE kind IN {SETTING} GROUP BY case_id, recorded_at) k \
+           WHERE council_id = {council} AND kind IN {SETTING} GROUP BY case_id, recorded_at) k \
            ON k.case_id = d.case_id AND k.recorded_at = d.created_at \
          WHERE d.council_id = {council} AND c.council_id = d.council_id \
            AND d.met_at IS NULL AND d.superseded_at IS NULL AND c.status IN ({open})",
