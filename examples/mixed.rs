@@ -50,6 +50,8 @@ const OPERATIONS: [&str; 6] = [
 const LOG: &str = "mutation($i: LogContactInput!) { logContact(input: $i) { id version } }";
 const ACK: &str = "mutation($id: ID!, $v: Int) { acknowledgeCase(caseId: $id, expectedVersion: $v) { version status } }";
 const ASSIGN: &str = "mutation($id: ID!, $o: String!, $v: Int) { assignInvestigator(caseId: $id, officer: $o, expectedVersion: $v) { version } }";
+const RECORD_OFFICER: &str =
+    "mutation($s: String!) { recordOfficer(input: { subject: $s, displayName: $s }) { id } }";
 const RESPOND: &str = "mutation($id: ID!, $v: Int) { respondToCase(caseId: $id, expectedVersion: $v, input: { outcome: PARTLY_UPHELD, summary: \"Put right and apologised\", remedies: [{ kind: APOLOGY, description: \"Apology\" }] }) { version status escalateBy } }";
 const QUEUE: &str =
     "{ myQueue(first: 20, dueWithinDays: 30) { id reference status respondBy overdue } }";
@@ -284,6 +286,15 @@ async fn main() -> anyhow::Result<()> {
             http: http.clone(),
             endpoint: endpoint.clone(),
         };
+        // Only a recorded officer may be given a case.
+        client
+            .call(
+                &tokens.dcro,
+                RECORD_OFFICER,
+                json!({ "s": tokens.officer.as_str() }),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("recording {}: {e}", tokens.officer))?;
         let pacer = pace::Pacer::new(args.drive.rate, clients, i, start.into());
         workers.push(tokio::spawn(walk(
             client,
