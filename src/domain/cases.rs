@@ -7,6 +7,7 @@ pub mod events;
 pub mod queue;
 pub mod remedies;
 pub mod requirements;
+pub mod row;
 pub mod scope;
 pub mod view;
 
@@ -238,16 +239,30 @@ pub async fn list(
         )
         .await?;
     let has_next_page = rows.len() as u64 > first;
+    // The due dates asked for follow the case's own columns.
+    let due_from = row::columns();
     let cases = rows
         .iter()
         .take(first as usize)
         .map(|row| {
             let open_due = due_kinds
                 .iter()
-                .map(|kind| Ok((*kind, row.try_get("", &open_due_alias(*kind))?)))
+                .enumerate()
+                .map(|(i, kind)| Ok((*kind, row.try_get_by_index(due_from + i)?)))
                 .collect::<std::result::Result<_, sea_orm::DbErr>>()?;
+            let case = row::case_at(row)?;
+            // Every test that lists cases checks the positions against the names.
+            debug_assert_eq!(
+                Some(&case),
+                case::Model::from_query_result(row, "").ok().as_ref()
+            );
+            debug_assert!(due_kinds.iter().enumerate().all(|(i, kind)| {
+                row.try_get::<Option<NaiveDate>>("", &open_due_alias(*kind))
+                    .ok()
+                    == row.try_get_by_index::<Option<NaiveDate>>(due_from + i).ok()
+            }));
             Ok(Listed {
-                case: case::Model::from_query_result(row, "")?,
+                case,
                 open_due: OpenDue(open_due),
             })
         })
