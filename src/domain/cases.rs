@@ -298,15 +298,19 @@ pub async fn deadlines_of(
     council_id: Uuid,
     case_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<deadline::Model>>> {
-    let rows = deadline::Entity::find()
+    let query = deadline::Entity::find()
         .filter(deadline::Column::CouncilId.eq(council_id))
         .filter(deadline::Column::CaseId.is_in(case_ids.iter().copied()))
         .order_by_asc(deadline::Column::Due)
-        .all(db)
-        .await?;
+        .into_query();
     let mut by_case: HashMap<Uuid, Vec<deadline::Model>> = HashMap::new();
-    for row in rows {
-        by_case.entry(row.case_id).or_default().push(row);
+    for row in db.query_all(&query).await? {
+        let deadline = row::deadline_at(&row)?;
+        debug_assert_eq!(
+            Some(&deadline),
+            deadline::Model::from_query_result(&row, "").ok().as_ref()
+        );
+        by_case.entry(deadline.case_id).or_default().push(deadline);
     }
     Ok(by_case)
 }

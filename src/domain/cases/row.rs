@@ -1,10 +1,13 @@
-//! A case read from a page's row by position. A page of 50 cases has over
+//! A case, or a deadline, read from a page's row by position. A page of 50 cases has over
 //! 2,000 values; reading each by name formats and looks up its column's name
 //! for every one of them, which cost about a seventh of a list request, and
 //! sea-orm words an error (a `format!`) for every NULL it reads into an
 //! `Option`, so NULLs are told apart on the raw row first.
 
-use entity::case::{self, Column};
+use entity::{
+    case::{self, Column},
+    deadline,
+};
 use sea_orm::{
     DbErr, Iterable, QueryResult, TryGetable,
     sqlx::{Row, ValueRef},
@@ -75,6 +78,37 @@ pub fn case_at(row: &QueryResult) -> Result<case::Model, DbErr> {
     })
 }
 
+/// The deadline in a row of `deadline::Entity::find()`, as [`case_at`] reads
+/// a case.
+pub fn deadline_at(row: &QueryResult) -> Result<deadline::Model, DbErr> {
+    use deadline::Column as D;
+    fn get<T: TryGetable>(row: &QueryResult, column: D) -> Result<T, DbErr> {
+        row.try_get_by_index(column as usize)
+    }
+    fn opt<T: TryGetable>(row: &QueryResult, column: D) -> Result<Option<T>, DbErr> {
+        if is_null(row, column as usize) {
+            Ok(None)
+        } else {
+            row.try_get_by_index(column as usize).map(Some)
+        }
+    }
+    Ok(deadline::Model {
+        id: get(row, D::Id)?,
+        council_id: get(row, D::CouncilId)?,
+        case_id: get(row, D::CaseId)?,
+        stage: opt(row, D::Stage)?,
+        kind: get(row, D::Kind)?,
+        due: get(row, D::Due)?,
+        met_at: opt(row, D::MetAt)?,
+        breach_recorded_at: opt(row, D::BreachRecordedAt)?,
+        superseded_at: opt(row, D::SupersededAt)?,
+        extended_to: opt(row, D::ExtendedTo)?,
+        policy_version: get(row, D::PolicyVersion)?,
+        explanation: get(row, D::Explanation)?,
+        created_at: get(row, D::CreatedAt)?,
+    })
+}
+
 /// Whether the value at `index` is NULL, without decoding it (any other
 /// answer leaves the decoding, and its error, to sea-orm).
 pub fn is_null(row: &QueryResult, index: usize) -> bool {
@@ -94,6 +128,9 @@ mod tests {
     #[test]
     fn a_columns_discriminant_is_its_place_in_the_select_list() {
         for (place, column) in Column::iter().enumerate() {
+            assert_eq!(column as usize, place, "{column:?}");
+        }
+        for (place, column) in deadline::Column::iter().enumerate() {
             assert_eq!(column as usize, place, "{column:?}");
         }
     }
