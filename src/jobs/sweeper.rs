@@ -57,8 +57,18 @@ pub const SWEEPER_SUBJECT: &str = "system:sweeper";
 pub const SWEEPER_ROLE: &str = "system";
 /// Deadlines per transaction.
 const BATCH: i64 = 50_000;
-/// `pg_try_advisory_xact_lock` key: "redress!" in ASCII, plus the part.
+/// `pg_try_advisory_xact_lock` key: "redress!" in ASCII, mixed with the
+/// council and the part (see [`lock_key`]).
 const LOCK_KEY: i64 = 0x7265_6472_6573_7321;
+
+/// One lock per council and part. A key shared by all councils let a process
+/// sweeping one council make another stand back from a different council's
+/// part between two of its batches, and that part could then go unswept by
+/// every process in the pass.
+fn lock_key(council_id: Uuid, part: Option<Part>) -> i64 {
+    let (high, low) = council_id.as_u64_pair();
+    (LOCK_KEY ^ (high ^ low) as i64).wrapping_add(i64::from(part.map_or(0, |p| p.index)))
+}
 
 /// What one pass recorded.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -171,7 +181,7 @@ async fn sweep_part(
     loop {
         let txn = db::begin_write(&state.db).await?;
         let sql = Sql::new(txn.get_database_backend(), part);
-        if sql.pg && !sql.try_lock(&txn).await? {
+        if sql.pg && !sql.try_lock(&txn, council.id).await? {
             txn.rollback().await?;
             sweep.stood_back = true;
             return Ok(sweep);
@@ -301,11 +311,11 @@ impl Sql {
             .rows_affected())
     }
 
-    async fn try_lock(&self, txn: &DatabaseTransaction) -> Result<bool> {
+    async fn try_lock(&self, txn: &DatabaseTransaction, council_id: Uuid) -> Result<bool> {
         let row = txn
             .query_one_raw(self.statement(
                 "SELECT pg_try_advisory_xact_lock($1) AS locked",
-                vec![(LOCK_KEY + i64::from(self.part.map_or(0, |p| p.index))).into()],
+                vec![lock_key(council_id, self.part).into()],
             ))
             .await?;
         Ok(match row {
@@ -489,4 +499,24 @@ fn quoted(values: impl Iterator<Item = String>) -> String {
         .map(|v| format!("'{v}'"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_council_and_part_has_a_lock_of_its_own() {
+        let councils = [Uuid::now_v7(), Uuid::now_v7(), Uuid::nil()];
+        let mut keys = std::collections::HashSet::new();
+        for council in councils {
+            for part in (0..PARTS).map(|index| Some(Part { index })) {
+                assert!(keys.insert(lock_key(council, part)), "{council} {part:?}");
+            }
+        }
+        assert_eq!(
+            lock_key(councils[0], None),
+            lock_key(councils[0], Some(Part { index: 0 }))
+        );
+    }
 }
