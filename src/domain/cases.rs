@@ -248,14 +248,7 @@ pub async fn list(
             let open_due = due_kinds
                 .iter()
                 .enumerate()
-                .map(|(i, kind)| {
-                    let due = if row::is_null(row, due_from + i) {
-                        None
-                    } else {
-                        Some(row.try_get_by_index(due_from + i)?)
-                    };
-                    Ok((*kind, due))
-                })
+                .map(|(i, kind)| Ok((*kind, row::optional(row, due_from + i)?)))
                 .collect::<std::result::Result<_, sea_orm::DbErr>>()?;
             let case = row::case_at(row)?;
             // Every test that lists cases checks the positions against the names.

@@ -23,58 +23,49 @@ pub fn columns() -> usize {
 pub fn case_at(row: &QueryResult) -> Result<case::Model, DbErr> {
     // The columns are a plain enum declared in field order, so a column's
     // discriminant is its place in the select list (checked in the tests).
-    fn get<T: TryGetable>(row: &QueryResult, column: Column) -> Result<T, DbErr> {
-        row.try_get_by_index(column as usize)
-    }
-    fn opt<T: TryGetable>(row: &QueryResult, column: Column) -> Result<Option<T>, DbErr> {
-        if is_null(row, column as usize) {
-            Ok(None)
-        } else {
-            row.try_get_by_index(column as usize).map(Some)
-        }
-    }
+    let at = |c: Column| c as usize;
     Ok(case::Model {
-        id: get(row, Column::Id)?,
-        council_id: get(row, Column::CouncilId)?,
-        reference: get(row, Column::Reference)?,
-        reference_year: opt(row, Column::ReferenceYear)?,
-        reference_seq: opt(row, Column::ReferenceSeq)?,
-        kind: get(row, Column::Kind)?,
-        channel: get(row, Column::Channel)?,
-        stage: opt(row, Column::Stage)?,
-        status: get(row, Column::Status)?,
-        received_at: get(row, Column::ReceivedAt)?,
-        service_id: opt(row, Column::ServiceId)?,
-        anonymous: get(row, Column::Anonymous)?,
-        customer_id: opt(row, Column::CustomerId)?,
-        subject: get(row, Column::Subject)?,
-        description: get(row, Column::Description)?,
-        desired_outcome: opt(row, Column::DesiredOutcome)?,
-        via_councillor: opt(row, Column::ViaCouncillor)?,
-        councillor_subject: opt(row, Column::CouncillorSubject)?,
-        respond_to_councillor: get(row, Column::RespondToCouncillor)?,
-        discrimination: get(row, Column::Discrimination)?,
-        about_staff: get(row, Column::AboutStaff)?,
-        multi_service: get(row, Column::MultiService)?,
-        assignee_id: opt(row, Column::AssigneeId)?,
-        stage2_reviewer_id: opt(row, Column::Stage2ReviewerId)?,
-        outcome: opt(row, Column::Outcome)?,
-        ombudsman: opt(row, Column::Ombudsman)?,
-        scope_reason: opt(row, Column::ScopeReason)?,
-        signpost: opt(row, Column::Signpost)?,
-        next_due: opt(row, Column::NextDue)?,
-        logged_by: get(row, Column::LoggedBy)?,
-        created_at: get(row, Column::CreatedAt)?,
-        updated_at: get(row, Column::UpdatedAt)?,
-        closed_at: opt(row, Column::ClosedAt)?,
-        stage_started_at: opt(row, Column::StageStartedAt)?,
-        acknowledged_at: opt(row, Column::AcknowledgedAt)?,
-        responded_at: opt(row, Column::RespondedAt)?,
-        last_update_at: opt(row, Column::LastUpdateAt)?,
-        ombudsman_reference: opt(row, Column::OmbudsmanReference)?,
-        restricted_customer: get(row, Column::RestrictedCustomer)?,
-        awaiting_policy: get(row, Column::AwaitingPolicy)?,
-        version: get(row, Column::Version)?,
+        id: value(row, at(Column::Id))?,
+        council_id: value(row, at(Column::CouncilId))?,
+        reference: value(row, at(Column::Reference))?,
+        reference_year: optional(row, at(Column::ReferenceYear))?,
+        reference_seq: optional(row, at(Column::ReferenceSeq))?,
+        kind: value(row, at(Column::Kind))?,
+        channel: value(row, at(Column::Channel))?,
+        stage: optional(row, at(Column::Stage))?,
+        status: value(row, at(Column::Status))?,
+        received_at: value(row, at(Column::ReceivedAt))?,
+        service_id: optional(row, at(Column::ServiceId))?,
+        anonymous: value(row, at(Column::Anonymous))?,
+        customer_id: optional(row, at(Column::CustomerId))?,
+        subject: value(row, at(Column::Subject))?,
+        description: value(row, at(Column::Description))?,
+        desired_outcome: optional(row, at(Column::DesiredOutcome))?,
+        via_councillor: optional(row, at(Column::ViaCouncillor))?,
+        councillor_subject: optional(row, at(Column::CouncillorSubject))?,
+        respond_to_councillor: value(row, at(Column::RespondToCouncillor))?,
+        discrimination: value(row, at(Column::Discrimination))?,
+        about_staff: value(row, at(Column::AboutStaff))?,
+        multi_service: value(row, at(Column::MultiService))?,
+        assignee_id: optional(row, at(Column::AssigneeId))?,
+        stage2_reviewer_id: optional(row, at(Column::Stage2ReviewerId))?,
+        outcome: optional(row, at(Column::Outcome))?,
+        ombudsman: optional(row, at(Column::Ombudsman))?,
+        scope_reason: optional(row, at(Column::ScopeReason))?,
+        signpost: optional(row, at(Column::Signpost))?,
+        next_due: optional(row, at(Column::NextDue))?,
+        logged_by: value(row, at(Column::LoggedBy))?,
+        created_at: value(row, at(Column::CreatedAt))?,
+        updated_at: value(row, at(Column::UpdatedAt))?,
+        closed_at: optional(row, at(Column::ClosedAt))?,
+        stage_started_at: optional(row, at(Column::StageStartedAt))?,
+        acknowledged_at: optional(row, at(Column::AcknowledgedAt))?,
+        responded_at: optional(row, at(Column::RespondedAt))?,
+        last_update_at: optional(row, at(Column::LastUpdateAt))?,
+        ombudsman_reference: optional(row, at(Column::OmbudsmanReference))?,
+        restricted_customer: value(row, at(Column::RestrictedCustomer))?,
+        awaiting_policy: value(row, at(Column::AwaitingPolicy))?,
+        version: value(row, at(Column::Version))?,
     })
 }
 
@@ -82,36 +73,40 @@ pub fn case_at(row: &QueryResult) -> Result<case::Model, DbErr> {
 /// a case.
 pub fn deadline_at(row: &QueryResult) -> Result<deadline::Model, DbErr> {
     use deadline::Column as D;
-    fn get<T: TryGetable>(row: &QueryResult, column: D) -> Result<T, DbErr> {
-        row.try_get_by_index(column as usize)
-    }
-    fn opt<T: TryGetable>(row: &QueryResult, column: D) -> Result<Option<T>, DbErr> {
-        if is_null(row, column as usize) {
-            Ok(None)
-        } else {
-            row.try_get_by_index(column as usize).map(Some)
-        }
-    }
+    let at = |c: D| c as usize;
     Ok(deadline::Model {
-        id: get(row, D::Id)?,
-        council_id: get(row, D::CouncilId)?,
-        case_id: get(row, D::CaseId)?,
-        stage: opt(row, D::Stage)?,
-        kind: get(row, D::Kind)?,
-        due: get(row, D::Due)?,
-        met_at: opt(row, D::MetAt)?,
-        breach_recorded_at: opt(row, D::BreachRecordedAt)?,
-        superseded_at: opt(row, D::SupersededAt)?,
-        extended_to: opt(row, D::ExtendedTo)?,
-        policy_version: get(row, D::PolicyVersion)?,
-        explanation: get(row, D::Explanation)?,
-        created_at: get(row, D::CreatedAt)?,
+        id: value(row, at(D::Id))?,
+        council_id: value(row, at(D::CouncilId))?,
+        case_id: value(row, at(D::CaseId))?,
+        stage: optional(row, at(D::Stage))?,
+        kind: value(row, at(D::Kind))?,
+        due: value(row, at(D::Due))?,
+        met_at: optional(row, at(D::MetAt))?,
+        breach_recorded_at: optional(row, at(D::BreachRecordedAt))?,
+        superseded_at: optional(row, at(D::SupersededAt))?,
+        extended_to: optional(row, at(D::ExtendedTo))?,
+        policy_version: value(row, at(D::PolicyVersion))?,
+        explanation: value(row, at(D::Explanation))?,
+        created_at: value(row, at(D::CreatedAt))?,
     })
+}
+
+fn value<T: TryGetable>(row: &QueryResult, index: usize) -> Result<T, DbErr> {
+    row.try_get_by_index(index)
+}
+
+/// The value at `index`, or `None` where it is NULL.
+pub fn optional<T: TryGetable>(row: &QueryResult, index: usize) -> Result<Option<T>, DbErr> {
+    if is_null(row, index) {
+        Ok(None)
+    } else {
+        row.try_get_by_index(index).map(Some)
+    }
 }
 
 /// Whether the value at `index` is NULL, without decoding it (any other
 /// answer leaves the decoding, and its error, to sea-orm).
-pub fn is_null(row: &QueryResult, index: usize) -> bool {
+fn is_null(row: &QueryResult, index: usize) -> bool {
     if let Some(row) = row.try_as_pg_row() {
         return row.try_get_raw(index).is_ok_and(|v| v.is_null());
     }
