@@ -36,22 +36,8 @@ use crate::{
     state::AppState,
 };
 
-/// A logged contact's case: new, or the one an earlier request with the
-/// same idempotency key created.
-#[derive(Debug)]
-pub enum Logged {
-    New(case::Model),
-    Replayed(case::Model),
-}
-
-impl Logged {
-    pub fn into_case(self) -> case::Model {
-        match self {
-            Self::New(case) | Self::Replayed(case) => case,
-        }
-    }
-}
-
+/// Stores the contact as a case decided by the council's policy, or, for a
+/// request sent again with its idempotency key, answers the case it created.
 #[instrument(skip_all, fields(council = %council.slug))]
 pub async fn log_contact(
     state: &AppState,
@@ -60,14 +46,14 @@ pub async fn log_contact(
     contact: NewContact,
     key: Option<IntakeKey>,
     now: DateTime<Utc>,
-) -> Result<Logged> {
+) -> Result<case::Model> {
     let db = &state.db;
     // A retry is answered before the policy runs: the case it gets is the
     // one first decided, whatever version is active now.
     if let Some(key) = &key
         && let Some(case) = retry::replay(db, council.id, &actor.subject, key, now).await?
     {
-        return Ok(Logged::Replayed(case));
+        return Ok(case);
     }
     let service_id = match &contact.service {
         Some(slug) => Some(council.service_id(slug).ok_or_else(|| {
@@ -256,12 +242,17 @@ pub async fn log_contact(
     match (stored, &key) {
         (Stored::Case(model), _) => {
             state.feed.publish(CaseChanged::new(&model, &logged));
-            Ok(Logged::New(*model))
+            // Counted once: a retry answered with this case is not a new contact.
+            state
+                .metrics
+                .contacts_logged
+                .with_label_values(&[&council.slug])
+                .inc();
+            Ok(*model)
         }
         // The same request arrived twice at once, and the other one stored it.
         (Stored::KeyTaken, Some(key)) => retry::replay(db, council.id, &actor.subject, key, now)
             .await?
-            .map(Logged::Replayed)
             .ok_or_else(|| {
                 AppError::Conflict(
                     "another request with this idempotencyKey is being logged; try again".into(),

@@ -11,7 +11,7 @@ use crate::{
     domain::{
         actions::{acknowledge::Acknowledgement, pipeline::perform},
         intake,
-        intake::{Logged, contact::NewContact, retry::IntakeKey},
+        intake::{contact::NewContact, retry::IntakeKey},
     },
     graphql::{context::ContextExt, enums::Channel},
 };
@@ -38,16 +38,8 @@ impl CaseMutation {
         let draft = input.into();
         let key = IntakeKey::new(idempotency_key, &draft)?;
         let contact = NewContact::from_caller(draft, actor, now)?;
-        let state = ctx.state();
-        let logged = intake::log_contact(state, council, actor, contact, key, now).await?;
-        if let Logged::New(_) = logged {
-            state
-                .metrics
-                .contacts_logged
-                .with_label_values(&[&council.slug])
-                .inc();
-        }
-        Ok(Case::new(logged.into_case()))
+        let case = intake::log_contact(ctx.state(), council, actor, contact, key, now).await?;
+        Ok(Case::new(case))
     }
 
     /// Record that the customer was told their contact was received, at its
