@@ -27,6 +27,7 @@ MUST_PASS = [
     (leaks_nothing, response('{"data":{"policy":{"source":"// update the customer, then set a date"}}}')),
     (typed_errors_only, response('{"data":null,"errors":[{"message":"case not found","extensions":{"code":"NOT_FOUND"}}]}')),
     (typed_errors_only, response('[{"data":{"me":{"subject":"a"}}},{"data":null,"errors":[{"message":"x","extensions":{"code":"FORBIDDEN"}}]}]')),
+    (typed_errors_only, response('{"data":{"officers":[{"subject":"INTERNAL","displayName":"INTERNAL"}]}}')),
 ]
 
 
