@@ -194,4 +194,25 @@ on_both_databases! {
         let own = app.logged(LEICESTER, complaint_on("2027-01-04", "Pothole repair")).await;
         assert!(own["requirements"].as_array().unwrap().iter().all(|r| r["key"] != "representative_authorised"));
     }
+
+    async fn only_complaints_get_a_stage_and_clocks_whatever_the_kind_is_called(app: TestApp) {
+        // 2.3: compliments, comments and suggestions are not complaints and
+        // get no clock; complaints about FOI and EIR requests do.
+        for (kind, stage, clocks) in [
+            ("COMPLIMENT", None, 0),
+            ("COMMENT", None, 0),
+            ("SUGGESTION", None, 0),
+            ("COMPLAINT", Some("STAGE_1"), 2),
+            ("FOI_COMPLAINT", Some("STAGE_1"), 2),
+        ] {
+            let mut input = complaint_on("2026-12-21", "Feedback");
+            input["kind"] = json!(kind);
+            let case = app.logged(LEICESTER, input).await;
+            assert_eq!(case["stage"].as_str(), stage, "{kind}");
+            assert_eq!(case["deadlines"].as_array().unwrap().len(), clocks, "{kind}");
+            if clocks > 0 {
+                assert_eq!(due(&case, "RESPOND"), "2027-03-01", "{kind}: 10 calendar weeks (5.3)");
+            }
+        }
+    }
 }

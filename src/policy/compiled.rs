@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use entity::enums::{Channel, ContactKind, Stage};
 use rhai::{AST, CallFnOptions, Dynamic, EvalAltResult, Map, Position, Scope};
 use sea_orm::{ActiveEnum, Iterable};
-use serde::{Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -832,7 +832,19 @@ impl CompiledPolicy {
             serde_json::to_value(out).map_err(|e| Problem::new(e.to_string()))?
         } else if self.defines(&hook) {
             let value = self.call_raw(&hook, args)?;
-            convert::to_json(&value, "").map_err(Problem::new)?
+            let actual = convert::to_json(&value, "").map_err(Problem::new)?;
+            if hook == INTAKE {
+                // Compared as the host reads it, so a key the answer leaves
+                // to its default (`in_scope: true`) is still what a test sees.
+                match IntakeOut::deserialize(&actual) {
+                    Ok(out) => {
+                        serde_json::to_value(out).map_err(|e| Problem::new(e.to_string()))?
+                    }
+                    Err(_) => actual,
+                }
+            } else {
+                actual
+            }
         } else {
             return Err(Problem::new(format!("the script has no `{hook}` hook")));
         };
@@ -903,6 +915,7 @@ fn with_plain_defaults(hook: &str, given: &Dynamic) -> Dynamic {
     .flatten();
     let mut merged = convert::with_defaults(given, base);
     if let Some(m) = merged.write_lock::<Map>().as_deref_mut() {
+        hooks::derive_facts(m, &map);
         if let Some(today) = today {
             m.insert("today".into(), today);
         }

@@ -273,6 +273,7 @@ const FLAGS: &[&str] = &[
     "representative",
     "about_senior_officer",
     "written",
+    "complaint",
 ];
 
 fn flag(contact: &Contact, name: &str) -> Option<bool> {
@@ -289,6 +290,7 @@ fn flag(contact: &Contact, name: &str) -> Option<bool> {
         "representative" => contact.representative,
         "about_senior_officer" => contact.about_senior_officer,
         "written" => contact.written(),
+        "complaint" => contact.kind.is_complaint(),
         _ => return None,
     })
 }

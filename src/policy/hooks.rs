@@ -102,10 +102,7 @@ fn stored_name<T: sea_orm::ActiveEnum<Value = String>>(value: &T) -> String {
 
 impl Contact {
     pub fn written(&self) -> bool {
-        matches!(
-            self.channel,
-            Channel::Email | Channel::Web | Channel::Letter
-        )
+        written(self.channel)
     }
 
     pub fn to_map(&self) -> Map {
@@ -128,12 +125,45 @@ impl Contact {
             .bool("representative", self.representative)
             .bool("about_senior_officer", self.about_senior_officer)
             .bool("written", self.written())
+            .bool("complaint", self.kind.is_complaint())
             .opt_str("exclusion", self.exclusion.clone())
             .into_map()
     }
 
     pub fn to_dynamic(&self) -> Dynamic {
         Dynamic::from_map(self.to_map())
+    }
+}
+
+fn written(channel: Channel) -> bool {
+    matches!(channel, Channel::Email | Channel::Web | Channel::Letter)
+}
+
+/// Sets the facts the host derives from a contact's kind and channel
+/// (`complaint`, `written`) from the `kind` and `channel` in `map`, where
+/// `given` (what a script's test wrote) does not state them itself: a test
+/// of a compliment must not see the plain contact's `complaint: true`.
+pub fn derive_facts(map: &mut Map, given: &Map) {
+    use sea_orm::ActiveEnum;
+    let read = |key: &str| {
+        map.get(key).and_then(|v| {
+            v.read_lock::<rhai::ImmutableString>()
+                .map(|s| s.to_string())
+        })
+    };
+    let complaint = read("kind")
+        .and_then(|k| ContactKind::try_from_value(&k).ok())
+        .map(ContactKind::is_complaint);
+    let is_written = read("channel")
+        .and_then(|c| Channel::try_from_value(&c).ok())
+        .map(written);
+    for (key, value) in [("complaint", complaint), ("written", is_written)] {
+        if let Some(value) = value
+            && map.contains_key(key)
+            && !given.contains_key(key)
+        {
+            map.insert(key.into(), value.into());
+        }
     }
 }
 

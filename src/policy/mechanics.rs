@@ -25,6 +25,7 @@ type Fallible<T> = Result<T, Box<EvalAltResult>>;
 pub fn register(engine: &mut Engine) {
     engine
         .register_fn("working_days_after", working_days_after)
+        .register_fn("weeks_after", weeks_after)
         .register_fn("in_scope", in_scope)
         .register_fn("out_of_scope", out_of_scope)
         .register_fn("allowed", allowed)
@@ -79,15 +80,53 @@ fn working_days_after(
     cite: ImmutableString,
 ) -> Fallible<Dynamic> {
     let due = prelude::add_working_days(from, n)?;
-    let unit = if n == 1 {
-        "working day"
-    } else {
-        "working days"
-    };
+    Ok(counted(
+        kind,
+        from,
+        due,
+        n,
+        ["working day", "working days"],
+        &event,
+        &cite,
+    ))
+}
+
+/// A deadline "N weeks after <event> on <date> (<cite>)": calendar weeks,
+/// for documents that count in weeks rather than working days.
+fn weeks_after(
+    kind: ImmutableString,
+    from: Date,
+    n: i64,
+    event: ImmutableString,
+    cite: ImmutableString,
+) -> Fallible<Dynamic> {
+    let due = prelude::add_weeks(from, n)?;
+    Ok(counted(
+        kind,
+        from,
+        due,
+        n,
+        ["week", "weeks"],
+        &event,
+        &cite,
+    ))
+}
+
+/// A deadline `n` units after `from`, with the sentence that says so.
+fn counted(
+    kind: ImmutableString,
+    from: Date,
+    due: Date,
+    n: i64,
+    [one, many]: [&str; 2],
+    event: &str,
+    cite: &str,
+) -> Dynamic {
+    let unit = if n == 1 { one } else { many };
     let mut explanation = String::with_capacity(48 + event.len() + cite.len());
     // Pieces pushed in turn: `format!` here was a large part of a decision.
-    let _ = write!(explanation, "{n}");
-    for piece in [" ", unit, " after ", &event, " on "] {
+    push_int(&mut explanation, n);
+    for piece in [" ", unit, " after ", event, " on "] {
         explanation.push_str(piece);
     }
     match from.iso() {
@@ -96,18 +135,40 @@ fn working_days_after(
             let _ = write!(explanation, "{from}");
         }
     }
-    for piece in [" (", &cite, ")"] {
+    for piece in [" (", cite, ")"] {
         explanation.push_str(piece);
     }
     static SHAPE: OnceLock<Map> = OnceLock::new();
-    Ok(map(
+    map(
         &SHAPE,
         [
             ("kind", kind.into()),
             ("due", Dynamic::from(due)),
             ("explanation", explanation.into()),
         ],
-    ))
+    )
+}
+
+/// `n` in decimal, without the formatting machinery (offsets are bounded, so
+/// twenty digits are plenty).
+fn push_int(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    let mut digits = [0u8; 20];
+    let mut rest = n.unsigned_abs();
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
 }
 
 /// `intake`'s answer for a contact the policy handles.
@@ -118,8 +179,6 @@ fn in_scope(stage: Dynamic, deadlines: Array, requirements: Array) -> Dynamic {
         [
             ("stage", stage),
             ("in_scope", true.into()),
-            ("reason", Dynamic::UNIT),
-            ("signpost", Dynamic::UNIT),
             ("deadlines", Dynamic::from_array(deadlines)),
             ("requirements", Dynamic::from_array(requirements)),
         ],
@@ -285,6 +344,33 @@ mod tests {
             r#"working_days_after("respond", date("2026-12-21"), 99999, "receipt", "x")"#,
         );
         assert!(too_far.unwrap_err().to_string().contains("out of range"));
+    }
+
+    #[test]
+    fn a_deadline_in_weeks_counts_calendar_weeks_and_says_so() {
+        // Christmas and New Year's bank holidays do not move it.
+        assert_eq!(
+            eval(r#"weeks_after("respond", date("2026-12-21"), 10, "receipt", "5.3")"#),
+            json!({ "kind": "respond", "due": "2027-03-01",
+                    "explanation": "10 weeks after receipt on 2026-12-21 (5.3)" })
+        );
+        assert_eq!(
+            eval(r#"weeks_after("respond", date("2026-12-21"), 1, "receipt", "x").explanation"#),
+            json!("1 week after receipt on 2026-12-21 (x)")
+        );
+        let too_far = sandbox::engine().eval::<rhai::Dynamic>(
+            r#"weeks_after("respond", date("2026-12-21"), -9223372036854775807 - 1, "receipt", "x")"#,
+        );
+        assert!(too_far.unwrap_err().to_string().contains("out of range"));
+    }
+
+    #[test]
+    fn a_count_is_written_as_rust_writes_it() {
+        for n in [0, 1, 9, 10, 15, 99, 100, 5300, -1, -20, i64::MIN, i64::MAX] {
+            let mut out = String::new();
+            super::push_int(&mut out, n);
+            assert_eq!(out, n.to_string());
+        }
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub mod watch;
 
 #[cfg(test)]
 mod hostile_tests;
+#[cfg(test)]
+mod script_tests;
 
 use chrono::NaiveDate;
 use entity::enums::{ContactKind, DeadlineKind, Stage};

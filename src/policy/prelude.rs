@@ -94,6 +94,12 @@ pub fn add_working_days(d: Date, n: i64) -> Fallible<Date> {
     in_window(sandbox::calendar().add_working_days(in_window(d.0)?.0, n))
 }
 
+/// The date `n` calendar weeks after `d`.
+pub fn add_weeks(d: Date, n: i64) -> Fallible<Date> {
+    let n = bounded(n, MAX_WEEKS, "weeks")?;
+    in_window(calendar::add_weeks(in_window(d.0)?.0, n))
+}
+
 pub fn register(engine: &mut Engine) {
     engine
         .register_type_with_name::<Date>("Date")
@@ -109,8 +115,7 @@ pub fn register(engine: &mut Engine) {
             in_window(calendar::add_calendar_days(in_window(d.0)?.0, n))
         })
         .register_fn("add_weeks", |d: &mut Date, n: i64| -> Fallible<Date> {
-            let n = bounded(n, MAX_WEEKS, "weeks")?;
-            in_window(calendar::add_weeks(in_window(d.0)?.0, n))
+            add_weeks(*d, n)
         })
         .register_fn("add_months", |d: &mut Date, n: i64| -> Fallible<Date> {
             let n = bounded(n, MAX_MONTHS, "months")?;
