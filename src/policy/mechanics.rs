@@ -29,7 +29,29 @@ pub fn register(engine: &mut Engine) {
         .register_fn("in_scope", in_scope)
         .register_fn("out_of_scope", out_of_scope)
         .register_fn("allowed", allowed)
-        .register_fn("refused", refused)
+        .register_fn("refused", refused);
+    // The same answers for the stage and reason scripts pass (a name, or `()`
+    // for none), typed exactly: Rhai finds a function whose parameters match
+    // the arguments' types at once, and one taking `Dynamic` only after
+    // trying the others, which cost more than building the answer.
+    engine
+        .register_fn("in_scope", |stage: ImmutableString, d: Array, r: Array| {
+            in_scope(stage.into(), d, r)
+        })
+        .register_fn("in_scope", |(): (), d: Array, r: Array| {
+            in_scope(Dynamic::UNIT, d, r)
+        })
+        .register_fn("allowed", |stage: ImmutableString, d: Array, r: Array| {
+            allowed(stage.into(), d, r)
+        })
+        .register_fn("refused", |reason: ImmutableString| refused(reason.into()))
+        .register_fn(
+            "out_of_scope",
+            |reason: ImmutableString, signpost: ImmutableString| {
+                out_of_scope(reason.into(), signpost.into())
+            },
+        );
+    engine
         .register_fn("is_complaint", is_complaint)
         .register_fn("unless_acknowledged", unless_acknowledged)
         .register_fn("acknowledged_on", |case: &mut Map| {
