@@ -6,18 +6,21 @@
 //! cargo bench --bench policy_intake
 //!
 //! Times are CPU time of the measuring thread (see `median_micros`), and
-//! each council is also shown as a multiple of a one-line script measured in
-//! the same run, which is what to compare between runs.
+//! each council is also shown as a multiple of a one-line script. The
+//! measurement goes in rounds (`REDRESS_BENCH_ROUNDS`, 5), the one-line
+//! script first in each, and a council's multiple is the median of its
+//! multiples of its own round's floor: that is what to compare between runs.
 //!
 //! `REDRESS_BENCH_ONLY=leeds` (a comma-separated list of slugs, `one-line`
 //! for the floor) measures only those and skips the Rust baseline and the
 //! file save, so a profiler sees one council's decisions:
 //!
-//! valgrind --tool=callgrind --toggle-collect='*IntakeDecision*from_policy*' \
+//! REDRESS_BENCH_ONLY=leeds REDRESS_BENCH_ROUNDS=1 REDRESS_BENCH_BATCHES=10 \
+//!     valgrind --tool=callgrind --toggle-collect='*IntakeDecision*from_policy*' \
 //!     target/release/deps/policy_intake-<hash> --bench
 //!
-//! then the instructions per decision are the total over the calls per
-//! measurement it prints (`REDRESS_BENCH_BATCHES=10` makes them fewer).
+//! then the instructions per decision are the total over the 2,200 calls
+//! (the warm-up batch and ten batches of 200).
 
 use std::{
     hint::black_box,
@@ -26,6 +29,7 @@ use std::{
 };
 
 use chrono::NaiveDate;
+use cpu_time::ThreadTime;
 use entity::enums::{ContactKind, DeadlineKind, Stage};
 use redress::{
     app::Application,
@@ -35,31 +39,45 @@ use redress::{
 
 const BATCH: usize = 200;
 
-/// Batches per measurement: 200, or `REDRESS_BENCH_BATCHES` (fewer keep a
-/// run under a profiler short).
+/// Batches per measurement: 40 (five rounds make 200), or
+/// `REDRESS_BENCH_BATCHES` (fewer keep a run under a profiler short).
 fn batches() -> usize {
     std::env::var("REDRESS_BENCH_BATCHES")
         .ok()
         .and_then(|n| n.parse().ok())
         .filter(|&n| n > 0)
-        .unwrap_or(200)
+        .unwrap_or(40)
 }
 
 fn policies_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies")
 }
 
+/// Rounds of measurement: 5, or `REDRESS_BENCH_ROUNDS`.
+fn rounds() -> usize {
+    std::env::var("REDRESS_BENCH_ROUNDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(5)
+}
+
+/// The middle value (the upper one of an even count).
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
 /// Time per call in microseconds: this thread's own CPU time over all
-/// batches where the system reports it (Linux), so time spent waiting for
-/// other processes on a busy machine is not counted (the kernel updates it
-/// per scheduler tick, too coarse for one batch, fine over all of them);
-/// otherwise the median wall time of a batch.
+/// batches where the system reports it, so time spent waiting for other
+/// processes on a busy machine is not counted; otherwise the median wall
+/// time of a batch.
 fn median_micros(mut f: impl FnMut()) -> f64 {
     let batches = batches();
     for _ in 0..BATCH {
         f();
     }
-    let cpu_before = cpu_nanos();
+    let cpu_before = ThreadTime::try_now().ok();
     let mut per_call: Vec<f64> = (0..batches)
         .map(|_| {
             let started = Instant::now();
@@ -69,24 +87,12 @@ fn median_micros(mut f: impl FnMut()) -> f64 {
             started.elapsed().as_secs_f64() * 1e6 / BATCH as f64
         })
         .collect();
-    if let (Some(before), Some(after)) = (cpu_before, cpu_nanos())
-        && after > before
+    if let Some(spent) = cpu_before.and_then(|t| t.try_elapsed().ok())
+        && !spent.is_zero()
     {
-        return (after - before) as f64 / 1e3 / (BATCH * batches) as f64;
+        return spent.as_secs_f64() * 1e6 / (BATCH * batches) as f64;
     }
-    per_call.sort_by(f64::total_cmp);
-    per_call[batches / 2]
-}
-
-/// Nanoseconds this thread has run on a CPU (first field of Linux's
-/// `schedstat`).
-fn cpu_nanos() -> Option<u64> {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
+    median(&mut per_call)
 }
 
 /// Leeds paras 13, 16, 61 and 63 written directly in Rust: the baseline.
@@ -141,26 +147,16 @@ fn main() {
     };
 
     // The floor: host conversion and one hook call, with no rules at all.
-    // This machine's speed drifts, so the floor is measured before and
-    // after the councils and each council is shown as a multiple of it.
+    // This machine's speed drifts within a run, so the measurement goes in
+    // rounds, the floor first in each, and each council's multiple is taken
+    // against the floor of its own round; the medians are shown.
     let trivial = CompiledPolicy::compile(
         "trivial",
         1,
         r#"fn intake(c) { #{ stage: "stage_1", deadlines: [#{ kind: "respond", due: c.received.add_working_days(15), explanation: "x" }] } }"#,
     )
     .unwrap();
-    let one_line = || {
-        median_micros(|| {
-            black_box(IntakeDecision::from_policy(&trivial, black_box(&contact)).unwrap());
-        })
-    };
-    let floor_before = if wanted("one-line") {
-        one_line()
-    } else {
-        f64::NAN
-    };
-    let mut councils = Vec::new();
-    for slug in [
+    let councils: Vec<(&str, CompiledPolicy)> = [
         "leeds",
         "feedback-team",
         "leicester",
@@ -169,39 +165,67 @@ fn main() {
     ]
     .into_iter()
     .filter(|slug| wanted(slug))
-    {
+    .map(|slug| {
         let source = std::fs::read_to_string(policies_dir().join(format!("{slug}.rhai"))).unwrap();
-        let policy = CompiledPolicy::compile(slug, 1, &source).unwrap();
-        let micros = median_micros(|| {
-            black_box(IntakeDecision::from_policy(&policy, black_box(&contact)).unwrap());
-        });
-        councils.push((slug, micros));
-    }
-    let floor_after = if wanted("one-line") {
-        one_line()
-    } else {
-        f64::NAN
+        (slug, CompiledPolicy::compile(slug, 1, &source).unwrap())
+    })
+    .collect();
+    let decide = |policy: &CompiledPolicy| {
+        median_micros(|| {
+            black_box(IntakeDecision::from_policy(policy, black_box(&contact)).unwrap());
+        })
     };
-    let floor = (floor_before + floor_after) / 2.0;
+    let rounds = rounds();
+    let mut floors = Vec::new();
+    let mut times = vec![Vec::new(); councils.len()];
+    let mut multiples = vec![Vec::new(); councils.len()];
+    for _ in 0..rounds {
+        let floor = if wanted("one-line") {
+            decide(&trivial)
+        } else {
+            f64::NAN
+        };
+        floors.push(floor);
+        for (i, (_, policy)) in councils.iter().enumerate() {
+            let micros = decide(policy);
+            times[i].push(micros);
+            multiples[i].push(micros / floor);
+        }
+    }
 
     let batches = batches();
     println!(
-        "intake decision, CPU time per call ({batches} batches of {BATCH}; \
-         {} calls per measurement with the warm-up)",
-        BATCH * (batches + 1)
+        "intake decision, CPU time per call: median of {rounds} rounds, each \
+         {batches} batches of {BATCH} after a batch to warm up"
     );
     println!("{:<22} {:>10} {:>16}", "council", "µs", "x one-line");
-    for (slug, micros) in &councils {
-        println!("{slug:<22} {micros:>10.2} {:>15.1}x", micros / floor);
+    for (i, (slug, _)) in councils.iter().enumerate() {
+        println!(
+            "{slug:<22} {:>10.2} {:>15.1}x   (rounds {})",
+            median(&mut times[i]),
+            median(&mut multiples[i]),
+            multiples[i]
+                .iter()
+                .map(|m| format!("{m:.1}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
     }
     println!(
-        "{:<22} {floor:>10.2} {:>15.1}x   (before {floor_before:.2}, after {floor_after:.2})",
-        "one-line script", 1.0
+        "{:<22} {:>10.2} {:>15.1}x   (rounds {})",
+        "one-line script",
+        median(&mut floors.clone()),
+        1.0,
+        floors
+            .iter()
+            .map(|f| format!("{f:.2}"))
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     if only.is_some() {
         return;
     }
-    let leeds_engine = councils[0].1;
+    let leeds_engine = median(&mut times[0]);
     let calendar = Calendar::england_and_wales();
     let rust = median_micros(|| {
         black_box(leeds_in_rust(&calendar, black_box(&contact)));
