@@ -42,11 +42,16 @@ const BATCH: usize = 200;
 /// Batches per measurement: 40 (five rounds make 200), or
 /// `REDRESS_BENCH_BATCHES` (fewer keep a run under a profiler short).
 fn batches() -> usize {
-    std::env::var("REDRESS_BENCH_BATCHES")
+    count_from_env("REDRESS_BENCH_BATCHES", 40)
+}
+
+/// A positive count from the environment variable `name`, else `default`.
+fn count_from_env(name: &str, default: usize) -> usize {
+    std::env::var(name)
         .ok()
         .and_then(|n| n.parse().ok())
         .filter(|&n| n > 0)
-        .unwrap_or(40)
+        .unwrap_or(default)
 }
 
 fn policies_dir() -> PathBuf {
@@ -55,11 +60,7 @@ fn policies_dir() -> PathBuf {
 
 /// Rounds of measurement: 5, or `REDRESS_BENCH_ROUNDS`.
 fn rounds() -> usize {
-    std::env::var("REDRESS_BENCH_ROUNDS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(5)
+    count_from_env("REDRESS_BENCH_ROUNDS", 5)
 }
 
 /// The middle value (the upper one of an even count).
