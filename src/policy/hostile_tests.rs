@@ -483,3 +483,16 @@ fn tests() { [#{ name: "no clock for comments", hook: "intake", input: [#{ kind:
 "#;
     refused_with(source, "deadlines: expected none");
 }
+
+#[test]
+fn a_count_of_weeks_written_as_text_says_what_the_building_block_takes() {
+    let found = problems(
+        "fn intake(c) {\n  #{ stage: \"stage_1\",\n     deadlines: [weeks_after(\"respond\", c.received, \"10\", \"receipt\", \"5.3\")] }\n}",
+    );
+    assert!(
+        found.iter().any(|p| p.starts_with("3:")
+            && p.contains("`weeks_after` cannot take (string, Date, string, string, string)")
+            && p.contains("weeks_after(_: string, _: Date, _: i64, _: string, _: string)")),
+        "{found:?}"
+    );
+}
