@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use entity::enums::{Channel, ContactKind, Stage};
 use rhai::{AST, CallFnOptions, Dynamic, EvalAltResult, Map, Position, Scope};
 use sea_orm::{ActiveEnum, Iterable};
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -832,18 +832,14 @@ impl CompiledPolicy {
             serde_json::to_value(out).map_err(|e| Problem::new(e.to_string()))?
         } else if self.defines(&hook) {
             let value = self.call_raw(&hook, args)?;
-            let actual = convert::to_json(&value, "").map_err(Problem::new)?;
-            if hook == INTAKE {
-                // Compared as the host reads it, so a key the answer leaves
-                // to its default (`in_scope: true`) is still what a test sees.
-                match IntakeOut::deserialize(&actual) {
-                    Ok(out) => {
-                        serde_json::to_value(out).map_err(|e| Problem::new(e.to_string()))?
-                    }
-                    Err(_) => actual,
-                }
-            } else {
-                actual
+            // An intake answer is compared as the host reads it, so a key it
+            // leaves to its default (`in_scope: true`) is what a test sees.
+            let read = (hook == INTAKE)
+                .then(|| convert::from_dynamic::<IntakeOut>(&value))
+                .flatten();
+            match read {
+                Some(out) => serde_json::to_value(out).map_err(|e| Problem::new(e.to_string()))?,
+                None => convert::to_json(&value, "").map_err(Problem::new)?,
             }
         } else {
             return Err(Problem::new(format!("the script has no `{hook}` hook")));
