@@ -64,9 +64,19 @@ fn rounds() -> usize {
 }
 
 /// The middle value (the upper one of an even count).
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// The values in the order measured, as `1.7 1.8 ...`.
+fn joined(values: &[f64], decimals: usize) -> String {
+    values
+        .iter()
+        .map(|v| format!("{v:.decimals$}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Time per call in microseconds: this thread's own CPU time over all
@@ -79,7 +89,7 @@ fn median_micros(mut f: impl FnMut()) -> f64 {
         f();
     }
     let cpu_before = ThreadTime::try_now().ok();
-    let mut per_call: Vec<f64> = (0..batches)
+    let per_call: Vec<f64> = (0..batches)
         .map(|_| {
             let started = Instant::now();
             for _ in 0..BATCH {
@@ -93,7 +103,7 @@ fn median_micros(mut f: impl FnMut()) -> f64 {
     {
         return spent.as_secs_f64() * 1e6 / (BATCH * batches) as f64;
     }
-    median(&mut per_call)
+    median(&per_call)
 }
 
 /// Leeds paras 13, 16, 61 and 63 written directly in Rust: the baseline.
@@ -203,30 +213,22 @@ fn main() {
     for (i, (slug, _)) in councils.iter().enumerate() {
         println!(
             "{slug:<22} {:>10.2} {:>15.1}x   (rounds {})",
-            median(&mut times[i]),
-            median(&mut multiples[i]),
-            multiples[i]
-                .iter()
-                .map(|m| format!("{m:.1}"))
-                .collect::<Vec<_>>()
-                .join(" ")
+            median(&times[i]),
+            median(&multiples[i]),
+            joined(&multiples[i], 1)
         );
     }
     println!(
         "{:<22} {:>10.2} {:>15.1}x   (rounds {})",
         "one-line script",
-        median(&mut floors.clone()),
+        median(&floors),
         1.0,
-        floors
-            .iter()
-            .map(|f| format!("{f:.2}"))
-            .collect::<Vec<_>>()
-            .join(" ")
+        joined(&floors, 2)
     );
     if only.is_some() {
         return;
     }
-    let leeds_engine = median(&mut times[0]);
+    let leeds_engine = median(&times[0]);
     let calendar = Calendar::england_and_wales();
     let rust = median_micros(|| {
         black_box(leeds_in_rust(&calendar, black_box(&contact)));
